@@ -1,0 +1,97 @@
+//! The command line: every subcommand and flag in one place.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::output::Format;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "wsalint",
+    version,
+    about = "Finds Windows Sockets (Winsock) misuse in C and C++ code",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint files and directories (the default command)
+    Check(CheckArgs),
+    /// Print the table of rules: code, name, severity, fix kind, source
+    Rules,
+    /// Print a rule's full documentation
+    Explain {
+        /// The rule code, e.g. WSA001
+        code: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Threshold {
+    Note,
+    Warning,
+    Error,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct CheckArgs {
+    /// Files and directories to lint (default: the current directory)
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write the report to FILE instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Rule codes or prefixes to run (comma list; replaces the config's `select`)
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub select: Vec<String>,
+    /// Rule codes or prefixes to skip (comma list; added to the config's `ignore`)
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub ignore: Vec<String>,
+    /// The lowest severity that makes the exit code 1
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub severity_threshold: Option<Threshold>,
+    /// Config file (default: the nearest wsalint.toml or .wsalint.toml upwards)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Paths to skip (glob; repeatable; added to the config's `exclude`)
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Do not respect .gitignore and .ignore files
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Files larger than this many bytes are skipped with a warning
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Worker threads (default: one per core)
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Colors in human output (auto: on a terminal, unless NO_COLOR is set)
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Print findings only: no summary, no skipped-file warnings
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Exit 0 even when there are findings
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Print the number of findings per rule
+    #[arg(long)]
+    pub statistics: bool,
+}

@@ -1,0 +1,330 @@
+//! `wsalint.toml` / `.wsalint.toml`: found from the current directory upwards, or `--config`.
+//! Unknown keys and bad values are errors that name the file, line and key.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diagnostic::Severity;
+
+pub const CONFIG_NAMES: [&str; 2] = ["wsalint.toml", ".wsalint.toml"];
+
+/// Default socket creators.
+pub const CREATORS: &[&str] = &[
+    "socket",
+    "WSASocket",
+    "WSASocketA",
+    "WSASocketW",
+    "accept",
+    "WSAAccept",
+];
+
+/// Default socket closers.
+pub const CLOSERS: &[&str] = &["closesocket"];
+
+/// The resource model, like a cppcheck library file: users add their wrappers.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    /// Types whose values hold a socket (`curl_socket_t`, `evutil_socket_t`).
+    #[serde(default)]
+    pub socket_types: Vec<String>,
+    /// Types that are the unsigned `SOCKET` under another name.
+    #[serde(default)]
+    pub unsigned_socket_types: Vec<String>,
+    /// Functions that return a new socket, besides `socket`, `WSASocket*`, `accept`, `WSAAccept`.
+    #[serde(default)]
+    pub creators: Vec<String>,
+    /// Functions that close a socket, besides `closesocket` (`sclose`, `Curl_closesocket`).
+    #[serde(default)]
+    pub closers: Vec<String>,
+    /// Functions that take ownership of a socket passed to them.
+    #[serde(default)]
+    pub owners: Vec<String>,
+    /// Functions that load a DLL by name, besides `LoadLibrary*` and the wrappers wsalint finds.
+    #[serde(default)]
+    pub loaders: Vec<String>,
+    /// Macros or functions that test a socket for validity (`sock_ok(s)` is true on success).
+    #[serde(default)]
+    pub valid_checks: Vec<String>,
+}
+
+impl Resources {
+    pub fn creators(&self) -> impl Iterator<Item = &str> {
+        CREATORS
+            .iter()
+            .copied()
+            .chain(self.creators.iter().map(String::as_str))
+    }
+
+    pub fn closers(&self) -> impl Iterator<Item = &str> {
+        CLOSERS
+            .iter()
+            .copied()
+            .chain(self.closers.iter().map(String::as_str))
+    }
+
+    pub fn is_closer(&self, name: &str) -> bool {
+        self.closers().any(|c| c == name)
+    }
+
+    pub fn is_creator(&self, name: &str) -> bool {
+        self.creators().any(|c| c == name)
+    }
+}
+
+/// The parsed configuration, with defaults for everything.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Rule codes or prefixes to run (default: all).
+    #[serde(default)]
+    pub select: Vec<String>,
+    /// Rule codes or prefixes to skip.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Per-rule severity overrides.
+    #[serde(default)]
+    pub severity: BTreeMap<String, String>,
+    /// Globs of paths not to lint.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    #[serde(default)]
+    pub resources: Resources,
+    /// DLLs whose load/free cycle WSA001 reports.
+    #[serde(default = "default_dlls")]
+    pub dlls: Vec<String>,
+    /// Query files of user rules, relative to the config file.
+    #[serde(default)]
+    pub custom_rules: Vec<String>,
+    /// Files larger than this many bytes are skipped with a warning.
+    #[serde(default = "default_max_file_size")]
+    pub max_file_size: u64,
+    /// Where the config file was read from (not a key).
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+fn default_dlls() -> Vec<String> {
+    vec!["iphlpapi.dll".to_string()]
+}
+
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
+
+fn default_max_file_size() -> u64 {
+    DEFAULT_MAX_FILE_SIZE
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            select: Vec::new(),
+            ignore: Vec::new(),
+            severity: BTreeMap::new(),
+            exclude: Vec::new(),
+            resources: Resources::default(),
+            dlls: default_dlls(),
+            custom_rules: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            path: None,
+        }
+    }
+}
+
+/// A config error, placed in its file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    /// Byte range of the offending key or value, when known.
+    pub span: Option<std::ops::Range<usize>>,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The file's text, for rendering the error with a snippet.
+    pub text: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: path.to_path_buf(),
+            span: None,
+            line: 1,
+            column: 1,
+            message: format!("cannot read config file: {e}"),
+            text: String::new(),
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses config text; `path` is for messages and for resolving relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let error_at = |span: Option<std::ops::Range<usize>>, message: String| {
+            let (line, column) = span
+                .as_ref()
+                .map(|s| line_col(text, s.start))
+                .unwrap_or((1, 1));
+            ConfigError {
+                path: path.to_path_buf(),
+                span,
+                line,
+                column,
+                message,
+                text: text.to_string(),
+            }
+        };
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let message = e.message().trim().to_string();
+            error_at(e.span(), message)
+        })?;
+        config.path = Some(path.to_path_buf());
+        // Values serde cannot check: severities and rule codes.
+        for (code, sev) in &config.severity {
+            if Severity::parse(sev).is_none() {
+                let span = find_span(text, sev);
+                return Err(error_at(
+                    span,
+                    format!(
+                        "`severity.{code}`: unknown severity `{sev}` (expected note, warning or error)"
+                    ),
+                ));
+            }
+        }
+        for (key, codes) in [("select", &config.select), ("ignore", &config.ignore)] {
+            for code in codes {
+                if !looks_like_code(code) {
+                    return Err(error_at(
+                        find_span(text, code),
+                        format!("`{key}`: `{code}` is not a rule code or prefix"),
+                    ));
+                }
+            }
+        }
+        for code in config.severity.keys() {
+            if !looks_like_code(code) {
+                return Err(error_at(
+                    find_span(text, code),
+                    format!("`severity`: `{code}` is not a rule code"),
+                ));
+            }
+        }
+        for glob in &config.exclude {
+            if let Err(e) = globset::Glob::new(glob) {
+                return Err(error_at(
+                    find_span(text, glob),
+                    format!("`exclude`: bad glob `{glob}`: {}", e.kind()),
+                ));
+            }
+        }
+        Ok(config)
+    }
+
+    /// Finds `wsalint.toml` or `.wsalint.toml` in `dir` or its ancestors.
+    pub fn discover(dir: &Path) -> Option<PathBuf> {
+        let mut cur = Some(dir);
+        while let Some(d) = cur {
+            for name in CONFIG_NAMES {
+                let candidate = d.join(name);
+                if candidate.is_file() {
+                    return Some(candidate);
+                }
+            }
+            cur = d.parent();
+        }
+        None
+    }
+
+    /// The directory relative paths in the config are resolved against.
+    pub fn base_dir(&self) -> PathBuf {
+        self.path
+            .as_ref()
+            .and_then(|p| p.parent())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+}
+
+/// A code (`WSA201`), a prefix (`WSA2`, `WSA`), or a user code (`ACME001`): letters then digits.
+fn looks_like_code(code: &str) -> bool {
+    let letters = code.bytes().take_while(u8::is_ascii_alphabetic).count();
+    letters > 0
+        && code[letters..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+fn find_span(text: &str, needle: &str) -> Option<std::ops::Range<usize>> {
+    let quoted = format!("\"{needle}\"");
+    text.find(&quoted)
+        .map(|i| i..i + quoted.len())
+        .or_else(|| text.find(needle).map(|i| i..i + needle.len()))
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_config_parses() {
+        let text = r#"
+select = ["WSA0", "WSA101"]
+ignore = ["WSA206"]
+exclude = ["vendor/**"]
+dlls = ["iphlpapi.dll", "dnsapi.dll"]
+max_file_size = 1000
+[severity]
+WSA004 = "error"
+[resources]
+socket_types = ["curl_socket_t"]
+closers = ["sclose"]
+"#;
+        let c = Config::parse(text, Path::new("wsalint.toml")).unwrap();
+        assert_eq!(c.select, ["WSA0", "WSA101"]);
+        assert_eq!(c.resources.closers, ["sclose"]);
+        assert!(c.resources.is_closer("sclose"));
+        assert!(c.resources.is_closer("closesocket"));
+        assert_eq!(c.max_file_size, 1000);
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let text = "select = [\"WSA0\"]\nbogus = 1\n";
+        let e = Config::parse(text, Path::new("wsalint.toml")).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("bogus"), "{}", e.message);
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        let e = Config::parse("[severity]\nWSA001 = \"loud\"\n", Path::new("w.toml")).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("loud"));
+        let e = Config::parse("select = [\"???\"]\n", Path::new("w.toml")).unwrap_err();
+        assert!(e.message.contains("???"));
+        let e = Config::parse("max_file_size = \"big\"\n", Path::new("w.toml")).unwrap_err();
+        assert_eq!(e.line, 1);
+    }
+}

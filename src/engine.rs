@@ -1,0 +1,408 @@
+//! Per file: read -> decode -> prefilter -> parse -> facts -> one query pass -> flow checks ->
+//! diagnostics. Parallel over files (one tree per worker at a time), then the project-wide
+//! phase, then suppressions.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use tree_sitter::{Parser, QueryCursor, StreamingIterator};
+
+use crate::config::Config;
+use crate::diagnostic::{Finding, Severity};
+use crate::facts::Facts;
+use crate::lang::{self, Lang};
+use crate::prefilter::Prefilter;
+use crate::query::{CombinedQuery, QueryFileError};
+use crate::registry;
+use crate::rules::{Ctx, Deferred, Match, Rule};
+use crate::source::Source;
+use crate::suppress::{self, SuppressionComment};
+use crate::walk::{describe_io, Warning};
+
+/// The rules, their compiled queries and the pre-filter: built once per run.
+pub struct Engine {
+    pub config: Config,
+    pub rules: Vec<&'static dyn Rule>,
+    queries: [CombinedQuery; 2],
+    prefilter: Prefilter,
+    severity: HashMap<String, Severity>,
+    /// Where relative display paths start (the current directory).
+    pub cwd: PathBuf,
+}
+
+/// What one worker keeps between files: a parser per language and a query cursor.
+pub struct Worker {
+    parsers: [Option<Parser>; 2],
+    cursor: QueryCursor,
+}
+
+impl Default for Worker {
+    fn default() -> Self {
+        Worker::new()
+    }
+}
+
+impl Worker {
+    pub fn new() -> Worker {
+        Worker {
+            parsers: [None, None],
+            cursor: QueryCursor::new(),
+        }
+    }
+
+    fn parser(&mut self, lang: Lang) -> &mut Parser {
+        self.parsers[lang.index()].get_or_insert_with(|| {
+            let mut p = Parser::new();
+            // The grammars are compiled in and match the tree-sitter version: cannot fail.
+            p.set_language(&lang.grammar())
+                .expect("bundled grammar matches tree-sitter");
+            p
+        })
+    }
+}
+
+/// The outcome of one file.
+#[derive(Default)]
+pub struct FileOutcome {
+    pub path: PathBuf,
+    pub findings: Vec<Finding>,
+    pub deferred: Vec<Deferred<Finding>>,
+    pub comments: Vec<SuppressionComment>,
+    pub warning: Option<Warning>,
+    /// The file passed the pre-filter and was parsed.
+    pub parsed: bool,
+    pub bytes: usize,
+}
+
+/// The result of a whole run.
+#[derive(Default)]
+pub struct Report {
+    /// Every finding, suppressed ones included (`suppression` is set), sorted by path and
+    /// position.
+    pub findings: Vec<Finding>,
+    pub warnings: Vec<Warning>,
+    pub files_checked: usize,
+    pub files_parsed: usize,
+    pub bytes: usize,
+    /// Suppression comments that suppressed nothing: (path, comment).
+    pub unused_suppressions: Vec<(PathBuf, Arc<Source>, SuppressionComment)>,
+}
+
+impl Report {
+    /// Findings that are not suppressed.
+    pub fn visible(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppression.is_none())
+    }
+}
+
+/// Why an engine could not be built.
+#[derive(Debug)]
+pub enum EngineError {
+    Query(QueryFileError),
+}
+
+impl std::fmt::Display for EngineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EngineError::Query(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl Engine {
+    /// Compiles the queries of the selected built-in rules and of `extra` (custom) rules.
+    pub fn new(config: Config, extra: Vec<&'static dyn Rule>) -> Result<Engine, EngineError> {
+        let mut rules = registry::selected(&config);
+        rules.extend(
+            extra
+                .into_iter()
+                .filter(|r| registry::is_selected(r.meta().code, &config.select, &config.ignore)),
+        );
+        let queries = [
+            CombinedQuery::build(&rules, Lang::C).map_err(EngineError::Query)?,
+            CombinedQuery::build(&rules, Lang::Cpp).map_err(EngineError::Query)?,
+        ];
+        let mut needles: Vec<&str> = rules
+            .iter()
+            .flat_map(|r| r.meta().needles.iter().copied())
+            .collect();
+        needles.extend(config.dlls.iter().map(|d| d.trim_end_matches(".dll")));
+        let res = &config.resources;
+        for list in [&res.creators, &res.closers, &res.owners, &res.loaders] {
+            needles.extend(list.iter().map(String::as_str));
+        }
+        // A rule without needles could match anything: every file passes.
+        let pass_all = rules.iter().any(|r| r.meta().needles.is_empty());
+        let prefilter = Prefilter::new(needles, pass_all);
+        let severity = config
+            .severity
+            .iter()
+            .filter_map(|(code, s)| Some((code.to_ascii_uppercase(), Severity::parse(s)?)))
+            .collect();
+        Ok(Engine {
+            config,
+            rules,
+            queries,
+            prefilter,
+            severity,
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        })
+    }
+
+    /// The path as shown: relative to the current directory when below it.
+    pub fn display_path(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            if let Ok(rel) = path.strip_prefix(&self.cwd) {
+                return rel.to_path_buf();
+            }
+        }
+        path.strip_prefix("./").unwrap_or(path).to_path_buf()
+    }
+
+    /// Lints files in parallel, runs the project-wide phase and applies suppressions.
+    pub fn run(&self, files: &[PathBuf], jobs: Option<usize>) -> Report {
+        let lint_all = || -> Vec<FileOutcome> {
+            files
+                .par_iter()
+                .map_init(Worker::new, |worker, path| self.lint_path(path, worker))
+                .collect()
+        };
+        let outcomes = match jobs {
+            Some(n) if n > 0 => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+                Ok(pool) => pool.install(lint_all),
+                Err(_) => lint_all(),
+            },
+            _ => lint_all(),
+        };
+        self.finish(outcomes)
+    }
+
+    /// The project-wide phase and suppressions over the outcomes of every file.
+    pub fn finish(&self, outcomes: Vec<FileOutcome>) -> Report {
+        let mut report = Report::default();
+        let mut deferred: HashMap<&'static str, Vec<Deferred<Finding>>> = HashMap::new();
+        let mut comments: HashMap<PathBuf, Vec<SuppressionComment>> = HashMap::new();
+        for o in outcomes {
+            report.files_checked += 1;
+            report.files_parsed += usize::from(o.parsed);
+            report.bytes += o.bytes;
+            report.warnings.extend(o.warning);
+            report.findings.extend(o.findings);
+            for d in o.deferred {
+                deferred.entry(d.code).or_default().push(d);
+            }
+            if !o.comments.is_empty() {
+                comments.insert(o.path, o.comments);
+            }
+        }
+        for rule in &self.rules {
+            let items = deferred.remove(rule.meta().code).unwrap_or_default();
+            let found = rule.finish(&items);
+            report.findings.extend(found);
+        }
+        for f in &mut report.findings {
+            if let Some(s) = self.severity.get(&f.code) {
+                f.severity = *s;
+            }
+        }
+        // Suppressions, file by file.
+        report.findings.sort_by(|a, b| {
+            (&a.path, a.location.range.start, &a.code).cmp(&(
+                &b.path,
+                b.location.range.start,
+                &b.code,
+            ))
+        });
+        report.findings.dedup_by(|a, b| {
+            a.path == b.path
+                && a.code == b.code
+                && a.location == b.location
+                && a.message == b.message
+        });
+        let mut start = 0;
+        while start < report.findings.len() {
+            let path = report.findings[start].path.clone();
+            let end = start
+                + report.findings[start..]
+                    .iter()
+                    .take_while(|f| f.path == path)
+                    .count();
+            if let Some(list) = comments.get(&path) {
+                let used = suppress::apply(&mut report.findings[start..end], list);
+                let source = report.findings[start].source.clone();
+                for (c, u) in list.iter().zip(used) {
+                    if !u {
+                        report
+                            .unused_suppressions
+                            .push((path.clone(), source.clone(), c.clone()));
+                    }
+                }
+                comments.remove(&path);
+            }
+            start = end;
+        }
+        report.warnings.sort_by(|a, b| a.path.cmp(&b.path));
+        report
+    }
+
+    /// Reads and lints one file. Nothing here blocks on a FIFO or panics on bad bytes.
+    pub fn lint_path(&self, path: &Path, worker: &mut Worker) -> FileOutcome {
+        let shown = self.display_path(path);
+        let skip = |message: String| FileOutcome {
+            path: shown.clone(),
+            warning: Some(Warning {
+                path: shown.clone(),
+                message,
+            }),
+            ..FileOutcome::default()
+        };
+        let raw = match read_regular_file(path, self.config.max_file_size) {
+            Ok(raw) => raw,
+            Err(message) => return skip(message),
+        };
+        let source = match Source::decode(&raw) {
+            Ok(s) => s,
+            Err(e) => return skip(format!("skipped: {e}")),
+        };
+        drop(raw);
+        self.lint_source(&shown, Arc::new(source), worker)
+    }
+
+    /// Lints decoded text as the file `path` (stdin and editor buffers come in here too).
+    pub fn lint_source(
+        &self,
+        path: &Path,
+        source: Arc<Source>,
+        worker: &mut Worker,
+    ) -> FileOutcome {
+        let mut outcome = FileOutcome {
+            path: path.to_path_buf(),
+            bytes: source.text.len(),
+            ..FileOutcome::default()
+        };
+        if !self.prefilter.may_match(&source.text) {
+            return outcome;
+        }
+        outcome.parsed = true;
+        let lang = lang::choose(path, &source.text);
+        let Some(tree) = worker.parser(lang).parse(&source.text, None) else {
+            outcome.warning = Some(Warning {
+                path: path.to_path_buf(),
+                message: "skipped: the parser gave up on this file".into(),
+            });
+            return outcome;
+        };
+        let text = source.text.as_slice();
+        let facts = Facts::build(tree.root_node(), text, &self.config);
+        let mut ctx = Ctx {
+            path,
+            source: &source,
+            text,
+            lang,
+            root: tree.root_node(),
+            facts: &facts,
+            config: &self.config,
+            diagnostics: Vec::new(),
+            deferred: Vec::new(),
+        };
+        let combined = &self.queries[lang.index()];
+        let names = combined.query.capture_names();
+        let mut matches = worker
+            .cursor
+            .matches(&combined.query, tree.root_node(), text);
+        while let Some(m) = matches.next() {
+            let (rule, pattern) = combined.route[m.pattern_index];
+            let mm = Match {
+                pattern,
+                captures: m.captures(),
+                names,
+            };
+            self.rules[rule].check_match(&mut ctx, &mm);
+        }
+        for rule in &self.rules {
+            rule.check_file(&mut ctx);
+        }
+        let Ctx {
+            diagnostics,
+            deferred,
+            ..
+        } = ctx;
+        outcome.comments = facts
+            .comments
+            .iter()
+            .filter_map(|c| {
+                let raw = std::str::from_utf8(&text[c.byte_range()]).ok()?;
+                let (scope, codes, reason) = suppress::parse(raw)?;
+                Some(SuppressionComment {
+                    scope,
+                    codes,
+                    reason,
+                    range: c.byte_range(),
+                    line: c.start_position().row + 1,
+                    end_line: c.end_position().row + 1,
+                })
+            })
+            .collect();
+        let to_finding = |mut d: crate::diagnostic::Diagnostic| {
+            if facts.in_error(d.range.clone()) {
+                d.message
+                    .push_str(" (the code around it has syntax errors)");
+            }
+            Finding::new(d, path.to_path_buf(), source.clone())
+        };
+        outcome.findings = diagnostics.into_iter().map(to_finding).collect();
+        outcome.deferred = deferred
+            .into_iter()
+            .map(|d| Deferred {
+                code: d.code,
+                key: d.key,
+                item: d.item.map(to_finding),
+            })
+            .collect();
+        outcome
+    }
+}
+
+/// Reads a regular file without ever blocking: opened non-blocking, checked to be a regular
+/// file after opening (a FIFO swapped in after the walk is caught here), capped in size.
+pub fn read_regular_file(path: &Path, max_size: u64) -> Result<Vec<u8>, String> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = opts
+        .open(path)
+        .map_err(|e| format!("skipped: cannot read: {}", describe_io(&e)))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("skipped: cannot read: {}", describe_io(&e)))?;
+    if meta.is_dir() {
+        return Err("skipped: is a directory".into());
+    }
+    if !meta.is_file() {
+        return Err("skipped: not a regular file (a FIFO, socket or device)".into());
+    }
+    if meta.len() > max_size {
+        return Err(format!(
+            "skipped: {} bytes is over the size cap of {} bytes (max_file_size)",
+            meta.len(),
+            max_size
+        ));
+    }
+    let mut raw = Vec::with_capacity(meta.len() as usize);
+    file.take(max_size + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("skipped: cannot read: {}", describe_io(&e)))?;
+    if raw.len() as u64 > max_size {
+        return Err(format!(
+            "skipped: over the size cap of {max_size} bytes (max_file_size)"
+        ));
+    }
+    Ok(raw)
+}

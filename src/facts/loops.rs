@@ -1,0 +1,214 @@
+//! Loops: whether a loop is unbounded, bounded by a small constant, and whether its body backs
+//! off (sleeps or waits with a timeout) between iterations.
+
+use tree_sitter::Node;
+
+use crate::facts::{unwrap_parens, Facts};
+
+/// Calls that make a loop wait between iterations.
+pub const BACKOFF_CALLS: &[&str] = &[
+    "Sleep",
+    "SleepEx",
+    "WaitForSingleObject",
+    "WaitForSingleObjectEx",
+    "WaitForMultipleObjects",
+    "WaitForMultipleObjectsEx",
+    "MsgWaitForMultipleObjects",
+    "MsgWaitForMultipleObjectsEx",
+    "SignalObjectAndWait",
+    "select",
+    "poll",
+    "WSAPoll",
+    "WSAWaitForMultipleEvents",
+    "sleep_for",
+    "sleep_until",
+    "usleep",
+    "nanosleep",
+    "sleep",
+    "Sleep_ms",
+    "epoll_wait",
+    "GetQueuedCompletionStatus",
+    "GetQueuedCompletionStatusEx",
+];
+
+/// The largest constant bound that still makes a loop a bounded retry.
+pub const SMALL_BOUND: i64 = 1000;
+
+#[derive(Clone, Debug)]
+pub struct Loop<'t> {
+    pub node: Node<'t>,
+    pub body: Option<Node<'t>>,
+    pub condition: Option<Node<'t>>,
+    /// No condition, or a constant-true one (`1`, `TRUE`, `true`, `!0`).
+    pub unbounded: bool,
+    /// The condition compares a counter with a constant (`i < 3`, `n <= MAX_RETRIES`).
+    pub bounded: bool,
+}
+
+impl<'t> Loop<'t> {
+    pub fn new(node: Node<'t>, text: &[u8]) -> Loop<'t> {
+        let body = node.child_by_field_name("body");
+        let condition = node.child_by_field_name("condition");
+        let unbounded = match node.kind() {
+            "for_range_loop" => false,
+            "for_statement" => condition.is_none_or(|c| is_constant_true(c, text)),
+            _ => condition.is_some_and(|c| is_constant_true(c, text)),
+        };
+        let bounded =
+            condition.is_some_and(|c| is_counter_bound(c, text)) || node.kind() == "for_range_loop";
+        Loop {
+            node,
+            body,
+            condition,
+            unbounded,
+            bounded,
+        }
+    }
+
+    /// The first call in the loop that backs off: `Sleep(n)` with `n != 0`, a wait or `select`
+    /// with a timeout that is not zero.
+    pub fn backoff<'f>(&self, facts: &'f Facts<'t>) -> Option<&'f crate::facts::Call<'t>> {
+        facts
+            .calls_in(self.node.byte_range())
+            .find(|c| BACKOFF_CALLS.contains(&c.name.as_str()) && !zero_timeout(c, facts.text))
+    }
+}
+
+/// Whether a wait call is made with a zero timeout (a poll, not a back-off).
+fn zero_timeout(call: &crate::facts::Call, text: &[u8]) -> bool {
+    let timeout_arg = match call.name.as_str() {
+        "Sleep" | "SleepEx" | "usleep" | "sleep" => call.arg(0),
+        "WaitForSingleObject" | "WaitForSingleObjectEx" => call.arg(1),
+        "WaitForMultipleObjects" | "WaitForMultipleObjectsEx" => call.arg(3),
+        "WSAWaitForMultipleEvents" => call.arg(3),
+        "poll" | "WSAPoll" => call.arg(2),
+        _ => None,
+    };
+    timeout_arg.is_some_and(|a| {
+        let t = unwrap_parens(a).utf8_text(text).unwrap_or("").trim();
+        t == "0" || t == "0L" || t == "0u"
+    })
+}
+
+/// `1`, `TRUE`, `true`, `!0`, `(1)`, `1 == 1`.
+pub fn is_constant_true(cond: Node, text: &[u8]) -> bool {
+    let cond = unwrap_condition(cond);
+    let t = cond.utf8_text(text).unwrap_or("").trim();
+    match cond.kind() {
+        "number_literal" => t
+            .trim_end_matches(['u', 'U', 'l', 'L'])
+            .parse::<i64>()
+            .is_ok_and(|n| n != 0),
+        "true" => true,
+        "identifier" => matches!(t, "TRUE" | "true" | "FOREVER"),
+        "unary_expression" => {
+            t.starts_with('!')
+                && cond
+                    .child_by_field_name("argument")
+                    .is_some_and(|a| a.utf8_text(text).unwrap_or("").trim() == "0")
+        }
+        _ => false,
+    }
+}
+
+/// `i < 3`, `tries <= MAX_RETRIES`, `n-- > 0`, `attempt < kAttempts`: a counter against a
+/// constant (a number or an all-caps / `k`-prefixed name).
+fn is_counter_bound(cond: Node, text: &[u8]) -> bool {
+    let cond = unwrap_condition(cond);
+    if cond.kind() != "binary_expression" {
+        return false;
+    }
+    let op = cond
+        .child_by_field_name("operator")
+        .map(|o| o.kind())
+        .unwrap_or("");
+    if !matches!(op, "<" | "<=" | ">" | ">=" | "!=") {
+        // `&&` combinations: bounded when either side is.
+        if op == "&&" {
+            return [
+                cond.child_by_field_name("left"),
+                cond.child_by_field_name("right"),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|c| is_counter_bound(c, text));
+        }
+        return false;
+    }
+    let is_const = |n: Node| {
+        let n = unwrap_parens(n);
+        let t = n.utf8_text(text).unwrap_or("").trim();
+        match n.kind() {
+            "number_literal" => t
+                .trim_end_matches(['u', 'U', 'l', 'L'])
+                .parse::<i64>()
+                .is_ok_and(|v| v.abs() <= SMALL_BOUND),
+            "identifier" => {
+                (t.len() > 1
+                    && t.bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'))
+                    || (t.starts_with('k') && t[1..].starts_with(|c: char| c.is_ascii_uppercase()))
+            }
+            _ => false,
+        }
+    };
+    let left = cond.child_by_field_name("left");
+    let right = cond.child_by_field_name("right");
+    left.is_some_and(is_const) || right.is_some_and(is_const)
+}
+
+fn unwrap_condition(mut cond: Node) -> Node {
+    // `while (x)`: the condition is a parenthesized_expression; `for (;x;)`: the expression.
+    loop {
+        match cond.kind() {
+            "parenthesized_expression" | "condition_clause" => match cond.named_child(0) {
+                Some(n) => cond = n,
+                None => return cond,
+            },
+            _ => return cond,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::facts::tests::facts_of;
+    use crate::lang::Lang;
+
+    fn loop_facts(body: &str) -> (bool, bool, bool) {
+        let code = format!("void f(void) {{ {body} }}");
+        facts_of(Lang::C, &code, |f| {
+            let l = &f.loops[0];
+            (l.unbounded, l.bounded, l.backoff(f).is_some())
+        })
+    }
+
+    #[test]
+    fn boundedness() {
+        assert_eq!(loop_facts("for (;;) { g(); }"), (true, false, false));
+        assert_eq!(loop_facts("while (1) { g(); }"), (true, false, false));
+        assert_eq!(loop_facts("while (TRUE) { g(); }"), (true, false, false));
+        assert_eq!(loop_facts("while (!0) { g(); }"), (true, false, false));
+        assert_eq!(loop_facts("do { g(); } while (1);"), (true, false, false));
+        assert_eq!(
+            loop_facts("for (i = 0; i < 3; i++) { g(); }"),
+            (false, true, false)
+        );
+        assert_eq!(
+            loop_facts("while (tries++ < MAX_TRIES) { g(); }"),
+            (false, true, false)
+        );
+        assert_eq!(
+            loop_facts("while (running) { g(); }"),
+            (false, false, false)
+        );
+    }
+
+    #[test]
+    fn backoff_needs_a_real_timeout() {
+        assert!(loop_facts("for (;;) { Sleep(1000); }").2);
+        assert!(!loop_facts("for (;;) { Sleep(0); }").2);
+        assert!(loop_facts("for (;;) { WaitForSingleObject(h, 500); }").2);
+        assert!(!loop_facts("for (;;) { WaitForSingleObject(h, 0); }").2);
+    }
+}

@@ -1,0 +1,823 @@
+//! Facts every rule can ask for, built once per file in one iterative walk over the tree and
+//! tested on their own: functions, calls (with macro renames and C++ spellings resolved),
+//! declarations, loops, platform branches, comments and includes.
+
+pub mod loops;
+pub mod platform;
+pub mod sockets;
+pub mod strings;
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use tree_sitter::Node;
+
+use crate::config::Config;
+pub use loops::Loop;
+pub use platform::{Platform, Region};
+
+/// Calls every node of the tree under `root` in document order, without recursion (real code
+/// nests deeply enough to overflow a recursive walk).
+pub fn walk<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
+    let mut cursor = root.walk();
+    loop {
+        visit(cursor.node());
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == root {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+/// Strips parentheses, casts (C and C++) and `*`/`&` wrappers that do not change which object
+/// an expression names.
+pub fn unwrap_parens(mut node: Node) -> Node {
+    loop {
+        let next = match node.kind() {
+            "parenthesized_expression" => node.named_child(0),
+            "cast_expression" => node.child_by_field_name("value"),
+            _ => None,
+        };
+        match next {
+            Some(n) => node = n,
+            None => return node,
+        }
+    }
+}
+
+/// Strips casts, including C++ named casts (`static_cast<HANDLE>(s)`), to the operand.
+pub fn unwrap_casts(node: Node) -> Node {
+    let mut node = unwrap_parens(node);
+    loop {
+        if node.kind() == "call_expression" {
+            let func = node.child_by_field_name("function");
+            let is_named_cast = func.is_some_and(|f| {
+                f.kind() == "template_function"
+                    && f.child_by_field_name("name").is_some_and(|n| {
+                        matches!(
+                            n.kind(),
+                            "identifier" | "static_cast" | "reinterpret_cast" | "const_cast"
+                        )
+                    })
+            });
+            let named = func.and_then(|f| f.child(0)).map(|n| n.kind());
+            if is_named_cast
+                || matches!(
+                    named,
+                    Some("static_cast" | "reinterpret_cast" | "const_cast" | "dynamic_cast")
+                )
+            {
+                if let Some(arg) = node
+                    .child_by_field_name("arguments")
+                    .and_then(|a| a.named_child(0))
+                {
+                    node = unwrap_parens(arg);
+                    continue;
+                }
+            }
+        }
+        return node;
+    }
+}
+
+/// A function definition or a C++ lambda.
+#[derive(Clone, Debug)]
+pub struct Function<'t> {
+    pub node: Node<'t>,
+    /// The declared name (`Conn::close` for a C++ method), empty for a lambda.
+    pub name: String,
+    pub body: Node<'t>,
+    pub params: Vec<Decl>,
+}
+
+impl Function<'_> {
+    /// The name without a class or namespace qualifier.
+    pub fn short_name(&self) -> &str {
+        self.name.rsplit("::").next().unwrap_or(&self.name)
+    }
+}
+
+/// A call expression with its callee resolved.
+#[derive(Clone, Debug)]
+pub struct Call<'t> {
+    pub node: Node<'t>,
+    /// The callee after macro renames and qualifiers: `::closesocket` -> `closesocket`,
+    /// `close` under `#define close closesocket` -> `closesocket`, `conn.Close` -> `Close`.
+    pub name: String,
+    /// The callee as written in the source (`::closesocket`, `close`, `conn.Close`).
+    pub written: String,
+    /// The callee node (for spans: the function name).
+    pub callee: Node<'t>,
+    /// A member call (`obj.f()`, `p->f()`): `name` is the member.
+    pub member: bool,
+    pub args: Vec<Node<'t>>,
+    /// Index into `Facts::functions` of the innermost enclosing function.
+    pub function: Option<usize>,
+}
+
+impl<'t> Call<'t> {
+    pub fn arg(&self, i: usize) -> Option<Node<'t>> {
+        self.args.get(i).copied()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeclKind {
+    Global,
+    Local,
+    Param,
+    Field,
+}
+
+/// A declared name with its type as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decl {
+    pub name: String,
+    /// The type specifier as written (`SOCKET`, `unsigned int`, `struct conn`).
+    pub ty: String,
+    pub pointer: bool,
+    pub kind: DeclKind,
+    /// Where the name is visible: the function (or block) for locals and parameters, the
+    /// struct for fields, the whole file for globals.
+    pub scope: Range<usize>,
+    /// The declarator's range (the name, for spans).
+    pub range: Range<usize>,
+    /// The initializer, when declared with one (`SOCKET s = socket(...)`).
+    pub init: Option<Range<usize>>,
+}
+
+/// An assignment `name = value` (or an initialization) inside a function.
+#[derive(Clone, Debug)]
+pub struct Assignment<'t> {
+    /// The assigned expression as written (`s`, `conn->sock`).
+    pub target: String,
+    pub target_node: Node<'t>,
+    pub value: Node<'t>,
+    pub function: Option<usize>,
+}
+
+/// A `#include`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Include {
+    /// The header as written, without quotes or angle brackets (`winsock2.h`).
+    pub header: String,
+    pub range: Range<usize>,
+    /// The range of the `#include` directive (for ordering against `#define`s).
+    pub directive: Range<usize>,
+}
+
+/// A `#define NAME value`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Define {
+    pub name: String,
+    pub name_range: Range<usize>,
+    pub value: String,
+    pub directive: Range<usize>,
+    pub function_like: bool,
+}
+
+/// Everything a rule may ask about one file.
+pub struct Facts<'t> {
+    pub text: &'t [u8],
+    pub functions: Vec<Function<'t>>,
+    pub calls: Vec<Call<'t>>,
+    pub decls: Vec<Decl>,
+    pub assignments: Vec<Assignment<'t>>,
+    pub loops: Vec<Loop<'t>>,
+    pub regions: Vec<Region>,
+    pub comments: Vec<Node<'t>>,
+    pub includes: Vec<Include>,
+    pub defines: Vec<Define>,
+    /// Renames made by the file's own macros: `#define close closesocket` maps `close` to
+    /// `closesocket`; `#define sclose(x) closesocket(x)` maps `sclose` to `closesocket`.
+    pub renames: HashMap<String, String>,
+    /// Type aliases made in the file: `typedef SOCKET sock_t;` maps `sock_t` to `SOCKET`.
+    pub typedefs: HashMap<String, String>,
+    /// Nodes of ERROR and MISSING kinds: findings inside them rest on tree-sitter's guesswork.
+    pub errors: Vec<Range<usize>>,
+    pub socket_types: sockets::SocketTypes,
+}
+
+impl<'t> Facts<'t> {
+    /// Builds the facts of a file in one walk over its tree.
+    pub fn build(root: Node<'t>, text: &'t [u8], config: &Config) -> Facts<'t> {
+        let mut facts = Facts {
+            text,
+            functions: Vec::new(),
+            calls: Vec::new(),
+            decls: Vec::new(),
+            assignments: Vec::new(),
+            loops: Vec::new(),
+            regions: Vec::new(),
+            comments: Vec::new(),
+            includes: Vec::new(),
+            defines: Vec::new(),
+            renames: HashMap::new(),
+            typedefs: HashMap::new(),
+            errors: Vec::new(),
+            socket_types: sockets::SocketTypes::default(),
+        };
+        let mut raw_calls = Vec::new();
+        walk(root, |node| match node.kind() {
+            "function_definition" | "lambda_expression" => facts.add_function(node),
+            "call_expression" => raw_calls.push(node),
+            "declaration" | "field_declaration" => facts.add_declaration(node, root),
+            "init_declarator" | "assignment_expression" => facts.add_assignment(node),
+            "for_statement" | "while_statement" | "do_statement" | "for_range_loop" => {
+                facts.loops.push(Loop::new(node, text))
+            }
+            "preproc_ifdef" | "preproc_if" => platform::regions_of(node, text, &mut facts.regions),
+            "comment" => facts.comments.push(node),
+            "preproc_include" => facts.add_include(node),
+            "preproc_def" | "preproc_function_def" => facts.add_define(node),
+            "type_definition" => facts.add_typedef(node),
+            "ERROR" => facts.errors.push(node.byte_range()),
+            _ => {
+                if node.is_missing() {
+                    facts.errors.push(node.byte_range());
+                }
+            }
+        });
+        // Functions were pushed in document order; nested lambdas follow their parent.
+        for node in raw_calls {
+            facts.add_call(node);
+        }
+        facts.socket_types = sockets::SocketTypes::new(config, &facts.typedefs);
+        facts
+    }
+
+    pub fn text_of(&self, node: Node) -> &'t str {
+        std::str::from_utf8(&self.text[node.byte_range()]).unwrap_or("")
+    }
+
+    fn add_function(&mut self, node: Node<'t>) {
+        let Some(body) = node.child_by_field_name("body") else {
+            return;
+        };
+        let declarator = node.child_by_field_name("declarator");
+        let func_decl = declarator.and_then(find_function_declarator);
+        let name = func_decl
+            .and_then(|d| d.child_by_field_name("declarator"))
+            .map(|n| self.text_of(n).to_string())
+            .unwrap_or_default();
+        let mut params = Vec::new();
+        let param_list = func_decl
+            .and_then(|d| d.child_by_field_name("parameters"))
+            .or_else(|| {
+                // A lambda: `[&](SOCKET s) { ... }`.
+                declarator.and_then(|d| d.child_by_field_name("parameters"))
+            });
+        if let Some(list) = param_list {
+            let mut cursor = list.walk();
+            for p in list.named_children(&mut cursor) {
+                if !matches!(
+                    p.kind(),
+                    "parameter_declaration" | "optional_parameter_declaration"
+                ) {
+                    continue;
+                }
+                let ty = p
+                    .child_by_field_name("type")
+                    .map(|t| self.text_of(t).to_string())
+                    .unwrap_or_default();
+                if let Some(d) = p.child_by_field_name("declarator") {
+                    let (name_node, pointer) = declarator_name(d);
+                    if let Some(n) = name_node {
+                        params.push(Decl {
+                            name: self.text_of(n).to_string(),
+                            ty,
+                            pointer,
+                            kind: DeclKind::Param,
+                            scope: node.byte_range(),
+                            range: n.byte_range(),
+                            init: None,
+                        });
+                    }
+                }
+            }
+        }
+        self.decls.extend(params.iter().cloned());
+        self.functions.push(Function {
+            node,
+            name,
+            body,
+            params,
+        });
+    }
+
+    fn add_declaration(&mut self, node: Node<'t>, root: Node<'t>) {
+        let Some(ty_node) = node.child_by_field_name("type") else {
+            return;
+        };
+        let ty = self.text_of(ty_node).to_string();
+        let field = node.kind() == "field_declaration";
+        let scope_node = if field {
+            enclosing_kind(node, &["field_declaration_list"]).unwrap_or(root)
+        } else {
+            enclosing_kind(
+                node,
+                &[
+                    "compound_statement",
+                    "function_definition",
+                    "for_statement",
+                    "lambda_expression",
+                ],
+            )
+            .unwrap_or(root)
+        };
+        let kind = if field {
+            DeclKind::Field
+        } else if scope_node == root || scope_node.kind() == "translation_unit" {
+            DeclKind::Global
+        } else {
+            DeclKind::Local
+        };
+        let mut cursor = node.walk();
+        for d in node.children_by_field_name("declarator", &mut cursor) {
+            let init = (d.kind() == "init_declarator")
+                .then(|| d.child_by_field_name("value").map(|v| v.byte_range()))
+                .flatten();
+            let (name_node, pointer) = declarator_name(d);
+            let Some(n) = name_node else { continue };
+            // A function prototype is not a variable.
+            if has_function_declarator(d) {
+                continue;
+            }
+            self.decls.push(Decl {
+                name: self.text_of(n).to_string(),
+                ty: ty.clone(),
+                pointer,
+                kind,
+                scope: scope_node.byte_range(),
+                range: n.byte_range(),
+                init,
+            });
+        }
+    }
+
+    fn add_assignment(&mut self, node: Node<'t>) {
+        let (target, value) = if node.kind() == "init_declarator" {
+            let target = node
+                .child_by_field_name("declarator")
+                .and_then(|d| declarator_name(d).0);
+            (target, node.child_by_field_name("value"))
+        } else {
+            let op = node.child_by_field_name("operator").map(|o| o.kind());
+            if op != Some("=") {
+                return;
+            }
+            (
+                node.child_by_field_name("left"),
+                node.child_by_field_name("right"),
+            )
+        };
+        if let (Some(t), Some(v)) = (target, value) {
+            self.assignments.push(Assignment {
+                target: self.text_of(t).to_string(),
+                target_node: t,
+                value: v,
+                function: self.function_at(node.start_byte()),
+            });
+        }
+    }
+
+    fn add_call(&mut self, node: Node<'t>) {
+        let Some(callee) = node.child_by_field_name("function") else {
+            return;
+        };
+        let written = self.text_of(callee).to_string();
+        let (base, member) = match callee.kind() {
+            "identifier" => (written.clone(), false),
+            "qualified_identifier" => (
+                written.rsplit("::").next().unwrap_or("").trim().to_string(),
+                false,
+            ),
+            "field_expression" => (
+                callee
+                    .child_by_field_name("field")
+                    .map(|f| self.text_of(f).to_string())
+                    .unwrap_or_default(),
+                true,
+            ),
+            "template_function" => (
+                callee
+                    .child_by_field_name("name")
+                    .map(|f| {
+                        self.text_of(f)
+                            .rsplit("::")
+                            .next()
+                            .unwrap_or("")
+                            .to_string()
+                    })
+                    .unwrap_or_default(),
+                false,
+            ),
+            _ => return,
+        };
+        let name = if member {
+            base
+        } else {
+            self.resolve_rename(&base)
+        };
+        let args = node
+            .child_by_field_name("arguments")
+            .map(|a| {
+                let mut cursor = a.walk();
+                a.named_children(&mut cursor)
+                    .filter(|c| c.kind() != "comment")
+                    .collect()
+            })
+            .unwrap_or_default();
+        let function = self.function_at(node.start_byte());
+        self.calls.push(Call {
+            node,
+            name,
+            written,
+            callee,
+            member,
+            args,
+            function,
+        });
+    }
+
+    /// Follows the file's own macro renames (at most a few steps: macros may be circular).
+    pub fn resolve_rename(&self, name: &str) -> String {
+        let mut current = name;
+        for _ in 0..4 {
+            match self.renames.get(current) {
+                Some(next) if next != current => current = next,
+                _ => break,
+            }
+        }
+        current.to_string()
+    }
+
+    fn add_include(&mut self, node: Node<'t>) {
+        if let Some(path) = node.child_by_field_name("path") {
+            let header = self
+                .text_of(path)
+                .trim_matches(|c| c == '<' || c == '>' || c == '"')
+                .to_string();
+            self.includes.push(Include {
+                header,
+                range: path.byte_range(),
+                directive: node.byte_range(),
+            });
+        }
+    }
+
+    fn add_define(&mut self, node: Node<'t>) {
+        let Some(name_node) = node.child_by_field_name("name") else {
+            return;
+        };
+        let name = self.text_of(name_node).to_string();
+        let value = node
+            .child_by_field_name("value")
+            .map(|v| self.text_of(v).trim().to_string())
+            .unwrap_or_default();
+        let function_like = node.kind() == "preproc_function_def";
+        let target = if function_like {
+            // `#define sclose(x) closesocket(x)`: a rename when the body calls one function
+            // with the macro's parameters.
+            value
+                .split('(')
+                .next()
+                .map(str::trim)
+                .filter(|f| !f.is_empty() && f.bytes().all(crate::lang::is_ident_byte))
+                .filter(|_| value.trim_end().ends_with(')'))
+        } else {
+            Some(value.as_str()).filter(|v| {
+                !v.is_empty()
+                    && v.bytes().all(crate::lang::is_ident_byte)
+                    && !v.as_bytes()[0].is_ascii_digit()
+            })
+        };
+        if let Some(t) = target {
+            self.renames.insert(name.clone(), t.to_string());
+        }
+        self.defines.push(Define {
+            name,
+            name_range: name_node.byte_range(),
+            value,
+            directive: node.byte_range(),
+            function_like,
+        });
+    }
+
+    fn add_typedef(&mut self, node: Node<'t>) {
+        let Some(ty) = node.child_by_field_name("type") else {
+            return;
+        };
+        let ty = self.text_of(ty).to_string();
+        let mut cursor = node.walk();
+        for d in node.children_by_field_name("declarator", &mut cursor) {
+            let (name, pointer) = declarator_name(d);
+            if let (Some(n), false) = (name, pointer) {
+                self.typedefs
+                    .insert(self.text_of(n).to_string(), ty.clone());
+            }
+        }
+    }
+
+    /// Index of the innermost function (or lambda) containing `offset`.
+    pub fn function_at(&self, offset: usize) -> Option<usize> {
+        // Functions are in document order and nest only as lambdas: the last one that starts
+        // before `offset` and contains it is the innermost.
+        let end = self
+            .functions
+            .partition_point(|f| f.node.start_byte() <= offset);
+        self.functions[..end]
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, f)| f.node.end_byte() > offset)
+            .map(|(i, _)| i)
+    }
+
+    /// The calls inside `range`, in document order.
+    pub fn calls_in(&self, range: Range<usize>) -> impl Iterator<Item = &Call<'t>> {
+        let start = self
+            .calls
+            .partition_point(|c| c.node.start_byte() < range.start);
+        self.calls[start..]
+            .iter()
+            .take_while(move |c| c.node.start_byte() < range.end)
+            .filter(move |c| c.node.end_byte() <= range.end)
+    }
+
+    /// The calls of a function body to any of `names`.
+    pub fn calls_named<'a>(&'a self, names: &'a [&str]) -> impl Iterator<Item = &'a Call<'t>> + 'a {
+        self.calls
+            .iter()
+            .filter(move |c| names.contains(&c.name.as_str()))
+    }
+
+    /// The call whose node is `node`.
+    pub fn call_of(&self, node: Node) -> Option<&Call<'t>> {
+        let i = self
+            .calls
+            .partition_point(|c| c.node.start_byte() < node.start_byte());
+        self.calls[i..]
+            .iter()
+            .take_while(|c| c.node.start_byte() == node.start_byte())
+            .find(|c| c.node.id() == node.id())
+    }
+
+    /// The loops containing `offset`, innermost first.
+    pub fn loops_around(&self, offset: usize) -> impl Iterator<Item = &Loop<'t>> {
+        let mut around: Vec<&Loop<'t>> = self
+            .loops
+            .iter()
+            .filter(|l| l.node.start_byte() <= offset && offset < l.node.end_byte())
+            .collect();
+        around.sort_by_key(|l| std::cmp::Reverse(l.node.start_byte()));
+        around.into_iter()
+    }
+
+    /// The loops containing `offset` inside the same function, innermost first.
+    pub fn loops_in_function_around(&self, offset: usize) -> Vec<&Loop<'t>> {
+        let func = self.function_at(offset).map(|i| &self.functions[i]);
+        self.loops_around(offset)
+            .filter(|l| {
+                func.is_none_or(|f| f.node.byte_range().contains(&l.node.start_byte()))
+                    && self.function_at(l.node.start_byte())
+                        == func.and_then(|f| self.function_at(f.node.start_byte()))
+            })
+            .collect()
+    }
+
+    /// What the preprocessor branches around `offset` say.
+    pub fn platform_at(&self, offset: usize) -> Platform {
+        let mut result = Platform::Unknown;
+        for r in &self.regions {
+            if r.range.contains(&offset) {
+                match r.platform {
+                    Platform::Dead => return Platform::Dead,
+                    Platform::NonWindows => result = Platform::NonWindows,
+                    Platform::Windows if result == Platform::Unknown => result = Platform::Windows,
+                    _ => {}
+                }
+            }
+        }
+        result
+    }
+
+    /// Code that is never compiled for Windows (a POSIX branch or `#if 0`): rules about
+    /// Windows semantics stay silent there.
+    pub fn not_for_windows(&self, offset: usize) -> bool {
+        matches!(
+            self.platform_at(offset),
+            Platform::NonWindows | Platform::Dead
+        )
+    }
+
+    /// Whether a range overlaps a syntax error (tree-sitter's guesswork).
+    pub fn in_error(&self, range: Range<usize>) -> bool {
+        self.errors
+            .iter()
+            .any(|e| e.start < range.end.max(range.start + 1) && range.start < e.end)
+    }
+
+    /// The declaration a name refers to at `offset`: the innermost local or parameter whose
+    /// scope contains it, else a global, else a struct or class field of that name.
+    pub fn decl_of(&self, name: &str, offset: usize) -> Option<&Decl> {
+        let mut best: Option<&Decl> = None;
+        for d in self.decls.iter().filter(|d| d.name == name) {
+            match d.kind {
+                DeclKind::Local | DeclKind::Param => {
+                    if d.scope.contains(&offset) && d.range.start <= offset {
+                        let tighter = best.is_none_or(|b| {
+                            b.kind == DeclKind::Global
+                                || b.kind == DeclKind::Field
+                                || d.scope.len() < b.scope.len()
+                        });
+                        if tighter {
+                            best = Some(d);
+                        }
+                    }
+                }
+                DeclKind::Global => {
+                    if best.is_none_or(|b| b.kind == DeclKind::Field) {
+                        best = Some(d);
+                    }
+                }
+                DeclKind::Field => {
+                    if best.is_none() {
+                        best = Some(d);
+                    }
+                }
+            }
+        }
+        best
+    }
+
+    /// Whether `node` lies inside `outer` (or is it).
+    pub fn within(node: Node, outer: Node) -> bool {
+        outer.start_byte() <= node.start_byte() && node.end_byte() <= outer.end_byte()
+    }
+}
+
+/// The innermost ancestor of `node` of one of `kinds`.
+pub fn enclosing_kind<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if kinds.contains(&n.kind()) {
+            return Some(n);
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+/// The `function_declarator` inside a declarator (through pointers and references).
+fn find_function_declarator(mut d: Node) -> Option<Node> {
+    for _ in 0..16 {
+        if d.kind() == "function_declarator" {
+            return Some(d);
+        }
+        d = d.child_by_field_name("declarator").or_else(|| {
+            // reference_declarator has no field name for its inner declarator.
+            (d.kind() == "reference_declarator")
+                .then(|| d.named_child(0))
+                .flatten()
+        })?;
+    }
+    None
+}
+
+fn has_function_declarator(d: Node) -> bool {
+    let mut cur = Some(d);
+    while let Some(n) = cur {
+        if n.kind() == "function_declarator" {
+            return true;
+        }
+        cur = n.child_by_field_name("declarator");
+    }
+    false
+}
+
+/// The declared name of a declarator and whether it is a pointer.
+pub fn declarator_name(d: Node) -> (Option<Node>, bool) {
+    let mut node = d;
+    let mut pointer = false;
+    for _ in 0..32 {
+        match node.kind() {
+            "identifier" | "field_identifier" | "type_identifier" => return (Some(node), pointer),
+            "pointer_declarator" | "reference_declarator" => {
+                pointer |= node.kind() == "pointer_declarator";
+                match node
+                    .child_by_field_name("declarator")
+                    .or_else(|| node.named_child(0))
+                {
+                    Some(n) => node = n,
+                    None => return (None, pointer),
+                }
+            }
+            "init_declarator"
+            | "array_declarator"
+            | "parenthesized_declarator"
+            | "attributed_declarator" => {
+                match node
+                    .child_by_field_name("declarator")
+                    .or_else(|| node.named_child(0))
+                {
+                    Some(n) => node = n,
+                    None => return (None, pointer),
+                }
+            }
+            _ => return (None, pointer),
+        }
+    }
+    (None, pointer)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::lang::Lang;
+
+    /// Parses `code` and hands its facts to `f`.
+    pub fn facts_of<R>(lang: Lang, code: &str, f: impl FnOnce(&Facts) -> R) -> R {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&lang.grammar()).unwrap();
+        let tree = parser.parse(code, None).unwrap();
+        let config = Config::default();
+        let facts = Facts::build(tree.root_node(), code.as_bytes(), &config);
+        f(&facts)
+    }
+
+    #[test]
+    fn calls_resolve_renames_and_qualifiers() {
+        let code = "#define close closesocket\n#define sclose(x) closesocket(x)\n\
+                    void f(SOCKET s) { close(s); sclose(s); ::closesocket(s); c.Close(); }";
+        let names = facts_of(Lang::Cpp, code, |f| {
+            f.calls
+                .iter()
+                .map(|c| (c.name.clone(), c.member))
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(
+            names,
+            vec![
+                ("closesocket".to_string(), false),
+                ("closesocket".to_string(), false),
+                ("closesocket".to_string(), false),
+                ("Close".to_string(), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn functions_and_params() {
+        let code = "static int Conn::open(SOCKET s, int *n) { return 0; }\n\
+                    void g(void) { auto l = [](SOCKET t) { return t; }; }";
+        facts_of(Lang::Cpp, code, |f| {
+            assert_eq!(f.functions.len(), 3);
+            assert_eq!(f.functions[0].name, "Conn::open");
+            assert_eq!(f.functions[0].short_name(), "open");
+            assert_eq!(f.functions[0].params[0].ty, "SOCKET");
+            assert!(f.functions[0].params[1].pointer);
+            assert_eq!(f.functions[2].params[0].name, "t");
+            let inner = code.find("return t").unwrap();
+            assert_eq!(f.function_at(inner), Some(2));
+        });
+    }
+
+    #[test]
+    fn declarations_have_scopes() {
+        let code = "SOCKET g;\nstruct conn { SOCKET sock; int n; };\n\
+                    void f(void) { int g = 0; SOCKET s = socket(2, 1, 0); }\n\
+                    void h(void) { use(g); }";
+        facts_of(Lang::C, code, |f| {
+            let in_f = code.find("SOCKET s =").unwrap();
+            assert_eq!(f.decl_of("g", in_f).unwrap().ty, "int");
+            let in_h = code.find("use(g)").unwrap();
+            assert_eq!(f.decl_of("g", in_h).unwrap().ty, "SOCKET");
+            assert_eq!(f.decl_of("sock", in_h).unwrap().kind, DeclKind::Field);
+            assert!(f.decl_of("s", in_f + 10).unwrap().init.is_some());
+            assert!(f.decl_of("s", in_h).is_none());
+        });
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let depth = 60_000;
+        let code = format!(
+            "void f(void) {{ {} x; {} }}",
+            "{".repeat(depth),
+            "}".repeat(depth)
+        );
+        let n = facts_of(Lang::C, &code, |f| f.functions.len());
+        assert_eq!(n, 1);
+    }
+}

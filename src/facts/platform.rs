@@ -1,0 +1,272 @@
+//! Platform branches: which code is compiled only for non-Windows targets, and which never is
+//! (`#if 0`). Rules about Windows semantics stay silent in both.
+
+use std::ops::Range;
+
+use tree_sitter::Node;
+
+/// Macros that are defined exactly when compiling for Windows.
+pub const WINDOWS_MACROS: &[&str] = &[
+    "_WIN32",
+    "WIN32",
+    "_WIN64",
+    "WIN64",
+    "_MSC_VER",
+    "__MINGW32__",
+    "__MINGW64__",
+    "_WINDOWS",
+    "__WIN32__",
+    "__NT__",
+    "_WINSOCKAPI_",
+    "_WINSOCK2API_",
+];
+
+/// What a preprocessor branch says about where its code is compiled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Platform {
+    /// Only when compiling for Windows.
+    Windows,
+    /// Never when compiling for Windows (the POSIX side of portable code).
+    NonWindows,
+    /// Never at all (`#if 0`).
+    Dead,
+    /// Depends on something else.
+    Unknown,
+}
+
+impl Platform {
+    fn negate(self) -> Platform {
+        match self {
+            Platform::Windows => Platform::NonWindows,
+            Platform::NonWindows => Platform::Windows,
+            // The `#else` of `#if 0` is always compiled; of `#if 1` never, but nobody writes it.
+            Platform::Dead | Platform::Unknown => Platform::Unknown,
+        }
+    }
+}
+
+/// A byte range of code under one preprocessor branch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Region {
+    pub range: Range<usize>,
+    pub platform: Platform,
+}
+
+/// The regions a `#if`/`#ifdef`/`#ifndef` node opens (its body and its `#elif`/`#else` chain).
+pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
+    let first = match node.child(0) {
+        Some(c) => c,
+        None => return,
+    };
+    let platform = match node.kind() {
+        "preproc_ifdef" => {
+            let name = node
+                .child_by_field_name("name")
+                .and_then(|n| n.utf8_text(text).ok())
+                .unwrap_or("");
+            let windows = if WINDOWS_MACROS.contains(&name) {
+                Platform::Windows
+            } else {
+                Platform::Unknown
+            };
+            let directive = first.utf8_text(text).unwrap_or("");
+            if directive.contains("ifndef") {
+                windows.negate()
+            } else {
+                windows
+            }
+        }
+        "preproc_if" | "preproc_elif" => match node.child_by_field_name("condition") {
+            Some(cond) => classify(cond, text),
+            None => Platform::Unknown,
+        },
+        "preproc_else" => return,
+        _ => return,
+    };
+    push_chain(node, platform, Platform::Unknown, text, out);
+}
+
+/// Pushes the body of `node` (under `platform`, combined with what the earlier branches of the
+/// chain exclude) and walks its `alternative` chain.
+fn push_chain(
+    node: Node,
+    platform: Platform,
+    earlier_excluded: Platform,
+    text: &[u8],
+    out: &mut Vec<Region>,
+) {
+    let alternative = node.child_by_field_name("alternative");
+    let body_start = node
+        .child_by_field_name("condition")
+        .or_else(|| node.child_by_field_name("name"))
+        .map_or(node.start_byte(), |n| n.end_byte());
+    let body_end = alternative.map_or(node.end_byte(), |a| a.start_byte());
+    // A branch reached only when an earlier `#ifdef _WIN32` was false is non-Windows code.
+    let effective = if earlier_excluded == Platform::NonWindows {
+        Platform::NonWindows
+    } else {
+        platform
+    };
+    if effective != Platform::Unknown && body_start < body_end {
+        out.push(Region {
+            range: body_start..body_end,
+            platform: effective,
+        });
+    }
+    let Some(alt) = alternative else { return };
+    // What the next branch knows: none of the branches so far was taken.
+    let excluded = match (platform, earlier_excluded) {
+        (Platform::Windows, _) | (_, Platform::NonWindows) => Platform::NonWindows,
+        _ => Platform::Unknown,
+    };
+    match alt.kind() {
+        "preproc_elif" | "preproc_elifdef" => {
+            let own = match alt.child_by_field_name("condition") {
+                Some(cond) => classify(cond, text),
+                None => Platform::Unknown,
+            };
+            push_chain(alt, own, excluded, text, out);
+        }
+        _ => {
+            // `#else`: the negation of the single branch before it, or what the chain excludes.
+            let own = if excluded == Platform::NonWindows {
+                Platform::NonWindows
+            } else if earlier_excluded == Platform::Unknown {
+                platform.negate()
+            } else {
+                Platform::Unknown
+            };
+            push_chain(alt, own, Platform::Unknown, text, out);
+        }
+    }
+}
+
+/// Classifies a `#if` condition.
+pub fn classify(cond: Node, text: &[u8]) -> Platform {
+    let raw = cond.utf8_text(text).unwrap_or("").trim();
+    match cond.kind() {
+        "number_literal" => {
+            let digits = raw.trim_end_matches(['u', 'U', 'l', 'L']);
+            if digits.chars().all(|c| c == '0') {
+                Platform::Dead
+            } else {
+                Platform::Unknown
+            }
+        }
+        "identifier" => {
+            if WINDOWS_MACROS.contains(&raw) {
+                Platform::Windows
+            } else {
+                Platform::Unknown
+            }
+        }
+        "preproc_defined" => {
+            let name = raw
+                .trim_start_matches("defined")
+                .trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .trim();
+            if WINDOWS_MACROS.contains(&name) {
+                Platform::Windows
+            } else {
+                Platform::Unknown
+            }
+        }
+        "parenthesized_expression" => match cond.named_child(0) {
+            Some(inner) => classify(inner, text),
+            None => Platform::Unknown,
+        },
+        "unary_expression" => {
+            let op = cond.child_by_field_name("operator").map(|o| o.kind());
+            match (op, cond.child_by_field_name("argument")) {
+                (Some("!"), Some(arg)) => match classify(arg, text) {
+                    Platform::Dead => Platform::Unknown,
+                    p => p.negate(),
+                },
+                _ => Platform::Unknown,
+            }
+        }
+        "binary_expression" => {
+            let op = cond.child_by_field_name("operator").map(|o| o.kind());
+            let (Some(l), Some(r)) = (
+                cond.child_by_field_name("left"),
+                cond.child_by_field_name("right"),
+            ) else {
+                return Platform::Unknown;
+            };
+            let (l, r) = (classify(l, text), classify(r, text));
+            match op {
+                Some("&&") => {
+                    if l == Platform::Dead || r == Platform::Dead {
+                        Platform::Dead
+                    } else if l == Platform::NonWindows || r == Platform::NonWindows {
+                        Platform::NonWindows
+                    } else if l == Platform::Windows || r == Platform::Windows {
+                        Platform::Windows
+                    } else {
+                        Platform::Unknown
+                    }
+                }
+                Some("||") => {
+                    if l == r {
+                        l
+                    } else if l == Platform::Dead {
+                        r
+                    } else if r == Platform::Dead {
+                        l
+                    } else {
+                        Platform::Unknown
+                    }
+                }
+                _ => Platform::Unknown,
+            }
+        }
+        _ => Platform::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::facts::{tests::facts_of, Platform};
+    use crate::lang::Lang;
+
+    fn platform_of(code: &str, marker: &str) -> Platform {
+        let at = code.find(marker).expect("marker");
+        facts_of(Lang::C, code, |facts| facts.platform_at(at))
+    }
+
+    #[test]
+    fn ifdef_else_and_ifndef() {
+        let code = "#ifdef _WIN32\nint a;\n#else\nint b;\n#endif\nint c;\n";
+        assert_eq!(platform_of(code, "int a"), Platform::Windows);
+        assert_eq!(platform_of(code, "int b"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int c"), Platform::Unknown);
+        let code = "#ifndef WIN32\nint a;\n#else\nint b;\n#endif\n";
+        assert_eq!(platform_of(code, "int a"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int b"), Platform::Windows);
+    }
+
+    #[test]
+    fn if_conditions() {
+        let code = "#if !defined(_WIN32) && !defined(__CYGWIN__)\nint a;\n#endif\n\
+                    #if defined(_WIN32) || defined(_WIN64)\nint b;\n#endif\n\
+                    #if 0\nint c;\n#else\nint d;\n#endif\n\
+                    #if defined _MSC_VER\nint e;\n#elif defined(__linux__)\nint f;\n#else\nint g;\n#endif\n";
+        assert_eq!(platform_of(code, "int a"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int b"), Platform::Windows);
+        assert_eq!(platform_of(code, "int c"), Platform::Dead);
+        assert_eq!(platform_of(code, "int d"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int e"), Platform::Windows);
+        assert_eq!(platform_of(code, "int f"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int g"), Platform::NonWindows);
+    }
+
+    #[test]
+    fn nested_inside_a_function() {
+        let code =
+            "void f(int s) {\n#ifdef _WIN32\n  closesocket(s);\n#else\n  close(s);\n#endif\n}\n";
+        assert_eq!(platform_of(code, "closesocket"), Platform::Windows);
+        assert_eq!(platform_of(code, "close(s)"), Platform::NonWindows);
+    }
+}

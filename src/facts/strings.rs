@@ -1,0 +1,127 @@
+//! String arguments in every Windows spelling: `"x"`, `L"x"`, `u"x"`, `u8"x"`, `TEXT("x")`,
+//! `_T("x")`, `__TEXT("x")`, `_TEXT("x")`, `R"(x)"`, and adjacent literals `"a" "b"`.
+
+use tree_sitter::Node;
+
+/// Macros that wrap a literal and change only its character width.
+const TEXT_MACROS: &[&str] = &["TEXT", "_T", "__TEXT", "_TEXT", "__T", "L"];
+
+/// The value of a string expression, with its escapes left as written, or `None` when the
+/// expression is not a literal (a variable, a computed name: a DLL name the tool cannot know).
+pub fn string_value(node: Node, text: &[u8]) -> Option<String> {
+    let node = crate::facts::unwrap_parens(node);
+    match node.kind() {
+        "string_literal" | "raw_string_literal" => {
+            let mut out = String::new();
+            let mut cursor = node.walk();
+            let mut any = false;
+            for child in node.named_children(&mut cursor) {
+                match child.kind() {
+                    "string_content" | "escape_sequence" | "raw_string_content" => {
+                        out.push_str(&String::from_utf8_lossy(&text[child.byte_range()]));
+                        any = true;
+                    }
+                    _ => {}
+                }
+            }
+            if !any && node.kind() == "raw_string_literal" {
+                return None;
+            }
+            Some(out)
+        }
+        "concatenated_string" => {
+            let mut out = String::new();
+            let mut cursor = node.walk();
+            for child in node.named_children(&mut cursor) {
+                out.push_str(&string_value(child, text)?);
+            }
+            Some(out)
+        }
+        "call_expression" => {
+            let func = node.child_by_field_name("function")?;
+            let name = func.utf8_text(text).ok()?;
+            if !TEXT_MACROS.contains(&name) {
+                return None;
+            }
+            let args = node.child_by_field_name("arguments")?;
+            if args.named_child_count() != 1 {
+                return None;
+            }
+            string_value(args.named_child(0)?, text)
+        }
+        _ => None,
+    }
+}
+
+/// Whether a string value names `dll`: case-insensitive, with or without a directory prefix and
+/// the `.dll` extension, escaped backslashes included (`"C:\\Windows\\System32\\IPHLPAPI.DLL"`).
+pub fn names_dll(value: &str, dll: &str) -> bool {
+    let base = value.rsplit(['\\', '/']).next().unwrap_or(value);
+    strip_dll(base).eq_ignore_ascii_case(strip_dll(dll))
+}
+
+fn strip_dll(name: &str) -> &str {
+    let name = name.trim();
+    if name.len() > 4 && name[name.len() - 4..].eq_ignore_ascii_case(".dll") {
+        &name[..name.len() - 4]
+    } else {
+        name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::Lang;
+
+    fn value_of(lang: Lang, expr: &str) -> Option<String> {
+        let code = format!("void f(void) {{ g({expr}); }}");
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&lang.grammar()).unwrap();
+        let tree = parser.parse(&code, None).unwrap();
+        let mut first_args = None;
+        crate::facts::walk(tree.root_node(), |node| {
+            if node.kind() == "argument_list" && first_args.is_none() {
+                first_args = node.named_child(0);
+            }
+        });
+        string_value(first_args.expect("g has an argument"), code.as_bytes())
+    }
+
+    #[test]
+    fn every_spelling() {
+        for lang in Lang::ALL {
+            for expr in [
+                "\"iphlpapi.dll\"",
+                "L\"iphlpapi.dll\"",
+                "u\"iphlpapi.dll\"",
+                "TEXT(\"iphlpapi.dll\")",
+                "_T(\"iphlpapi.dll\")",
+                "__TEXT(\"iphlpapi.dll\")",
+                "\"iphlpapi\" \".dll\"",
+                "(\"iphlpapi.dll\")",
+            ] {
+                assert_eq!(
+                    value_of(lang, expr).as_deref(),
+                    Some("iphlpapi.dll"),
+                    "{expr} in {lang:?}"
+                );
+            }
+            assert_eq!(value_of(lang, "name"), None);
+            assert_eq!(value_of(lang, "GetName()"), None);
+        }
+    }
+
+    #[test]
+    fn dll_names() {
+        assert!(names_dll("iphlpapi.dll", "iphlpapi.dll"));
+        assert!(names_dll("IPHLPAPI", "iphlpapi.dll"));
+        assert!(names_dll(
+            "C:\\\\Windows\\\\System32\\\\IpHlpApi.DLL",
+            "iphlpapi.dll"
+        ));
+        assert!(names_dll("system32/iphlpapi.dll", "iphlpapi"));
+        assert!(!names_dll("ws2_32.dll", "iphlpapi.dll"));
+        assert!(!names_dll("iphlpapi2.dll", "iphlpapi.dll"));
+    }
+}

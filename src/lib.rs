@@ -1,0 +1,24 @@
+//! wsalint: a fast static analyzer for Windows Sockets (Winsock) misuse in C and C++ code.
+//!
+//! The pipeline: `walk` finds files, `source` decodes them, `prefilter` drops files that cannot
+//! match, `lang` picks a grammar, `facts` computes what rules ask about a tree, `rules` (one
+//! combined `query` per language, one pass per tree) report `diagnostic`s, `engine` runs it all
+//! in parallel with the project-wide phase and `suppress`ions, and `output` prints them.
+
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod engine;
+pub mod facts;
+pub mod lang;
+pub mod output;
+pub mod prefilter;
+pub mod query;
+pub mod registry;
+pub mod rules;
+pub mod run;
+pub mod source;
+pub mod suppress;
+pub mod walk;
+
+pub use engine::{Engine, Report};

@@ -1,0 +1,167 @@
+//! rustc-style diagnostics through codespan-reporting: the snippet, primary and secondary
+//! labels, a `help:` with the fix, the KB reference, and a summary line.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use codespan_reporting::diagnostic::{Diagnostic, Label, Severity as CsSeverity};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, termcolor};
+
+use crate::diagnostic::{Applicability, Finding, Severity};
+use crate::engine::Report;
+use crate::output::{OutputOptions, Printer};
+use crate::registry;
+use crate::source::sanitize_for_terminal;
+
+pub struct Human;
+
+impl Printer for Human {
+    fn print(&self, report: &Report, opts: &OutputOptions, out: &mut dyn Write) -> io::Result<()> {
+        let mut files = SimpleFiles::new();
+        let mut ids: BTreeMap<std::path::PathBuf, usize> = BTreeMap::new();
+        let config = term::Config::default();
+        for f in report.visible() {
+            let id = *ids.entry(f.path.clone()).or_insert_with(|| {
+                files.add(
+                    sanitize_for_terminal(&f.path_str()),
+                    f.source.display_text(),
+                )
+            });
+            let diag = to_codespan(f, id);
+            let mut buf: Vec<u8> = Vec::new();
+            let result = if opts.color {
+                let mut w = termcolor::Ansi::new(&mut buf);
+                term::emit_to_write_style(&mut w, &config, &files, &diag)
+            } else {
+                let mut w = termcolor::NoColor::new(&mut buf);
+                term::emit_to_write_style(&mut w, &config, &files, &diag)
+            };
+            if let Err(e) = result {
+                // A span outside the file would be a bug in a rule; say so rather than panic.
+                writeln!(
+                    out,
+                    "{}: internal error rendering {}: {e}",
+                    f.path_str(),
+                    f.code
+                )?;
+                continue;
+            }
+            out.write_all(&buf)?;
+        }
+        if opts.statistics {
+            print_statistics(report, out)?;
+        }
+        if !opts.quiet {
+            writeln!(out, "{}", summary(report, opts))?;
+        }
+        Ok(())
+    }
+}
+
+fn to_codespan(f: &Finding, id: usize) -> Diagnostic<usize> {
+    let severity = match f.severity {
+        Severity::Error => CsSeverity::Error,
+        Severity::Warning => CsSeverity::Warning,
+        Severity::Note => CsSeverity::Note,
+    };
+    let mut labels = vec![Label::primary(id, f.location.range.clone())];
+    for r in &f.related {
+        labels.push(
+            Label::secondary(id, r.location.range.clone())
+                .with_message(sanitize_for_terminal(&r.message)),
+        );
+    }
+    let mut notes = Vec::new();
+    if let Some(fix) = &f.fix {
+        let tag = match fix.applicability {
+            Applicability::Safe => " (safe fix: --fix)",
+            Applicability::Unsafe if !fix.edits.is_empty() => " (unsafe fix: --unsafe-fixes)",
+            _ => "",
+        };
+        notes.push(format!("help: {}{tag}", fix.message));
+    }
+    if let Some(rule) = registry::find(&f.code) {
+        let meta = rule.meta();
+        let source = if meta.source.is_empty() {
+            String::new()
+        } else {
+            format!("{}; ", meta.source)
+        };
+        notes.push(format!(
+            "note: {source}`wsalint explain {}` ({})",
+            meta.code, meta.name
+        ));
+    }
+    Diagnostic::new(severity)
+        .with_code(f.code.clone())
+        .with_message(sanitize_for_terminal(&f.message))
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+/// "Found 3 findings (1 error, 2 warnings) in 2 of 14 files; 1 fixable with --fix."
+pub fn summary(report: &Report, opts: &OutputOptions) -> String {
+    let visible: Vec<&Finding> = report.visible().collect();
+    let suppressed = report.findings.len() - visible.len();
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    let mut text = if visible.is_empty() {
+        format!("No findings in {}.", plural(report.files_checked, "file"))
+    } else {
+        let by = |s: Severity| visible.iter().filter(|f| f.severity == s).count();
+        let mut parts = Vec::new();
+        for (s, word) in [
+            (Severity::Error, "error"),
+            (Severity::Warning, "warning"),
+            (Severity::Note, "note"),
+        ] {
+            let n = by(s);
+            if n > 0 {
+                parts.push(plural(n, word));
+            }
+        }
+        let files_with: std::collections::BTreeSet<_> = visible.iter().map(|f| &f.path).collect();
+        format!(
+            "Found {} ({}) in {} of {}.",
+            plural(visible.len(), "finding"),
+            parts.join(", "),
+            files_with.len(),
+            plural(report.files_checked, "file")
+        )
+    };
+    let safe = visible
+        .iter()
+        .filter(|f| {
+            f.fix
+                .as_ref()
+                .is_some_and(|x| x.applicability == Applicability::Safe && !x.edits.is_empty())
+        })
+        .count();
+    if safe > 0 {
+        text.push_str(&format!(" {safe} fixable with --fix."));
+    }
+    if opts.fixes_applied > 0 {
+        text.push_str(&format!(" Applied {}.", plural(opts.fixes_applied, "fix")));
+    }
+    if suppressed > 0 {
+        text.push_str(&format!(" {suppressed} suppressed."));
+    }
+    text
+}
+
+fn print_statistics(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for f in report.visible() {
+        *counts.entry((&f.code, &f.name)).or_default() += 1;
+    }
+    for ((code, name), n) in counts {
+        writeln!(out, "{n:>6}  {code}  {name}")?;
+    }
+    Ok(())
+}

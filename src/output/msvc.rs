@@ -1,0 +1,34 @@
+//! `path(line,col): warning CODE: message`, the shape Visual Studio's error list reads.
+
+use std::io::{self, Write};
+
+use crate::diagnostic::Severity;
+use crate::engine::Report;
+use crate::output::{OutputOptions, Printer};
+use crate::source::sanitize_for_terminal;
+
+pub struct Msvc;
+
+impl Printer for Msvc {
+    fn print(&self, report: &Report, _opts: &OutputOptions, out: &mut dyn Write) -> io::Result<()> {
+        for f in report.visible() {
+            // Visual Studio knows error, warning and message (shown as info).
+            let category = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Note => "message",
+            };
+            writeln!(
+                out,
+                "{}({},{}): {} {}: {}",
+                sanitize_for_terminal(&f.path_str()).replace('/', std::path::MAIN_SEPARATOR_STR),
+                f.location.start.line,
+                f.location.start.column,
+                category,
+                f.code,
+                sanitize_for_terminal(&f.message)
+            )?;
+        }
+        Ok(())
+    }
+}

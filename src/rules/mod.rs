@@ -1,0 +1,239 @@
+//! The rule trait, its metadata, and the context a rule sees.
+//!
+//! A rule is a query (in `queries/`) that finds shapes, plus Rust that decides meaning by asking
+//! the facts. The engine runs one combined query per language over each tree and routes every
+//! match to its rule by pattern index; after the pass, each rule may look at the whole file
+//! (`check_file`, for flow checks), and after all files, at what every file deferred
+//! (`finish`, the project-wide phase).
+
+pub mod wsa001_iphlpapi_load_cycle;
+pub mod wsa005_ipx_spx_socket;
+
+use std::ops::Range;
+use std::path::Path;
+
+use tree_sitter::{Node, QueryCapture};
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Finding, Fix, Related, Severity};
+use crate::facts::Facts;
+use crate::lang::Lang;
+use crate::source::Source;
+
+/// What kind of fix a rule offers (for `wsalint rules` and SARIF).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixKind {
+    None,
+    Safe,
+    Unsafe,
+    Suggestion,
+}
+
+impl FixKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixKind::None => "-",
+            FixKind::Safe => "safe",
+            FixKind::Unsafe => "unsafe",
+            FixKind::Suggestion => "suggestion",
+        }
+    }
+}
+
+/// A query file behind a rule.
+#[derive(Clone, Copy, Debug)]
+pub struct QuerySource {
+    /// The file name under `queries/` (or the user's path for a custom rule).
+    pub file: &'static str,
+    pub text: &'static str,
+    /// Only for the C++ grammar (`*.cpp.scm`).
+    pub cpp_only: bool,
+}
+
+/// Embeds `queries/NAME` at compile time.
+#[macro_export]
+macro_rules! query {
+    ($file:literal) => {
+        $crate::rules::QuerySource {
+            file: $file,
+            text: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/queries/", $file)),
+            cpp_only: false,
+        }
+    };
+    ($file:literal, cpp) => {
+        $crate::rules::QuerySource {
+            file: $file,
+            text: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/queries/", $file)),
+            cpp_only: true,
+        }
+    };
+}
+
+/// Everything users and outputs know about a rule. The docs are written once, here, in fixed
+/// sections (What it does / Why is this bad? / Example / Use instead / Fix safety / References):
+/// `wsalint explain`, `wsalint rules` and SARIF help all read them.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub fix: FixKind,
+    /// The KB articles behind the rule, or empty.
+    pub source: &'static str,
+    /// One line, for tables and SARIF shortDescription.
+    pub summary: &'static str,
+    /// Markdown documentation.
+    pub docs: &'static str,
+    pub queries: &'static [QuerySource],
+    /// Literal needles: a file that contains none of them cannot produce a finding and is never
+    /// parsed (matched ASCII case-insensitively).
+    pub needles: &'static [&'static str],
+    /// SARIF tags.
+    pub tags: &'static [&'static str],
+    /// SARIF precision: `very-high`, `high`, `medium`.
+    pub precision: &'static str,
+    /// GitHub's security-severity (0.0-10.0) for security rules.
+    pub security_severity: Option<&'static str>,
+    /// The rule runs a flow check in `check_file` (a rule needs a query or a flow check).
+    pub flow: bool,
+}
+
+impl RuleMeta {
+    /// A diagnostic of this rule at `range`.
+    pub fn diag(&self, range: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code: self.code.to_string(),
+            name: self.name.to_string(),
+            severity: self.severity,
+            range,
+            message: message.into(),
+            related: Vec::new(),
+            fix: None,
+        }
+    }
+
+    /// The link to the rule's documentation.
+    pub fn help_uri(&self) -> String {
+        format!(
+            "https://github.com/wsalint/wsalint/blob/main/docs/rules.md#{}",
+            self.code.to_ascii_lowercase()
+        )
+    }
+}
+
+impl Diagnostic {
+    pub fn with_related(mut self, range: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        self.related.push(Related {
+            range,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Diagnostic {
+        self.fix = Some(fix);
+        self
+    }
+
+    pub fn with_severity(mut self, severity: Severity) -> Diagnostic {
+        self.severity = severity;
+        self
+    }
+}
+
+/// One match of a rule's query, with its captures by name.
+pub struct Match<'a, 't> {
+    /// The pattern's index within the rule's own queries (in file order).
+    pub pattern: usize,
+    pub captures: &'a [QueryCapture<'t>],
+    pub names: &'a [&'a str],
+}
+
+impl<'t> Match<'_, 't> {
+    /// The first node captured as `name`.
+    pub fn get(&self, name: &str) -> Option<Node<'t>> {
+        self.nodes(name).next()
+    }
+
+    /// Every node captured as `name`.
+    pub fn nodes<'b>(&'b self, name: &'b str) -> impl Iterator<Item = Node<'t>> + 'b {
+        self.captures
+            .iter()
+            .filter(move |c| self.names.get(c.index as usize) == Some(&name))
+            .map(|c| c.node)
+    }
+}
+
+/// Something a file tells the project-wide phase: a fact (`loader:my_load`) or a finding that
+/// holds only if other files agree.
+#[derive(Clone, Debug)]
+pub struct Deferred<D> {
+    pub code: &'static str,
+    pub key: String,
+    pub item: Option<D>,
+}
+
+/// What a rule sees of the file being linted.
+pub struct Ctx<'a, 't> {
+    pub path: &'a Path,
+    pub source: &'a Source,
+    pub text: &'t [u8],
+    pub lang: Lang,
+    pub root: Node<'t>,
+    pub facts: &'a Facts<'t>,
+    pub config: &'a Config,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) deferred: Vec<Deferred<Diagnostic>>,
+}
+
+impl<'t> Ctx<'_, 't> {
+    pub fn report(&mut self, diag: Diagnostic) {
+        self.diagnostics.push(diag);
+    }
+
+    /// Hands a fact or a conditional finding to the project-wide phase (`Rule::finish`).
+    pub fn defer(
+        &mut self,
+        meta: &'static RuleMeta,
+        key: impl Into<String>,
+        diag: Option<Diagnostic>,
+    ) {
+        self.deferred.push(Deferred {
+            code: meta.code,
+            key: key.into(),
+            item: diag,
+        });
+    }
+
+    pub fn text_of(&self, node: Node) -> &'t str {
+        self.facts.text_of(node)
+    }
+
+    /// The name of the function around `offset`, for messages (`<lambda>` for a lambda,
+    /// `<file>` at file level).
+    pub fn function_name(&self, offset: usize) -> String {
+        match self.facts.function_at(offset) {
+            Some(i) if !self.facts.functions[i].name.is_empty() => {
+                self.facts.functions[i].name.clone()
+            }
+            Some(_) => "<lambda>".to_string(),
+            None => "<file>".to_string(),
+        }
+    }
+}
+
+/// A rule: metadata, plus any of the three hooks.
+pub trait Rule: Send + Sync {
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// Called for every match of one of the rule's query patterns.
+    fn check_match(&self, _ctx: &mut Ctx, _m: &Match) {}
+
+    /// Called once per file after the query pass (flow checks).
+    fn check_file(&self, _ctx: &mut Ctx) {}
+
+    /// The project-wide phase: what every file deferred for this rule, in path order.
+    fn finish(&self, _deferred: &[Deferred<Finding>]) -> Vec<Finding> {
+        Vec::new()
+    }
+}

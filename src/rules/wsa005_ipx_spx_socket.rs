@@ -1,0 +1,91 @@
+//! WSA005 ipx-spx-socket (Q159254).
+
+use crate::diagnostic::{Fix, Severity};
+use crate::query;
+use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
+
+pub struct IpxSpxSocket;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "WSA005",
+    name: "ipx-spx-socket",
+    severity: Severity::Warning,
+    fix: FixKind::Suggestion,
+    source: "Q159254",
+    summary: "IPX/SPX sockets: removed after Windows XP, and WSIPX bind fails with WSAENOBUFS",
+    docs: DOCS,
+    queries: &[query!("wsa005-ipx-spx-socket.scm")],
+    needles: &["IPX", "SPX", "wsnwlink"],
+    tags: &["portability", "reliability", "winsock"],
+    precision: "very-high",
+    security_severity: None,
+    flow: false,
+};
+
+const DOCS: &str = r#"## What it does
+Finds uses of the IPX/SPX protocol family: `AF_IPX`, `PF_IPX`, `NSPROTO_IPX`, `NSPROTO_SPX`,
+`NSPROTO_SPXII`, and `#include <wsipx.h>` or `<wsnwlink.h>`. One finding per use. Code in a
+non-Windows branch (`#ifndef _WIN32`, Linux had its own IPX) and in `#if 0` is left alone.
+
+## Why is this bad?
+Windows dropped IPX/SPX after Windows XP: these sockets fail on every supported version. On
+Windows 95, WSIPX's `bind` fails with WSAENOBUFS once IFSMGR's heap is exhausted, after enough
+sockets have come and gone (Q159254).
+
+## Example
+```c
+#include <wsipx.h>
+
+SOCKET s = socket(AF_IPX, SOCK_DGRAM, NSPROTO_IPX);
+```
+
+## Use instead
+```c
+SOCKET s = socket(AF_INET6, SOCK_DGRAM, IPPROTO_UDP);
+```
+
+## Fix safety
+No automatic fix: moving to TCP/IP changes addressing, not just a constant.
+
+## References
+- Q159254: WSIPX bind fails with WSAENOBUFS (Windows 95).
+"#;
+
+impl Rule for IpxSpxSocket {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_match(&self, ctx: &mut Ctx, m: &Match) {
+        let (node, message) = if let Some(id) = m.get("ipx") {
+            // `#ifdef AF_IPX` asks whether IPX exists; it does not use it.
+            let parent = id.parent().map(|p| p.kind());
+            if matches!(parent, Some("preproc_ifdef" | "preproc_defined")) {
+                return;
+            }
+            let name = ctx.text_of(id);
+            let what = if name.contains("SPX") { "SPX" } else { "IPX" };
+            (
+                id,
+                format!("`{name}` selects {what}, which Windows no longer ships after Windows XP"),
+            )
+        } else if let Some(header) = m.get("header") {
+            let name = ctx.text_of(header).trim_matches(['<', '>', '"']);
+            (
+                header,
+                format!(
+                    "`{name}` declares IPX/SPX, which Windows no longer ships after Windows XP"
+                ),
+            )
+        } else {
+            return;
+        };
+        if ctx.facts.not_for_windows(node.start_byte()) {
+            return;
+        }
+        ctx.report(
+            META.diag(node.byte_range(), message)
+                .with_fix(Fix::suggestion("move to TCP/IP (`AF_INET` or `AF_INET6`)")),
+        );
+    }
+}

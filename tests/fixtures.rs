@@ -1,0 +1,242 @@
+//! The fixture harness: every C/C++ file under `fixtures/` declares its expected diagnostics
+//! inline, as comments under the code with a caret run marking the exact columns:
+//!
+//! ```c
+//!     if (s < 0) {
+//!     //  ^^^^^ WSA201 `s` is a SOCKET, which is unsigned, so `s < 0` is never true
+//! ```
+//!
+//! An expectation applies to the nearest non-expectation line above it; a run of `-` marks a
+//! related location of a finding of that code. Every rule runs on every fixture; any finding
+//! without an expectation fails, and any expectation without a finding fails. Each fixture
+//! directory is one run (so the project-wide phase sees its files together), with the
+//! directory's `wsalint.toml` when it has one.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use wsalint::config::Config;
+use wsalint::engine::{Engine, Worker};
+use wsalint::lang;
+use wsalint::source::{char_count, Source};
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Expect {
+    path: String,
+    line: usize,
+    column: usize,
+    end_column: usize,
+    related: bool,
+    code: String,
+    message: String,
+}
+
+impl std::fmt::Display for Expect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}-{} {}{} {}",
+            self.path,
+            self.line,
+            self.column,
+            self.end_column,
+            if self.related { "related " } else { "" },
+            self.code,
+            self.message
+        )
+    }
+}
+
+/// Parses an expectation comment: `//   ^^^^ CODE message` or `//   ---- CODE message`.
+/// Returns (first column, end column exclusive, related, code, message).
+fn parse_expectation(line: &str) -> Option<(usize, usize, bool, String, String)> {
+    let trimmed = line.trim_start();
+    let rest = trimmed.strip_prefix("//")?;
+    let marks_at = rest.find(|c: char| c != ' ')?;
+    let marks = &rest[marks_at..];
+    let mark = marks.chars().next()?;
+    if mark != '^' && mark != '-' {
+        return None;
+    }
+    let run = marks.chars().take_while(|&c| c == mark).count();
+    let after = marks[run..].strip_prefix(' ')?;
+    let (code, message) = after.split_once(' ').unwrap_or((after, ""));
+    let letters = code.bytes().take_while(u8::is_ascii_uppercase).count();
+    if letters < 2
+        || code.len() - letters < 3
+        || !code[letters..].bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let prefix = line.len() - trimmed.len() + 2 + marks_at;
+    let column = char_count(&line.as_bytes()[..prefix]) + 1;
+    Some((
+        column,
+        column + run,
+        mark == '-',
+        code.to_string(),
+        message.trim_end().to_string(),
+    ))
+}
+
+/// The expectations a fixture declares.
+fn expectations(shown: &str, source: &Source) -> Vec<Expect> {
+    let mut out = Vec::new();
+    let mut target = 0usize;
+    for line in 1..=source.line_count() {
+        let text = source.slice_str(source.line_range(line));
+        match parse_expectation(&text) {
+            Some((column, end_column, related, code, message)) => {
+                assert!(
+                    target > 0,
+                    "{shown}:{line}: expectation above any code line"
+                );
+                out.push(Expect {
+                    path: shown.to_string(),
+                    line: target,
+                    column,
+                    end_column,
+                    related,
+                    code,
+                    message,
+                });
+            }
+            None => target = line,
+        }
+    }
+    out
+}
+
+/// The end column as a caret run can show it: on the first line, or the end of that line.
+fn end_column_on_line(source: &Source, start_line: usize, end: wsalint::source::Position) -> usize {
+    if end.line == start_line {
+        end.column
+    } else {
+        char_count(&source.text[source.line_range(start_line)]) + 1
+    }
+}
+
+fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
+    entries.sort_by_key(|e| e.path());
+    for e in entries {
+        let path = e.path();
+        if path.is_dir() {
+            fixture_files(&path, out);
+        } else if lang::kind_of(&path).is_some() {
+            out.push(path);
+        }
+    }
+}
+
+fn fixtures_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// Runs every fixture directory and compares findings with expectations.
+#[test]
+fn fixtures_match_their_expectations() {
+    let root = fixtures_root();
+    let mut files = Vec::new();
+    fixture_files(&root, &mut files);
+    assert!(!files.is_empty(), "no fixtures found");
+    let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    for f in files {
+        by_dir
+            .entry(f.parent().unwrap().to_path_buf())
+            .or_default()
+            .push(f);
+    }
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (dir, files) in by_dir {
+        let config_path = dir.join("wsalint.toml");
+        let config = if config_path.is_file() {
+            Config::load(&config_path).unwrap_or_else(|e| panic!("{e}"))
+        } else {
+            Config::default()
+        };
+        let engine = Engine::new(config, Vec::new()).unwrap();
+        let mut worker = Worker::new();
+        let mut outcomes = Vec::new();
+        let mut expected = Vec::new();
+        for file in &files {
+            let rel = file.strip_prefix(&root).unwrap();
+            let shown = format!("fixtures/{}", rel.to_string_lossy());
+            let raw = std::fs::read(file).unwrap();
+            let source = Source::decode(&raw).unwrap_or_else(|e| panic!("{shown}: {e}"));
+            expected.extend(expectations(&shown, &source));
+            outcomes.push(engine.lint_source(
+                Path::new(&shown),
+                std::sync::Arc::new(source),
+                &mut worker,
+            ));
+            checked += 1;
+        }
+        let report = engine.finish(outcomes);
+        let mut actual = Vec::new();
+        for f in report.visible() {
+            let line = f.location.start.line;
+            actual.push(Expect {
+                path: f.path_str(),
+                line,
+                column: f.location.start.column,
+                end_column: end_column_on_line(&f.source, line, f.location.end),
+                related: false,
+                code: f.code.clone(),
+                message: f.message.clone(),
+            });
+            for r in &f.related {
+                let line = r.location.start.line;
+                actual.push(Expect {
+                    path: f.path_str(),
+                    line,
+                    column: r.location.start.column,
+                    end_column: end_column_on_line(&f.source, line, r.location.end),
+                    related: true,
+                    code: f.code.clone(),
+                    message: r.message.clone(),
+                });
+            }
+        }
+        actual.sort();
+        expected.sort();
+        let mut missing = expected.clone();
+        let mut unexpected = Vec::new();
+        for a in actual {
+            match missing.iter().position(|e| *e == a) {
+                Some(i) => {
+                    missing.remove(i);
+                }
+                None => unexpected.push(a),
+            }
+        }
+        for m in missing {
+            failures.push(format!("missing:    {m}"));
+        }
+        for u in unexpected {
+            failures.push(format!("unexpected: {u}"));
+        }
+    }
+    assert!(checked > 0);
+    assert!(
+        failures.is_empty(),
+        "{} fixture mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn expectation_syntax() {
+    assert_eq!(
+        parse_expectation("    //  ^^^^^ WSA201 `s` is a SOCKET"),
+        Some((9, 14, false, "WSA201".into(), "`s` is a SOCKET".into()))
+    );
+    assert_eq!(
+        parse_expectation("\t// --- WSA001 freed here"),
+        Some((5, 8, true, "WSA001".into(), "freed here".into()))
+    );
+    assert_eq!(parse_expectation("    // ---- a separator"), None);
+    assert_eq!(parse_expectation("    x = y; // ^^ WSA201 m"), None);
+}
