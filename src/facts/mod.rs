@@ -3,6 +3,7 @@
 //! declarations, loops, platform branches, comments and includes.
 
 pub mod loops;
+pub mod order;
 pub mod platform;
 pub mod sockets;
 pub mod strings;
@@ -206,6 +207,8 @@ pub struct Facts<'t> {
     /// Nodes of ERROR and MISSING kinds: findings inside them rest on tree-sitter's guesswork.
     pub errors: Vec<Range<usize>>,
     pub socket_types: sockets::SocketTypes,
+    /// The file is Windows code at all (see `platform::is_windows_code`).
+    pub windows_code: bool,
 }
 
 impl<'t> Facts<'t> {
@@ -226,6 +229,7 @@ impl<'t> Facts<'t> {
             typedefs: HashMap::new(),
             errors: Vec::new(),
             socket_types: sockets::SocketTypes::default(),
+            windows_code: false,
         };
         let mut raw_calls = Vec::new();
         walk(root, |node| match node.kind() {
@@ -253,6 +257,7 @@ impl<'t> Facts<'t> {
             facts.add_call(node);
         }
         facts.socket_types = sockets::SocketTypes::new(config, &facts.typedefs);
+        facts.windows_code = platform::is_windows_code(&facts);
         facts
     }
 

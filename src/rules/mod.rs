@@ -8,6 +8,7 @@
 
 pub mod wsa001_iphlpapi_load_cycle;
 pub mod wsa005_ipx_spx_socket;
+pub mod wsa006_unchecked_winsock_result;
 
 use std::ops::Range;
 use std::path::Path;
