@@ -48,7 +48,7 @@ const ZERO: &[&str] = &[
 const MINUS_ONE: &[&str] = &["SOCKET_ERROR", "-1", "INVALID_SOCKET"];
 
 /// Statements that never fall through to the next one.
-fn is_jump(stmt: Node, text: &[u8]) -> bool {
+pub fn is_jump(stmt: Node, text: &[u8]) -> bool {
     match stmt.kind() {
         "return_statement" | "goto_statement" | "break_statement" | "continue_statement"
         | "throw_statement" => true,
