@@ -110,7 +110,7 @@ impl Rule for SocketChurnLoop {
         let is_creator = |c: &Call| {
             !c.member
                 && (CHURN_CREATORS.contains(&c.name.as_str())
-                    || resources.creators.iter().any(|n| *n == c.name))
+                    || resources.creators.contains(&c.name))
         };
         let mut reports = Vec::new();
         for create in facts.calls_in(loop_node.byte_range()) {
