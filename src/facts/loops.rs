@@ -29,6 +29,15 @@ pub const BACKOFF_CALLS: &[&str] = &[
     "epoll_wait",
     "GetQueuedCompletionStatus",
     "GetQueuedCompletionStatusEx",
+    "apr_sleep",
+    "g_usleep",
+    "uv_sleep",
+    "msleep",
+    "SDL_Delay",
+    "vTaskDelay",
+    "osDelay",
+    "k_sleep",
+    "k_msleep",
 ];
 
 /// Calls that block until something outside the loop happens (a client connects, a message or
@@ -126,11 +135,14 @@ impl<'t> Loop<'t> {
         if let Some(b) = self.backoff(facts) {
             return Some(b);
         }
+        // Helpers of the same file that sleep or wait (`retry_delay(n)` around `Sleep`).
+        let waiting_helpers = facts.functions_calling(BACKOFF_CALLS);
         facts.calls_in(self.node.byte_range()).find(|c| {
             if c.member {
                 return MEMBER_WAITS.contains(&c.name.as_str());
             }
             PACING_CALLS.contains(&c.name.as_str())
+                || waiting_helpers.contains(&c.name)
                 || (BLOCKING_READS.contains(&c.name.as_str())
                     && c.arg(0).is_some_and(|a| facts.socket_key(a) != churned))
         })

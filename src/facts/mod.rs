@@ -210,6 +210,8 @@ pub struct Facts<'t> {
     /// Struct, class and union bodies by name (and by the typedef names given to them):
     /// `struct conn { SOCKET sock; }` maps `conn` to the range of its field list.
     pub records: HashMap<String, Range<usize>>,
+    /// Member functions declared or defined inside a class body: (name, the class's field list).
+    pub methods: Vec<(String, Range<usize>)>,
     /// The file is Windows code at all (see `platform::is_windows_code`).
     pub windows_code: bool,
 }
@@ -234,6 +236,7 @@ impl<'t> Facts<'t> {
             socket_types: sockets::SocketTypes::default(),
             windows_code: false,
             records: HashMap::new(),
+            methods: Vec::new(),
         };
         let mut raw_calls = Vec::new();
         walk(root, |node| match node.kind() {
@@ -257,6 +260,9 @@ impl<'t> Facts<'t> {
                 }
             }
         });
+        // Directives tree-sitter could not place (an `#if` splitting `} else if`) are read from
+        // the text as well: for simple conditions the text says the same as the tree.
+        platform::textual_regions(text, &mut facts.regions);
         // Functions were pushed in document order; nested lambdas follow their parent.
         for node in raw_calls {
             facts.add_call(node);
@@ -317,6 +323,13 @@ impl<'t> Facts<'t> {
             }
         }
         self.decls.extend(params.iter().cloned());
+        if let Some(list) = node
+            .parent()
+            .filter(|p| p.kind() == "field_declaration_list")
+        {
+            let short = name.rsplit("::").next().unwrap_or(&name).to_string();
+            self.methods.push((short, list.byte_range()));
+        }
         self.functions.push(Function {
             node,
             name,
@@ -357,6 +370,16 @@ impl<'t> Facts<'t> {
             let init = (d.kind() == "init_declarator")
                 .then(|| d.child_by_field_name("value").map(|v| v.byte_range()))
                 .flatten();
+            // Inside a class, a function declarator declares a method.
+            if field {
+                if let Some(m) =
+                    find_function_declarator(d).and_then(|f| f.child_by_field_name("declarator"))
+                {
+                    self.methods
+                        .push((self.text_of(m).to_string(), scope_node.byte_range()));
+                    continue;
+                }
+            }
             let (name_node, pointer) = declarator_name(d);
             let Some(n) = name_node else { continue };
             // A function prototype is not a variable.

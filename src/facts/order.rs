@@ -403,6 +403,25 @@ impl<'t> Facts<'t> {
 }
 
 impl<'t> Facts<'t> {
+    /// Whether an unqualified call to `name` at `offset` may be a call of a member function:
+    /// the class of the method around it declares a member of that name, or the file defines
+    /// `Class::name` for that class (`connect(host, port, ms)` inside `class Socket`).
+    pub fn member_function_at(&self, name: &str, offset: usize) -> bool {
+        let Some(fi) = self.function_at(offset) else {
+            return false;
+        };
+        if let Some((class, _)) = self.functions[fi].name.rsplit_once("::") {
+            let qualified = format!("{class}::{name}");
+            if self.functions.iter().any(|f| f.name == qualified) {
+                return true;
+            }
+        }
+        let Some(body) = self.class_at(offset) else {
+            return false;
+        };
+        self.methods.iter().any(|(n, r)| n == name && *r == body)
+    }
+
     /// The functions of this file (by short name) whose body calls one of `names`: wrappers
     /// such as `wait_for_child(h)` around `WaitForSingleObject`.
     pub fn functions_calling(&self, names: &[&str]) -> std::collections::HashSet<String> {
@@ -569,6 +588,22 @@ mod tests {
         assert!(reaches(
             "{ dup(s); } { if (x) return 1; } close(s); return 0;"
         ));
+    }
+
+    #[test]
+    fn member_functions_shadow_free_functions() {
+        let code = "class Sock {\n  int connect(const char *h, int p, int ms);\n\
+                    void open() { connect(h, 80, 5); }\n};\n\
+                    class Plain { void open(SOCKET s) { connect(s, a, n); } };\n\
+                    int Conn::bind(int a, int b, int c) { return 0; }\n\
+                    void Conn::start() { bind(1, 2, 3); }\nvoid free_fn(void) { bind(s, a, n); }";
+        facts_of(Lang::Cpp, code, |f| {
+            let at = |m: &str| code.find(m).unwrap();
+            assert!(f.member_function_at("connect", at("connect(h, 80")));
+            assert!(!f.member_function_at("connect", at("connect(s, a")));
+            assert!(f.member_function_at("bind", at("bind(1, 2")));
+            assert!(!f.member_function_at("bind", at("bind(s, a")));
+        });
     }
 
     #[test]

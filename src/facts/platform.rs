@@ -37,6 +37,9 @@ pub const NON_WINDOWS_MACROS: &[&str] = &[
     "__unix__",
     "__unix",
     "__HAIKU__",
+    "LINUX",
+    "linux",
+    "__gnu_linux__",
 ];
 
 /// Headers that only Windows code includes.
@@ -196,6 +199,153 @@ pub fn next_directive_at_depth(text: &[u8], from: usize) -> usize {
         pos = end;
     }
     text.len()
+}
+
+/// A branch's platform as the text says it, and whether it is exactly "not Windows" (so that
+/// its `#else` is Windows) or only one POSIX target (`#ifdef __linux__`).
+type TextPlatform = (Platform, bool);
+
+/// Classifies a simple `#if`/`#ifdef` condition from its text: `NAME`, `defined(NAME)`,
+/// `!defined NAME`, `0`, and `&&` chains of those.
+fn classify_text(directive: &str, rest: &str) -> TextPlatform {
+    let rest = rest.split("//").next().unwrap_or("");
+    let rest = rest.split("/*").next().unwrap_or("").trim();
+    let name_platform = |name: &str, negated: bool| -> TextPlatform {
+        let name = name.trim();
+        if WINDOWS_MACROS.contains(&name) {
+            if negated {
+                (Platform::NonWindows, true)
+            } else {
+                (Platform::Windows, true)
+            }
+        } else if NON_WINDOWS_MACROS.contains(&name) && !negated {
+            (Platform::NonWindows, false)
+        } else {
+            (Platform::Unknown, false)
+        }
+    };
+    match directive {
+        "ifdef" => name_platform(rest, false),
+        "ifndef" => name_platform(rest, true),
+        _ => {
+            if rest.contains("||") {
+                return (Platform::Unknown, false);
+            }
+            let mut result = (Platform::Unknown, false);
+            let parts = rest.split("&&").count();
+            for part in rest.split("&&") {
+                let mut t = part.trim();
+                while let Some(inner) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+                    t = inner.trim();
+                }
+                let (negated, t) = match t.strip_prefix('!') {
+                    Some(x) => (true, x.trim()),
+                    None => (false, t),
+                };
+                let t = t.strip_prefix("defined").map_or(t, |x| x.trim());
+                let t = t.trim_start_matches('(').trim_end_matches(')').trim();
+                let p = if !negated && !t.is_empty() && t.bytes().all(|b| b == b'0') {
+                    (Platform::Dead, false)
+                } else if t.bytes().all(crate::lang::is_ident_byte) {
+                    name_platform(t, negated)
+                } else {
+                    (Platform::Unknown, false)
+                };
+                result = match (result.0, p.0) {
+                    (Platform::Dead, _) | (_, Platform::Dead) => (Platform::Dead, false),
+                    (Platform::NonWindows, _) => result,
+                    (_, Platform::NonWindows) => p,
+                    (Platform::Windows, _) => result,
+                    (_, Platform::Windows) => p,
+                    _ => result,
+                };
+            }
+            // `#if defined(_WIN32) && X`: its `#else` may still be Windows.
+            if parts > 1 {
+                result.1 = false;
+            }
+            result
+        }
+    }
+}
+
+/// Regions of `#if` chains with simple conditions, read from the text with the preprocessor's
+/// own nesting - also where tree-sitter could not place the directives in the tree.
+pub fn textual_regions(text: &[u8], out: &mut Vec<Region>) {
+    struct Frame {
+        body_start: usize,
+        current: TextPlatform,
+        /// What the branches so far exclude: `NonWindows` once a Windows branch was seen.
+        earlier: Vec<TextPlatform>,
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let end = text[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |i| pos + i + 1);
+        let line = &text[pos..end];
+        let indent = line
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(line.len());
+        if line.get(indent) == Some(&b'#') {
+            let rest = String::from_utf8_lossy(&line[indent + 1..]);
+            let rest = rest.trim_start();
+            let word: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .collect();
+            let args = rest[word.len()..].trim();
+            let close = |f: &Frame, out: &mut Vec<Region>| {
+                let effective = if f.earlier.contains(&(Platform::Windows, true)) {
+                    Platform::NonWindows
+                } else {
+                    f.current.0
+                };
+                if effective != Platform::Unknown && f.body_start < pos {
+                    out.push(Region {
+                        range: f.body_start..pos,
+                        platform: effective,
+                    });
+                }
+            };
+            match word.as_str() {
+                "if" | "ifdef" | "ifndef" => stack.push(Frame {
+                    body_start: end,
+                    current: classify_text(&word, args),
+                    earlier: Vec::new(),
+                }),
+                "elif" | "else" | "elifdef" | "elifndef" => {
+                    if let Some(mut f) = stack.pop() {
+                        close(&f, out);
+                        let previous = f.current;
+                        f.earlier.push(previous);
+                        f.current = if word == "else" {
+                            match f.earlier.as_slice() {
+                                [(Platform::Windows, true)] => (Platform::NonWindows, true),
+                                [(Platform::NonWindows, true)] => (Platform::Windows, true),
+                                _ => (Platform::Unknown, false),
+                            }
+                        } else {
+                            let w = if word == "elif" { "if" } else { &word[2..] };
+                            classify_text(w, args)
+                        };
+                        f.body_start = end;
+                        stack.push(f);
+                    }
+                }
+                "endif" => {
+                    if let Some(f) = stack.pop() {
+                        close(&f, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        pos = end;
+    }
 }
 
 /// The body of `#ifdef __linux__` / `#if defined(__APPLE__)`: code for one POSIX target.
@@ -452,6 +602,39 @@ mod tests {
                     h(fd);\n#endif\n  } else if ((c = alloc()) == NULL) {\n    k();\n  }\n}\n\
                     void later(void) { tail(); }\n#endif\n";
         assert_eq!(platform_of(code, "tail()"), Platform::Unknown);
+    }
+
+    #[test]
+    fn directives_tree_sitter_could_not_place() {
+        let code = "void f(int a, int s) {\n  if (a == 1) {\n    g();\n#ifndef _WIN32\n\
+                    } else if (a > 1) {\n    setsockopt(s);\n#endif\n  } else {\n    k();\n  }\n  tail();\n}\n";
+        assert_eq!(platform_of(code, "setsockopt"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "tail()"), Platform::Unknown);
+        assert_eq!(platform_of(code, "g()"), Platform::Unknown);
+    }
+
+    #[test]
+    fn text_conditions() {
+        use super::classify_text;
+        assert_eq!(classify_text("ifdef", "_WIN32").0, Platform::Windows);
+        assert_eq!(
+            classify_text("ifndef", "WIN32 /* x */").0,
+            Platform::NonWindows
+        );
+        assert_eq!(
+            classify_text("if", "!defined(_WIN32) && !defined(__CYGWIN__)").0,
+            Platform::NonWindows
+        );
+        assert_eq!(
+            classify_text("if", "defined(_WIN32) || defined(X)").0,
+            Platform::Unknown
+        );
+        assert_eq!(classify_text("if", "0").0, Platform::Dead);
+        assert_eq!(
+            classify_text("ifdef", "__linux__"),
+            (Platform::NonWindows, false)
+        );
+        assert_eq!(classify_text("ifndef", "__linux__").0, Platform::Unknown);
     }
 
     #[test]

@@ -172,7 +172,7 @@ impl<'t> Facts<'t> {
     }
 
     /// The class whose method (or inline member function) holds `offset`.
-    fn class_at(&self, offset: usize) -> Option<std::ops::Range<usize>> {
+    pub fn class_at(&self, offset: usize) -> Option<std::ops::Range<usize>> {
         let func = &self.functions[self.function_at(offset)?];
         if let Some((class, _)) = func.name.rsplit_once("::") {
             let class = class.rsplit("::").next().unwrap_or(class);

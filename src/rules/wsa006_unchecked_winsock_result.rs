@@ -36,7 +36,9 @@ Finds calls to `WSAStartup`, `bind`, `connect`, `listen`, `setsockopt`, `ioctlso
 `WSAIoctl`, `send` and `WSASend` whose result is thrown away: the call is a statement of its
 own. A call is only taken for the Winsock function when it has that function's number of
 arguments and is not a member call (`sock.connect(ep)`, Qt's `connect(...)` with four
-arguments) or a call qualified with a namespace other than the global one (`std::bind`).
+arguments) or a call qualified with a namespace other than the global one (`std::bind`), and
+an unqualified call inside a C++ class that declares a member function of that name is taken
+for the member.
 
 The rule looks at Windows code only: files that include a Windows header, have a
 `#ifdef _WIN32` branch, call a `WSA*` function or `closesocket`, or declare a `SOCKET`. In such
@@ -120,6 +122,10 @@ impl Rule for UncheckedWinsockResult {
             return;
         }
         let name = call.name.as_str();
+        // Inside a C++ class that has its own `connect`, an unqualified call may be the member.
+        if !written.starts_with("::") && facts.member_function_at(name, node.start_byte()) {
+            return;
+        }
         if !CHECKED
             .iter()
             .any(|(n, arity)| *n == name && call.args.len() == *arity)
