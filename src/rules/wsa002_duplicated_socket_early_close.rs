@@ -33,8 +33,9 @@ object) that follows `WSADuplicateSocketA/W(s, ...)` in the same function, on a 
 nothing waits for the other process to take the socket over. A hand-off wait is
 `WaitForSingleObject(Ex)`, `WaitForMultipleObjects(Ex)`, `MsgWaitForMultipleObjects(Ex)`,
 `SignalObjectAndWait`, `WSAWaitForMultipleEvents`, `ReadFile`, `recv`/`WSARecv` of an
-acknowledgement, `GetOverlappedResult`, a C++ `wait`/`join`, or a function of the same file
-that calls one of them.
+acknowledgement, `GetOverlappedResult`, a C++ `wait`/`join`, a function of the same file that
+calls one of them, or - for a duplication into the own process - the `WSASocket` call that
+opens the copy from the protocol information.
 
 Not a finding: the close on the failure branch of the duplication
 (`if (WSADuplicateSocket(...) == SOCKET_ERROR) { closesocket(s); return; }`, also through a
@@ -124,7 +125,9 @@ impl Rule for DuplicatedSocketEarlyClose {
             if c.member {
                 MEMBER_WAITS.contains(&c.name.as_str())
             } else {
-                HANDOFF_WAITS.contains(&c.name.as_str()) || wrappers.contains(&c.name)
+                HANDOFF_WAITS.contains(&c.name.as_str())
+                    || wrappers.contains(&c.name)
+                    || opens_the_copy(facts, c, dup)
             }
         };
         let body = facts.functions[func].body;
@@ -171,6 +174,24 @@ impl Rule for DuplicatedSocketEarlyClose {
                 ))),
             );
         }
+    }
+}
+
+/// `WSASocket(..., &info, ...)` with the duplication's protocol information: the copy is open
+/// (a duplication into the own process), so the hand-off is complete.
+fn opens_the_copy(facts: &Facts, call: &Call, dup: &Call) -> bool {
+    matches!(
+        call.name.as_str(),
+        "WSASocket" | "WSASocketA" | "WSASocketW"
+    ) && match (call.arg(3), dup.arg(2)) {
+        (Some(info), Some(target)) => {
+            let key = |n: Node| {
+                let k = facts.socket_key(n);
+                k.trim_start_matches('&').to_string()
+            };
+            key(info) == key(target)
+        }
+        _ => false,
     }
 }
 
