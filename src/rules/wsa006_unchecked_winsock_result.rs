@@ -38,7 +38,7 @@ own. A call is only taken for the Winsock function when it has that function's n
 arguments and is not a member call (`sock.connect(ep)`, Qt's `connect(...)` with four
 arguments) or a call qualified with a namespace other than the global one (`std::bind`), and
 an unqualified call inside a C++ class that declares a member function of that name is taken
-for the member.
+for the member, as is a call in a file that defines its own function of that name.
 
 The rule looks at Windows code only: files that include a Windows header, have a
 `#ifdef _WIN32` branch, call a `WSA*` function or `closesocket`, or declare a `SOCKET`. In such
@@ -122,8 +122,12 @@ impl Rule for UncheckedWinsockResult {
             return;
         }
         let name = call.name.as_str();
-        // Inside a C++ class that has its own `connect`, an unqualified call may be the member.
-        if !written.starts_with("::") && facts.member_function_at(name, node.start_byte()) {
+        // Inside a C++ class that has its own `connect`, an unqualified call may be the member;
+        // a file that defines its own `send` calls that one.
+        if !written.starts_with("::")
+            && (facts.member_function_at(name, node.start_byte())
+                || facts.functions.iter().any(|f| f.name == name))
+        {
             return;
         }
         if !CHECKED
