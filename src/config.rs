@@ -101,6 +101,9 @@ pub struct Config {
     /// Files larger than this many bytes are skipped with a warning.
     #[serde(default = "default_max_file_size")]
     pub max_file_size: u64,
+    /// Report suppression comments that suppress nothing (`--report-unused-suppressions`).
+    #[serde(default)]
+    pub report_unused_suppressions: bool,
     /// Where the config file was read from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -127,6 +130,7 @@ impl Default for Config {
             dlls: default_dlls(),
             custom_rules: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            report_unused_suppressions: false,
             path: None,
         }
     }
