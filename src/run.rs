@@ -110,7 +110,8 @@ pub fn load_config_from(
         Some(p) => Some(p.clone()),
         None => std::env::current_dir().ok().and_then(|d| {
             let from = start.map_or_else(|| d.clone(), |s| d.join(s));
-            Config::discover(&from)
+            // Shown relative to the current directory, like every other path.
+            Config::discover(&from).map(|p| p.strip_prefix(&d).map(PathBuf::from).unwrap_or(p))
         }),
     };
     match path {
@@ -248,7 +249,10 @@ fn check(args: CheckArgs) -> i32 {
         }
     };
     if !args.select.is_empty() {
+        // As in ruff, a `--select` starts a new selection: the config's `select` and `ignore`
+        // no longer apply, only `--ignore`.
         config.select = args.select.clone();
+        config.ignore.clear();
     }
     config.ignore.extend(args.ignore.iter().cloned());
     config.exclude.extend(args.exclude.iter().cloned());
