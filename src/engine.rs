@@ -145,6 +145,10 @@ impl Engine {
         for list in [&res.creators, &res.closers, &res.owners, &res.loaders] {
             needles.extend(list.iter().map(String::as_str));
         }
+        // Unused suppressions can only be found in files that are parsed.
+        if config.report_unused_suppressions {
+            needles.extend(["wsalint-ignore", "NOLINT"]);
+        }
         // A rule without needles could match anything: every file passes.
         let pass_all = rules.iter().any(|r| r.meta().needles.is_empty());
         let prefilter = Prefilter::new(needles, pass_all);

@@ -262,6 +262,16 @@ s.c:8:27: warning: the suppression of `WSA001` suppresses nothing [LINT001]
 s.c:12:8: warning: `WSA999` is not a rule code [LINT002]
 "
     );
+    // A file no rule could match is still read for its suppressions.
+    write(dir.path(), "t.c", "int x; // wsalint-ignore WSA001\n");
+    let out = run_in(
+        dir.path(),
+        &["--format", "gcc", "--report-unused-suppressions", "t.c"],
+    );
+    assert_eq!(
+        out.stdout,
+        "t.c:1:8: warning: the suppression of `WSA001` suppresses nothing [LINT001]\n"
+    );
     // The pseudo-rules can be ignored like any rule, and turned on from the config.
     write(
         dir.path(),
