@@ -94,4 +94,13 @@ pub struct CheckArgs {
     /// Print the number of findings per rule
     #[arg(long)]
     pub statistics: bool,
+    /// Apply safe fixes to the files
+    #[arg(long)]
+    pub fix: bool,
+    /// Also apply unsafe fixes that have an edit (implies --fix unless --diff)
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff and write nothing
+    #[arg(long)]
+    pub diff: bool,
 }

@@ -12,6 +12,7 @@ use crate::cli::{CheckArgs, Cli, ColorChoice, Command, Threshold};
 use crate::config::{Config, ConfigError};
 use crate::diagnostic::Severity;
 use crate::engine::Engine;
+use crate::fix::{self, FixOptions, FixRun};
 use crate::output::{self, Format, OutputOptions};
 use crate::registry;
 use crate::source::sanitize_for_terminal;
@@ -180,6 +181,23 @@ fn check(args: CheckArgs) -> i32 {
         }
     };
     let mut report = engine.run(&walked.files, args.jobs);
+    let mut fixes_applied = 0;
+    if args.fix || args.unsafe_fixes || args.diff {
+        let opts = FixOptions {
+            unsafe_fixes: args.unsafe_fixes,
+            write: !args.diff,
+        };
+        let done = fix::run(&report, opts);
+        if args.diff {
+            return print_diff(&args, &done);
+        }
+        fixes_applied = done.applied;
+        if done.files > 0 {
+            // What remains is what a fresh run of the fixed files finds.
+            report = engine.run(&walked.files, args.jobs);
+        }
+        report.warnings.extend(done.warnings);
+    }
     let mut warnings = walked.warnings;
     warnings.append(&mut report.warnings);
     report.warnings = warnings;
@@ -190,7 +208,7 @@ fn check(args: CheckArgs) -> i32 {
         color: format == Format::Human && use_color(args.color, to_terminal),
         quiet: args.quiet,
         statistics: args.statistics,
-        fixes_applied: 0,
+        fixes_applied,
     };
     if !args.quiet {
         let mut err = std::io::stderr().lock();
@@ -235,6 +253,48 @@ fn check(args: CheckArgs) -> i32 {
         Threshold::Error => Severity::Error,
     };
     if !args.exit_zero && report.visible().any(|f| f.severity >= threshold) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `--diff`: the diff on standard output (or `--output`), warnings and a summary on standard
+/// error; nothing is written. Exit 1 when some fix would apply.
+fn print_diff(args: &CheckArgs, done: &FixRun) -> i32 {
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, &done.diff),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(done.diff.as_bytes())
+                .and_then(|_| out.flush())
+        }
+    };
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write the diff: {e}");
+            return EXIT_ERROR;
+        }
+    }
+    if !args.quiet {
+        let mut err = std::io::stderr().lock();
+        for w in &done.warnings {
+            let _ = writeln!(
+                err,
+                "warning: {}: {}",
+                sanitize_for_terminal(&crate::diagnostic::path_string(&w.path)),
+                sanitize_for_terminal(&w.message)
+            );
+        }
+        let (fixes, files) = (done.applied, done.files);
+        let _ = writeln!(
+            err,
+            "Would apply {fixes} {} to {files} {}.",
+            if fixes == 1 { "fix" } else { "fixes" },
+            if files == 1 { "file" } else { "files" }
+        );
+    }
+    if done.applied > 0 && !args.exit_zero {
         EXIT_FINDINGS
     } else {
         EXIT_OK

@@ -8,6 +8,8 @@
 
 pub mod wsa001_iphlpapi_load_cycle;
 pub mod wsa005_ipx_spx_socket;
+pub mod wsa201_invalid_socket_comparison;
+pub mod wsa202_close_on_socket;
 
 use std::ops::Range;
 use std::path::Path;
