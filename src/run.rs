@@ -60,21 +60,7 @@ fn explain(code: &str) -> i32 {
         );
         return EXIT_ERROR;
     };
-    let m = rule.meta();
-    let source = if m.source.is_empty() {
-        String::new()
-    } else {
-        format!(", {}", m.source)
-    };
-    println!(
-        "# {} {} ({}, fix: {}{source})\n\n{}\n\n{}",
-        m.code,
-        m.name,
-        m.severity.as_str(),
-        m.fix.as_str(),
-        m.summary,
-        m.docs.trim_end()
-    );
+    println!("{}", rule.meta().explain());
     EXIT_OK
 }
 
@@ -201,6 +187,9 @@ fn check(args: CheckArgs) -> i32 {
     let mut warnings = walked.warnings;
     warnings.append(&mut report.warnings);
     report.warnings = warnings;
+    for w in &mut report.warnings {
+        w.path = engine.display_path(&w.path);
+    }
 
     let format = args.format.unwrap_or(Format::Human);
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
