@@ -109,4 +109,13 @@ pub struct CheckArgs {
     /// Lint standard input as if it were this file (pass `-` as the path)
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<PathBuf>,
+    /// Apply safe fixes to the files
+    #[arg(long)]
+    pub fix: bool,
+    /// Also apply unsafe fixes that have an edit (implies --fix unless --diff)
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff and write nothing
+    #[arg(long)]
+    pub diff: bool,
 }

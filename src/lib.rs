@@ -12,6 +12,7 @@ pub mod custom;
 pub mod diagnostic;
 pub mod engine;
 pub mod facts;
+pub mod fix;
 pub mod lang;
 pub mod output;
 pub mod prefilter;

@@ -7,6 +7,8 @@ use crate::rules::{self, Rule};
 pub static RULES: &[&dyn Rule] = &[
     &rules::wsa001_iphlpapi_load_cycle::IphlpapiLoadCycle,
     &rules::wsa005_ipx_spx_socket::IpxSpxSocket,
+    &rules::wsa201_invalid_socket_comparison::InvalidSocketComparison,
+    &rules::wsa202_close_on_socket::CloseOnSocket,
 ];
 
 /// The rule with this exact code (case-insensitive).

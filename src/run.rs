@@ -15,6 +15,7 @@ use crate::config::{Config, ConfigError};
 use crate::custom;
 use crate::diagnostic::{path_string, Severity};
 use crate::engine::{Engine, FileOutcome, Report, Worker};
+use crate::fix::{self, FixOptions, FixRun};
 use crate::output::{self, Format, OutputOptions};
 use crate::registry;
 use crate::source::{sanitize_for_terminal, Source};
@@ -78,20 +79,7 @@ fn explain(code: &str) -> i32 {
         );
         return EXIT_ERROR;
     };
-    let source = if m.source.is_empty() {
-        String::new()
-    } else {
-        format!(", {}", m.source)
-    };
-    println!(
-        "# {} {} ({}, fix: {}{source})\n\n{}\n\n{}",
-        m.code,
-        m.name,
-        m.severity.as_str(),
-        m.fix.as_str(),
-        m.summary,
-        m.docs.trim_end()
-    );
+    println!("{}", m.explain());
     EXIT_OK
 }
 
@@ -177,6 +165,9 @@ fn stdin_name(args: &CheckArgs) -> Result<Option<PathBuf>, String> {
     let dash = args.paths.iter().any(|p| p.as_os_str() == "-");
     if dash && args.paths.len() > 1 {
         return Err("`-` (standard input) must be the only path".into());
+    }
+    if (dash || args.stdin_filename.is_some()) && (args.fix || args.unsafe_fixes || args.diff) {
+        return Err("`--fix` and `--diff` write files: they do not apply to standard input".into());
     }
     match (&args.stdin_filename, dash || args.paths.is_empty()) {
         (Some(name), true) => Ok(Some(name.clone())),
@@ -289,15 +280,15 @@ fn check(args: CheckArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let (mut report, missing) = match &stdin {
-        Some(name) => (lint_stdin(&engine, name), false),
+    let walked = match &stdin {
+        Some(_) => walk::Walked::default(),
         None => {
             let paths = if args.paths.is_empty() {
                 vec![PathBuf::from(".")]
             } else {
                 args.paths.clone()
             };
-            let walked = match walk::discover(
+            match walk::discover(
                 &paths,
                 &WalkOptions {
                     no_ignore: args.no_ignore,
@@ -309,31 +300,64 @@ fn check(args: CheckArgs) -> i32 {
                     eprintln!("error: {}", sanitize_for_terminal(&e));
                     return EXIT_ERROR;
                 }
-            };
-            let mut report = engine.run(&walked.files, args.jobs);
-            let mut warnings = walked.warnings;
-            warnings.append(&mut report.warnings);
-            report.warnings = warnings;
-            (report, walked.missing)
+            }
         }
     };
-    if engine.config.report_unused_suppressions {
-        let known: Vec<&str> = registry::RULES
-            .iter()
-            .chain(custom_rules.iter())
-            .map(|r| r.meta().code)
-            .collect();
-        let active: Vec<&str> = engine.rules.iter().map(|r| r.meta().code).collect();
-        unused::report(
-            &mut report,
-            &unused::RuleSet {
+    let known: Vec<&str> = registry::RULES
+        .iter()
+        .chain(custom_rules.iter())
+        .map(|r| r.meta().code)
+        .collect();
+    let active: Vec<&str> = engine.rules.iter().map(|r| r.meta().code).collect();
+    // One analysis: lint, report suppressions that suppress nothing, hide the baseline.
+    let analyze = || -> Report {
+        let mut report = match &stdin {
+            Some(name) => lint_stdin(&engine, name),
+            None => engine.run(&walked.files, args.jobs),
+        };
+        if engine.config.report_unused_suppressions {
+            let rules = unused::RuleSet {
                 known: &known,
                 active: &active,
-            },
-            &engine.config.select,
-            &engine.config.ignore,
-        );
+            };
+            unused::report(
+                &mut report,
+                &rules,
+                &engine.config.select,
+                &engine.config.ignore,
+            );
+        }
+        if let (Some(b), Some(path)) = (&baseline, &args.baseline) {
+            let why = format!("recorded in baseline `{}`", path_string(path));
+            b.apply(&mut report.findings, &why);
+        }
+        report
+    };
+    let mut report = analyze();
+    let mut fixes_applied = 0;
+    if args.fix || args.unsafe_fixes || args.diff {
+        let opts = FixOptions {
+            unsafe_fixes: args.unsafe_fixes,
+            write: !args.diff,
+        };
+        let done = fix::run(&report, opts);
+        if args.diff {
+            return print_diff(&args, &done);
+        }
+        fixes_applied = done.applied;
+        if done.files > 0 {
+            // What remains is what a fresh run of the fixed files finds.
+            report = analyze();
+        }
+        report.warnings.extend(done.warnings);
     }
+    let mut warnings = walked.warnings;
+    warnings.append(&mut report.warnings);
+    report.warnings = warnings;
+    for w in &mut report.warnings {
+        w.path = engine.display_path(&w.path);
+    }
+    let missing = walked.missing;
     if let Some(path) = &args.write_baseline {
         let b = Baseline::from_findings(&report.findings);
         if let Err(e) = std::fs::write(path, b.to_json()) {
@@ -354,10 +378,6 @@ fn check(args: CheckArgs) -> i32 {
         }
         return if missing { EXIT_ERROR } else { EXIT_OK };
     }
-    if let (Some(b), Some(path)) = (&baseline, &args.baseline) {
-        let why = format!("recorded in baseline `{}`", path_string(path));
-        b.apply(&mut report.findings, &why);
-    }
 
     let format = args.format.unwrap_or(Format::Human);
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -365,7 +385,7 @@ fn check(args: CheckArgs) -> i32 {
         color: format == Format::Human && use_color(args.color, to_terminal),
         quiet: args.quiet,
         statistics: args.statistics,
-        fixes_applied: 0,
+        fixes_applied,
     };
     if !args.quiet {
         let mut err = std::io::stderr().lock();
@@ -408,6 +428,48 @@ fn check(args: CheckArgs) -> i32 {
         Threshold::Error => Severity::Error,
     };
     if !args.exit_zero && report.visible().any(|f| f.severity >= threshold) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `--diff`: the diff on standard output (or `--output`), warnings and a summary on standard
+/// error; nothing is written. Exit 1 when some fix would apply.
+fn print_diff(args: &CheckArgs, done: &FixRun) -> i32 {
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, &done.diff),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(done.diff.as_bytes())
+                .and_then(|_| out.flush())
+        }
+    };
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write the diff: {e}");
+            return EXIT_ERROR;
+        }
+    }
+    if !args.quiet {
+        let mut err = std::io::stderr().lock();
+        for w in &done.warnings {
+            let _ = writeln!(
+                err,
+                "warning: {}: {}",
+                sanitize_for_terminal(&crate::diagnostic::path_string(&w.path)),
+                sanitize_for_terminal(&w.message)
+            );
+        }
+        let (fixes, files) = (done.applied, done.files);
+        let _ = writeln!(
+            err,
+            "Would apply {fixes} {} to {files} {}.",
+            if fixes == 1 { "fix" } else { "fixes" },
+            if files == 1 { "file" } else { "files" }
+        );
+    }
+    if done.applied > 0 && !args.exit_zero {
         EXIT_FINDINGS
     } else {
         EXIT_OK

@@ -386,7 +386,7 @@ fn resource_wrappers_are_accepted_and_reach_the_prefilter() {
     write(
         dir.path(),
         "a.c",
-        "void f(int s)\n{\n    my_closer(s);\n}\n",
+        "void f(int h)\n{\n    my_release(h);\n}\n",
     );
     let parsed =
         |d: &Path| json(&run_in(d, &["--format", "json"]))["summary"]["files_parsed"].clone();
@@ -395,7 +395,7 @@ fn resource_wrappers_are_accepted_and_reach_the_prefilter() {
         write(
             dir.path(),
             "wsalint.toml",
-            &format!("[resources]\n{key} = [\"my_closer\"]\n"),
+            &format!("[resources]\n{key} = [\"my_release\"]\n"),
         );
         assert_eq!(parsed(dir.path()), 1, "{key}");
     }

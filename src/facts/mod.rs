@@ -6,6 +6,7 @@ pub mod loops;
 pub mod platform;
 pub mod sockets;
 pub mod strings;
+pub mod winsock;
 
 use std::collections::HashMap;
 use std::ops::Range;

@@ -1,9 +1,11 @@
 //! Output formats, one module each, behind one trait. Rules never print; printers never decide.
 
 pub mod gcc;
+pub mod github;
 pub mod human;
 pub mod json;
 pub mod msvc;
+pub mod sarif;
 
 use std::io::{self, Write};
 
@@ -13,6 +15,8 @@ use crate::engine::Report;
 pub enum Format {
     Human,
     Json,
+    Sarif,
+    Github,
     Gcc,
     Msvc,
 }
@@ -37,6 +41,8 @@ pub fn printer(format: Format) -> Box<dyn Printer> {
     match format {
         Format::Human => Box::new(human::Human),
         Format::Json => Box::new(json::Json),
+        Format::Sarif => Box::new(sarif::Sarif),
+        Format::Github => Box::new(github::Github),
         Format::Gcc => Box::new(gcc::Gcc),
         Format::Msvc => Box::new(msvc::Msvc),
     }
