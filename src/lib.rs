@@ -5,8 +5,10 @@
 //! combined `query` per language, one pass per tree) report `diagnostic`s, `engine` runs it all
 //! in parallel with the project-wide phase and `suppress`ions, and `output` prints them.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
+pub mod custom;
 pub mod diagnostic;
 pub mod engine;
 pub mod facts;
@@ -20,6 +22,7 @@ pub mod rules;
 pub mod run;
 pub mod source;
 pub mod suppress;
+pub mod unused;
 pub mod walk;
 
 pub use engine::{Engine, Report};
