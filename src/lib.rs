@@ -17,6 +17,7 @@ pub mod query;
 pub mod registry;
 pub mod rules;
 pub mod run;
+pub mod server;
 pub mod source;
 pub mod suppress;
 pub mod walk;
