@@ -33,6 +33,8 @@ pub enum Command {
         /// The rule code, e.g. WSA001
         code: String,
     },
+    /// Run the language server over stdio (for editors)
+    Server,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

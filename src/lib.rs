@@ -20,6 +20,7 @@ pub mod query;
 pub mod registry;
 pub mod rules;
 pub mod run;
+pub mod server;
 pub mod source;
 pub mod suppress;
 pub mod unused;

@@ -31,6 +31,7 @@ pub fn main(cli: Cli) -> i32 {
         Some(Command::Check(args)) => check(args),
         Some(Command::Rules) => rules(),
         Some(Command::Explain { code }) => explain(&code),
+        Some(Command::Server) => crate::server::run(crate::server::Options::default()),
         None => check(cli.check),
     }
 }
