@@ -889,3 +889,121 @@ fn statistics_threshold_exit_zero_and_quiet() {
     assert_eq!(run_in(d, &["--severity-threshold", "warning"]).code, 0);
     assert_eq!(run_in(d, &[]).code, 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// SARIF, GitHub annotations and --fix with what this file covers
+
+#[test]
+fn custom_rules_stdin_and_baselines_in_sarif_and_github() {
+    let dir = custom_project();
+    let d = dir.path();
+    let out = run_in(d, &["--format", "github"]);
+    assert_eq!(
+        out.stdout,
+        format!("::warning file=connection-table.c,line=23,col=5,endLine=23,endColumn=34,title=ACME001 raw-closesocket::{ACME_MESSAGE}%0Ahelp: call `net_close` instead\n")
+    );
+    let sarif = |out: &Out| -> serde_json::Value {
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+    };
+    let log = sarif(&run_in(d, &["--format", "sarif"]));
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let acme = rules.iter().position(|r| r["id"] == "ACME001").unwrap();
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    let shown: Vec<_> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_none())
+        .collect();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0]["ruleId"], "ACME001");
+    assert_eq!(shown[0]["ruleIndex"], acme);
+    assert_eq!(shown[0]["message"]["text"], ACME_MESSAGE);
+    let reasons: Vec<_> = results
+        .iter()
+        .filter_map(|r| r.get("suppressions"))
+        .map(|s| (s[0]["kind"].clone(), s[0]["justification"].clone()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("inSource".into(), "the one place that may".into()),
+            ("inSource".into(), "never entered in the table".into())
+        ]
+    );
+    // A baseline turns the shown finding into an external suppression.
+    assert_eq!(run_in(d, &["--write-baseline", "b.json"]).code, 0);
+    let out = run_in(d, &["--format", "sarif", "--baseline", "b.json"]);
+    assert_eq!(out.code, 0);
+    let log = sarif(&out);
+    let external: Vec<_> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["suppressions"][0]["kind"] == "external")
+        .collect();
+    assert_eq!(external.len(), 1);
+    assert_eq!(
+        external[0]["suppressions"][0]["justification"],
+        "recorded in baseline `b.json`"
+    );
+
+    // Standard input, named, in both formats.
+    let input = LEAK.as_bytes();
+    let args = |f: &'static str| ["--format", f, "--stdin-filename", "src/net.c", "-"];
+    let out = run_with(d, &args("github"), Some(input));
+    assert!(
+        out.stdout
+            .starts_with("::warning file=src/net.c,line=4,col=17,"),
+        "{}",
+        out.stdout
+    );
+    let log = sarif(&run_with(d, &args("sarif"), Some(input)));
+    let loc = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "src/net.c");
+    assert_eq!(loc["region"]["startLine"], 4);
+}
+
+#[test]
+fn fix_removes_unused_suppressions() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.c", SUPPRESSIONS);
+    let out = run_in(
+        dir.path(),
+        &["--report-unused-suppressions", "--fix", "s.c"],
+    );
+    // LINT002's fix and LINT001's fix on the same line wait for a second run if they overlap;
+    // what is left afterwards is stable.
+    let once = std::fs::read_to_string(dir.path().join("s.c")).unwrap();
+    assert!(
+        once.contains("// wsalint-ignore WSA001 -- cached\n"),
+        "{once}"
+    );
+    assert!(
+        once.contains("int g(void) { return 0; }\nint k;\n"),
+        "{once}"
+    );
+    assert!(once.contains("int m; // NOLINT(bugprone-x)\n"), "{once}");
+    assert!(once.ends_with("int n;\n"), "{once}");
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let again = run_in(
+        dir.path(),
+        &["--report-unused-suppressions", "--fix", "s.c"],
+    );
+    assert_eq!(again.code, 0);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("s.c")).unwrap(),
+        once
+    );
+    let out = run_with(
+        dir.path(),
+        &["--fix", "--stdin-filename", "s.c", "-"],
+        Some(b""),
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("do not apply to standard input"),
+        "{}",
+        out.stderr
+    );
+}
