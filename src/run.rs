@@ -180,6 +180,7 @@ fn check(args: CheckArgs) -> i32 {
         quiet: args.quiet,
         statistics: args.statistics,
         fixes_applied: 0,
+        incomplete: walked.missing,
     };
     if !args.quiet {
         let mut err = std::io::stderr().lock();

@@ -25,9 +25,16 @@ pub const FINGERPRINT_KEY: &str = "wsalint/v1";
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 impl Printer for Sarif {
-    fn print(&self, report: &Report, _opts: &OutputOptions, out: &mut dyn Write) -> io::Result<()> {
+    fn print(&self, report: &Report, opts: &OutputOptions, out: &mut dyn Write) -> io::Result<()> {
         let cwd = std::env::current_dir().unwrap_or_default();
-        let log = to_sarif(report, &cwd);
+        let mut log = to_sarif(report, &cwd);
+        if opts.incomplete {
+            for run in &mut log.runs {
+                for inv in run.invocations.iter_mut().flatten() {
+                    inv.execution_successful = false;
+                }
+            }
+        }
         serde_json::to_writer_pretty(&mut *out, &log)?;
         writeln!(out)
     }
