@@ -416,6 +416,36 @@ mod tests {
         assert_eq!(encode_path("r\u{e9}seau.c"), "r%C3%A9seau.c");
     }
 
+    static SECURITY_RULE: RuleMeta = RuleMeta {
+        code: "WSA999",
+        name: "test-rule",
+        severity: Severity::Error,
+        fix: crate::rules::FixKind::None,
+        source: "",
+        summary: "a test rule",
+        docs: "## What it does\nFinds a thing.\n\n## Why is this bad?\nIt is.\n",
+        queries: &[],
+        needles: &[],
+        tags: &["winsock"],
+        precision: "high",
+        security_severity: Some("7.5"),
+        flow: true,
+    };
+
+    #[test]
+    fn security_rules_carry_their_score_and_the_security_tag() {
+        let d = serde_json::to_value(descriptor(&SECURITY_RULE)).unwrap();
+        assert_eq!(d["properties"]["security-severity"], "7.5");
+        assert_eq!(
+            d["properties"]["tags"],
+            serde_json::json!(["winsock", "security"])
+        );
+        assert_eq!(d["properties"]["problem.severity"], "error");
+        assert_eq!(d["defaultConfiguration"]["level"], "error");
+        assert_eq!(d["fullDescription"]["text"], "Finds a thing.");
+        assert_eq!(d["help"]["text"], SECURITY_RULE.explain());
+    }
+
     #[test]
     fn uris_of_directories_end_with_a_slash() {
         assert_eq!(
