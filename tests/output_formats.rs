@@ -201,6 +201,49 @@ fn sarif_keeps_suppressed_findings_and_names_skipped_files() {
 }
 
 #[test]
+fn sarif_marks_baselined_findings_external_and_describes_lint_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("old.c"),
+        LEAK.replace(
+            "FreeLibrary(h);",
+            "FreeLibrary(h); // wsalint-ignore WSA005",
+        ),
+    )
+    .unwrap();
+    wsalint()
+        .current_dir(dir.path())
+        .args(["--quiet", "--write-baseline", "base.json", "old.c"])
+        .output()
+        .unwrap();
+    let log = sarif(
+        dir.path(),
+        &[
+            "--baseline",
+            "base.json",
+            "--report-unused-suppressions",
+            ".",
+        ],
+    );
+    let res = results(&log);
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let wsa = res.iter().find(|r| r["ruleId"] == "WSA001").unwrap();
+    assert_eq!(wsa["suppressions"][0]["kind"], "external");
+    let lint = res.iter().find(|r| r["ruleId"] == "LINT001").unwrap();
+    let rule = &rules[lint["ruleIndex"].as_u64().unwrap() as usize];
+    assert_eq!(rule["id"], "LINT001");
+    assert_eq!(rule["name"], "unused-suppression");
+    assert!(rule["help"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("## What it does"));
+    // The registry's rules come first, in order; the rest follow.
+    assert_eq!(rules.len(), registry::RULES.len() + 1);
+}
+
+#[test]
 fn sarif_marks_a_run_with_a_missing_path_unsuccessful() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("plain.c"), LEAK).unwrap();

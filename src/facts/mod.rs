@@ -3,9 +3,11 @@
 //! declarations, loops, platform branches, comments and includes.
 
 pub mod loops;
+pub mod order;
 pub mod platform;
 pub mod sockets;
 pub mod strings;
+pub mod winsock;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -206,6 +208,11 @@ pub struct Facts<'t> {
     /// Nodes of ERROR and MISSING kinds: findings inside them rest on tree-sitter's guesswork.
     pub errors: Vec<Range<usize>>,
     pub socket_types: sockets::SocketTypes,
+    /// Struct, class and union bodies by name (and by the typedef names given to them):
+    /// `struct conn { SOCKET sock; }` maps `conn` to the range of its field list.
+    pub records: HashMap<String, Range<usize>>,
+    /// The file is Windows code at all (see `platform::is_windows_code`).
+    pub windows_code: bool,
 }
 
 impl<'t> Facts<'t> {
@@ -226,6 +233,8 @@ impl<'t> Facts<'t> {
             typedefs: HashMap::new(),
             errors: Vec::new(),
             socket_types: sockets::SocketTypes::default(),
+            windows_code: false,
+            records: HashMap::new(),
         };
         let mut raw_calls = Vec::new();
         walk(root, |node| match node.kind() {
@@ -241,6 +250,7 @@ impl<'t> Facts<'t> {
             "preproc_include" => facts.add_include(node),
             "preproc_def" | "preproc_function_def" => facts.add_define(node),
             "type_definition" => facts.add_typedef(node),
+            "struct_specifier" | "class_specifier" | "union_specifier" => facts.add_record(node),
             "ERROR" => facts.errors.push(node.byte_range()),
             _ => {
                 if node.is_missing() {
@@ -253,6 +263,7 @@ impl<'t> Facts<'t> {
             facts.add_call(node);
         }
         facts.socket_types = sockets::SocketTypes::new(config, &facts.typedefs);
+        facts.windows_code = platform::is_windows_code(&facts);
         facts
     }
 
@@ -514,10 +525,37 @@ impl<'t> Facts<'t> {
         });
     }
 
+    fn add_record(&mut self, node: Node<'t>) {
+        let Some(body) = node.child_by_field_name("body") else {
+            return;
+        };
+        if let Some(name) = node.child_by_field_name("name") {
+            let name = self.text_of(name);
+            let short = name.rsplit("::").next().unwrap_or(name).trim().to_string();
+            self.records.insert(short, body.byte_range());
+        }
+        // `typedef struct { ... } conn_t;`
+        if let Some(parent) = node.parent().filter(|p| p.kind() == "type_definition") {
+            let mut cursor = parent.walk();
+            for d in parent.children_by_field_name("declarator", &mut cursor) {
+                if let (Some(n), false) = declarator_name(d) {
+                    self.records
+                        .insert(self.text_of(n).to_string(), body.byte_range());
+                }
+            }
+        }
+    }
+
     fn add_typedef(&mut self, node: Node<'t>) {
         let Some(ty) = node.child_by_field_name("type") else {
             return;
         };
+        // `typedef int sock_t;` in the POSIX branch does not undo `typedef SOCKET sock_t;`:
+        // the facts describe the Windows build. (Regions are known here: a `#if` is visited
+        // before the code under it.)
+        if self.not_for_windows(node.start_byte()) {
+            return;
+        }
         let ty = self.text_of(ty).to_string();
         let mut cursor = node.walk();
         for d in node.children_by_field_name("declarator", &mut cursor) {

@@ -21,6 +21,62 @@ pub const WINDOWS_MACROS: &[&str] = &[
     "_WINSOCK2API_",
 ];
 
+/// Macros defined only on targets that are not Windows: code under `#ifdef __linux__` is
+/// never compiled for Windows (but its `#else` may or may not be).
+pub const NON_WINDOWS_MACROS: &[&str] = &[
+    "__linux__",
+    "__linux",
+    "__APPLE__",
+    "__MACH__",
+    "__FreeBSD__",
+    "__OpenBSD__",
+    "__NetBSD__",
+    "__DragonFly__",
+    "__sun",
+    "__ANDROID__",
+    "__unix__",
+    "__unix",
+    "__HAIKU__",
+];
+
+/// Headers that only Windows code includes.
+pub const WINDOWS_HEADERS: &[&str] = &[
+    "winsock2.h",
+    "winsock.h",
+    "windows.h",
+    "ws2tcpip.h",
+    "mswsock.h",
+    "ws2def.h",
+    "ws2ipdef.h",
+    "afxsock.h",
+    "afxwin.h",
+    "afx.h",
+    "winbase.h",
+];
+
+/// Whether a file is Windows code at all: it includes a Windows header, has an
+/// `#ifdef _WIN32` branch, calls a Winsock-only function (`WSA*`, `closesocket`,
+/// `ioctlsocket`) or declares a `SOCKET`. A pure POSIX file (a `unix/` directory of a portable
+/// library) is none of these, and rules about Windows semantics leave it alone.
+pub fn is_windows_code(facts: &crate::facts::Facts) -> bool {
+    facts.includes.iter().any(|i| {
+        let base = i.header.rsplit(['/', '\\']).next().unwrap_or(&i.header);
+        WINDOWS_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(base))
+    }) || facts
+        .regions
+        .iter()
+        .any(|r| r.platform == Platform::Windows)
+        || facts.calls.iter().any(|c| {
+            !c.member
+                && (c.name.starts_with("WSA")
+                    || matches!(c.name.as_str(), "closesocket" | "ioctlsocket"))
+        })
+        || facts.decls.iter().any(|d| {
+            let ty = d.ty.trim_start_matches("const ").trim();
+            ty == "SOCKET" || ty == "::SOCKET"
+        })
+}
+
 /// What a preprocessor branch says about where its code is compiled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Platform {
@@ -58,6 +114,15 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
         Some(c) => c,
         None => return,
     };
+    if let Some(body) = posix_only_body(node, text) {
+        out.push(Region {
+            range: body,
+            platform: Platform::NonWindows,
+        });
+        // The `#else` of `#ifdef __linux__` may be Windows or another POSIX: say nothing.
+        push_chain(node, Platform::Unknown, Platform::Unknown, text, out);
+        return;
+    }
     let platform = match node.kind() {
         "preproc_ifdef" => {
             let name = node
@@ -84,6 +149,53 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
         _ => return,
     };
     push_chain(node, platform, Platform::Unknown, text, out);
+}
+
+/// The body of `#ifdef __linux__` / `#if defined(__APPLE__)`: code for one POSIX target.
+fn posix_only_body(node: Node, text: &[u8]) -> Option<Range<usize>> {
+    let name = match node.kind() {
+        "preproc_ifdef" => {
+            let directive = node.child(0)?.utf8_text(text).ok()?;
+            if directive.contains("ifndef") {
+                return None;
+            }
+            node.child_by_field_name("name")?.utf8_text(text).ok()?
+        }
+        "preproc_if" => {
+            let cond = node.child_by_field_name("condition")?;
+            match cond.kind() {
+                "identifier" => cond.utf8_text(text).ok()?,
+                "preproc_defined" => cond
+                    .utf8_text(text)
+                    .ok()?
+                    .trim_start_matches("defined")
+                    .trim()
+                    .trim_start_matches('(')
+                    .trim_end_matches(')')
+                    .trim(),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    if !NON_WINDOWS_MACROS.contains(&name) {
+        return None;
+    }
+    let start = node
+        .child_by_field_name("condition")
+        .or_else(|| node.child_by_field_name("name"))?
+        .end_byte();
+    let end = node
+        .child_by_field_name("alternative")
+        .map_or(node.end_byte(), |a| a.start_byte());
+    (start < end).then_some(start..end)
+}
+
+/// A project's own name for "the target is Windows": `MG_ARCH == MG_ARCH_WIN32`,
+/// `OS == OS_WINDOWS`.
+fn names_windows_target(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper.ends_with("_WIN32") || upper.ends_with("_WIN64") || upper.ends_with("_WINDOWS")
 }
 
 /// Pushes the body of `node` (under `platform`, combined with what the earlier branches of the
@@ -219,6 +331,23 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
                         Platform::Unknown
                     }
                 }
+                Some(op @ ("==" | "!=")) => {
+                    let (Some(ln), Some(rn)) = (
+                        cond.child_by_field_name("left"),
+                        cond.child_by_field_name("right"),
+                    ) else {
+                        return Platform::Unknown;
+                    };
+                    let windows = [ln, rn].into_iter().any(|n| {
+                        n.kind() == "identifier"
+                            && names_windows_target(n.utf8_text(text).unwrap_or(""))
+                    });
+                    match (windows, op) {
+                        (true, "==") => Platform::Windows,
+                        (true, _) => Platform::NonWindows,
+                        _ => Platform::Unknown,
+                    }
+                }
                 _ => Platform::Unknown,
             }
         }
@@ -260,6 +389,33 @@ mod tests {
         assert_eq!(platform_of(code, "int e"), Platform::Windows);
         assert_eq!(platform_of(code, "int f"), Platform::NonWindows);
         assert_eq!(platform_of(code, "int g"), Platform::NonWindows);
+    }
+
+    #[test]
+    fn posix_only_and_project_spellings() {
+        let code = "#ifdef __linux__\nint a;\n#else\nint b;\n#endif\n\
+                    #if MG_ARCH == MG_ARCH_WIN32 && MG_ENABLE_WINSOCK\nint c;\n\
+                    #elif MG_ENABLE_RL\nint d;\n#endif\n\
+                    #if defined(__APPLE__)\nint e;\n#endif\n";
+        assert_eq!(platform_of(code, "int a"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int b"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int c"), Platform::Windows);
+        assert_eq!(platform_of(code, "int d"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int e"), Platform::NonWindows);
+    }
+
+    #[test]
+    fn windows_code_or_not() {
+        let windows = |code: &str| facts_of(Lang::C, code, |f| f.windows_code);
+        assert!(windows("#include <winsock2.h>\nint x;"));
+        assert!(windows("#include \"sys/Windows.h\"\nint x;"));
+        assert!(windows("#ifdef _WIN32\nint a;\n#endif\n"));
+        assert!(windows("void f(void) { WSACleanup(); }"));
+        assert!(windows("void f(SOCKET s) { }"));
+        assert!(!windows(
+            "#include <sys/socket.h>\nvoid f(int fd) { close(fd); }"
+        ));
+        assert!(!windows("void f(int fd) { connect(fd, 0, 0); }"));
     }
 
     #[test]

@@ -49,10 +49,16 @@ pub fn to_sarif(report: &Report, root: &Path) -> sarif::Sarif {
         index.insert(meta.code.to_string(), rules.len());
         rules.push(descriptor(meta));
     }
-    // A finding of a rule outside the registry (a custom rule) still needs a descriptor.
+    // A finding of a rule outside the registry (LINT00x about suppression comments, a custom
+    // rule) still needs a descriptor.
     for f in &report.findings {
-        if !index.contains_key(&f.code) {
-            index.insert(f.code.clone(), rules.len());
+        if index.contains_key(&f.code) {
+            continue;
+        }
+        index.insert(f.code.clone(), rules.len());
+        if let Some(meta) = crate::unused::find(&f.code) {
+            rules.push(descriptor(meta));
+        } else {
             rules.push(
                 sarif::ReportingDescriptor::builder()
                     .id(f.code.clone())

@@ -7,7 +7,11 @@
 //! (`finish`, the project-wide phase).
 
 pub mod wsa001_iphlpapi_load_cycle;
+pub mod wsa003_duplicatehandle_on_socket;
 pub mod wsa005_ipx_spx_socket;
+pub mod wsa006_unchecked_winsock_result;
+pub mod wsa201_invalid_socket_comparison;
+pub mod wsa202_close_on_socket;
 
 use std::ops::Range;
 use std::path::Path;
