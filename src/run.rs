@@ -387,6 +387,7 @@ fn check(args: CheckArgs) -> i32 {
         quiet: args.quiet,
         statistics: args.statistics,
         fixes_applied,
+        incomplete: missing,
     };
     if !args.quiet {
         let mut err = std::io::stderr().lock();

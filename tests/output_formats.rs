@@ -200,6 +200,70 @@ fn sarif_keeps_suppressed_findings_and_names_skipped_files() {
         .starts_with("blob.c: "));
 }
 
+#[test]
+fn sarif_marks_baselined_findings_external_and_describes_lint_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("old.c"),
+        LEAK.replace(
+            "FreeLibrary(h);",
+            "FreeLibrary(h); // wsalint-ignore WSA005",
+        ),
+    )
+    .unwrap();
+    wsalint()
+        .current_dir(dir.path())
+        .args(["--quiet", "--write-baseline", "base.json", "old.c"])
+        .output()
+        .unwrap();
+    let log = sarif(
+        dir.path(),
+        &[
+            "--baseline",
+            "base.json",
+            "--report-unused-suppressions",
+            ".",
+        ],
+    );
+    let res = results(&log);
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let wsa = res.iter().find(|r| r["ruleId"] == "WSA001").unwrap();
+    assert_eq!(wsa["suppressions"][0]["kind"], "external");
+    let lint = res.iter().find(|r| r["ruleId"] == "LINT001").unwrap();
+    let rule = &rules[lint["ruleIndex"].as_u64().unwrap() as usize];
+    assert_eq!(rule["id"], "LINT001");
+    assert_eq!(rule["name"], "unused-suppression");
+    assert!(rule["help"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("## What it does"));
+    // The registry's rules come first, in order; the rest follow.
+    assert_eq!(rules.len(), registry::RULES.len() + 1);
+}
+
+#[test]
+fn sarif_marks_a_run_with_a_missing_path_unsuccessful() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("plain.c"), LEAK).unwrap();
+    let out = wsalint()
+        .current_dir(dir.path())
+        .args(["--format", "sarif", "plain.c", "gone.c"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let inv = &log["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false);
+    assert_eq!(
+        inv["toolExecutionNotifications"][0]["locations"][0]["physicalLocation"]
+            ["artifactLocation"]["uri"],
+        "gone.c"
+    );
+    assert_eq!(results(&log).len(), 1);
+}
+
 /// A report built in process, for what no built-in rule produces yet (edits, hostile messages).
 fn report_with(path: &str, text: &str, diags: Vec<Diagnostic>) -> Report {
     let source = Arc::new(Source::decode(text.as_bytes()).unwrap());
@@ -319,6 +383,10 @@ fn fingerprints_survive_lines_inserted_above() {
     assert_eq!(after[1].0, before[1].0 + 6);
     assert_eq!(after[0].1, before[0].1);
     assert_eq!(after[1].1, before[1].1);
+
+    // Line endings are not part of the code: CRLF keeps the fingerprints.
+    std::fs::write(dir.path().join("a.c"), edited.replace('\n', "\r\n")).unwrap();
+    assert_eq!(fingerprints(dir.path()), after);
 
     // Changing the finding's own line changes its fingerprint, and only its.
     let at = edited.rfind("HMODULE h =").unwrap();

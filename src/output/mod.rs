@@ -31,6 +31,9 @@ pub struct OutputOptions {
     pub statistics: bool,
     /// Fixes applied in this run (for the summary).
     pub fixes_applied: usize,
+    /// A path named on the command line could not be linted (exit code 2; SARIF's
+    /// `executionSuccessful` is false).
+    pub incomplete: bool,
 }
 
 pub trait Printer {

@@ -25,9 +25,16 @@ pub const FINGERPRINT_KEY: &str = "wsalint/v1";
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 impl Printer for Sarif {
-    fn print(&self, report: &Report, _opts: &OutputOptions, out: &mut dyn Write) -> io::Result<()> {
+    fn print(&self, report: &Report, opts: &OutputOptions, out: &mut dyn Write) -> io::Result<()> {
         let cwd = std::env::current_dir().unwrap_or_default();
-        let log = to_sarif(report, &cwd);
+        let mut log = to_sarif(report, &cwd);
+        if opts.incomplete {
+            for run in &mut log.runs {
+                for inv in run.invocations.iter_mut().flatten() {
+                    inv.execution_successful = false;
+                }
+            }
+        }
         serde_json::to_writer_pretty(&mut *out, &log)?;
         writeln!(out)
     }
@@ -42,10 +49,16 @@ pub fn to_sarif(report: &Report, root: &Path) -> sarif::Sarif {
         index.insert(meta.code.to_string(), rules.len());
         rules.push(descriptor(meta));
     }
-    // A finding of a rule outside the registry (a custom rule) still needs a descriptor.
+    // A finding of a rule outside the registry (LINT00x about suppression comments, a custom
+    // rule) still needs a descriptor.
     for f in &report.findings {
-        if !index.contains_key(&f.code) {
-            index.insert(f.code.clone(), rules.len());
+        if index.contains_key(&f.code) {
+            continue;
+        }
+        index.insert(f.code.clone(), rules.len());
+        if let Some(meta) = crate::unused::find(&f.code) {
+            rules.push(descriptor(meta));
+        } else {
             rules.push(
                 sarif::ReportingDescriptor::builder()
                     .id(f.code.clone())
@@ -407,6 +420,36 @@ mod tests {
             "file:///C:/src/a%20b.c"
         );
         assert_eq!(encode_path("r\u{e9}seau.c"), "r%C3%A9seau.c");
+    }
+
+    static SECURITY_RULE: RuleMeta = RuleMeta {
+        code: "WSA999",
+        name: "test-rule",
+        severity: Severity::Error,
+        fix: crate::rules::FixKind::None,
+        source: "",
+        summary: "a test rule",
+        docs: "## What it does\nFinds a thing.\n\n## Why is this bad?\nIt is.\n",
+        queries: &[],
+        needles: &[],
+        tags: &["winsock"],
+        precision: "high",
+        security_severity: Some("7.5"),
+        flow: true,
+    };
+
+    #[test]
+    fn security_rules_carry_their_score_and_the_security_tag() {
+        let d = serde_json::to_value(descriptor(&SECURITY_RULE)).unwrap();
+        assert_eq!(d["properties"]["security-severity"], "7.5");
+        assert_eq!(
+            d["properties"]["tags"],
+            serde_json::json!(["winsock", "security"])
+        );
+        assert_eq!(d["properties"]["problem.severity"], "error");
+        assert_eq!(d["defaultConfiguration"]["level"], "error");
+        assert_eq!(d["fullDescription"]["text"], "Finds a thing.");
+        assert_eq!(d["help"]["text"], SECURITY_RULE.explain());
     }
 
     #[test]
