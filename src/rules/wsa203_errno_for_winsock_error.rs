@@ -28,7 +28,8 @@ Winsock call is handled: in the condition or the body of an `if` that tests the 
 `connect`, `send`, `recv`, `socket`, `WSARecv`... (directly, or through a variable assigned from
 it just before), in code compiled for Windows. Left alone: the POSIX branch of portable code,
 files that never see Winsock, a file that defines `errno` itself, and a local variable that
-happens to be called `errno`.
+happens to be called `errno`, and `errno` the code itself set from `WSAGetLastError()` after
+the failure.
 
 ## Why is this bad?
 Winsock functions do not set `errno`. Their error code is read with `WSAGetLastError()`. Code
@@ -100,6 +101,16 @@ impl Rule for ErrnoForWinsockError {
                 t.contains("SOCKET_ERROR") || t.contains("INVALID_SOCKET")
             });
         if !windows_evidence {
+            return;
+        }
+        // `errno = wsa_error_to_errno(WSAGetLastError())` after the failure: the code set it.
+        let set_before = facts.assignments.iter().any(|a| {
+            a.target == "errno"
+                && a.function == failed.function
+                && failed.node.end_byte() <= a.value.start_byte()
+                && a.value.end_byte() <= offset
+        });
+        if set_before {
             return;
         }
         let name = &failed.name;

@@ -30,9 +30,10 @@ pub static META: RuleMeta = RuleMeta {
 
 const DOCS: &str = r#"## What it does
 Finds calls to `gethostbyname`, `gethostbyaddr`, `inet_addr`, `inet_ntoa`,
-`WSAAsyncGetHostByName` and `WSAAsyncGetHostByAddr`. Left alone: code only compiled for other
-systems, a file that defines its own function of that name, and a name the file's macros
-redirect elsewhere.
+`WSAAsyncGetHostByName` and `WSAAsyncGetHostByAddr` in code compiled for Windows (a file that
+includes a Winsock header, or a Windows-only branch). Left alone: code only compiled for other
+systems, files that never see Winsock, a file that defines its own function of that name, and
+a name the file's macros redirect elsewhere.
 
 ## Why is this bad?
 These functions only know IPv4. `gethostbyname`, `gethostbyaddr` and `inet_ntoa` return
@@ -123,7 +124,7 @@ impl Rule for DeprecatedWinsockApi {
         if facts.functions.iter().any(|f| f.short_name() == name) {
             return;
         }
-        if facts.not_for_windows(call_node.start_byte()) {
+        if !facts.windows_code(call_node.start_byte()) {
             return;
         }
         // The name, without a `::` qualifier.
