@@ -11,6 +11,12 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::wsa006_unchecked_winsock_result::UncheckedWinsockResult,
     &rules::wsa201_invalid_socket_comparison::InvalidSocketComparison,
     &rules::wsa202_close_on_socket::CloseOnSocket,
+    &rules::wsa203_errno_for_winsock_error::ErrnoForWinsockError,
+    &rules::wsa204_socket_truncation::SocketTruncation,
+    &rules::wsa205_reuseaddr_port_hijack::ReuseaddrPortHijack,
+    &rules::wsa206_deprecated_winsock_api::DeprecatedWinsockApi,
+    &rules::wsa207_fd_setsize_after_include::FdSetsizeAfterInclude,
+    &rules::wsa208_stale_wsagetlasterror::StaleWsaGetLastError,
 ];
 
 /// The rule with this exact code (case-insensitive).

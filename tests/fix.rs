@@ -123,6 +123,38 @@ fn diff_prints_the_fixes_and_leaves_every_file_untouched() {
 }
 
 #[test]
+fn fix_on_the_whole_fixture_tree_produces_every_fixed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures(), dir.path());
+    wsalint()
+        .current_dir(dir.path())
+        .args(["--fix", "--quiet", "."])
+        .assert()
+        .code(1);
+    let after = snapshot(dir.path());
+    let mut checked = 0;
+    for (path, bytes) in &after {
+        let Some(name) = path.to_str().and_then(|p| p.strip_suffix(".fixed")) else {
+            continue;
+        };
+        assert_eq!(
+            after.get(Path::new(name)),
+            Some(bytes),
+            "{name} after --fix differs from its .fixed file"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 5);
+    // A second run changes nothing.
+    wsalint()
+        .current_dir(dir.path())
+        .args(["--fix", "--quiet", "."])
+        .assert()
+        .code(1);
+    assert_eq!(snapshot(dir.path()), after);
+}
+
+#[test]
 fn diff_of_clean_code_is_empty_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ok.c"), "int main(void) { return 0; }\n").unwrap();

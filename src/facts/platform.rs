@@ -77,6 +77,42 @@ pub fn is_windows_code(facts: &crate::facts::Facts) -> bool {
         })
 }
 
+/// Whether a macro is defined exactly when compiling for Windows: one of `WINDOWS_MACROS`, or
+/// a project's own platform macro built from a Windows token (`ZMQ_HAVE_WINDOWS`,
+/// `USE_WINSOCK`, `HAVE_WINSOCK2_H`). Macros for a subset of Windows (`_WIN32_WCE`,
+/// `ZMQ_HAVE_WINDOWS_UWP`), version macros (`_WIN32_WINNT`) and switches that turn something
+/// off (`CURL_DISABLE_WINDOWS_SSPI`) are not: their negation does not mean "not Windows".
+pub fn is_windows_macro(name: &str) -> bool {
+    if WINDOWS_MACROS.contains(&name) {
+        return true;
+    }
+    let tokens: Vec<&str> = name.split('_').filter(|t| !t.is_empty()).collect();
+    let windows = tokens
+        .iter()
+        .any(|t| matches!(*t, "WIN32" | "WIN64" | "WINDOWS" | "WINSOCK" | "WINSOCK2"));
+    let subset_or_switch = tokens.iter().any(|t| {
+        matches!(
+            *t,
+            "WCE"
+                | "CE"
+                | "UWP"
+                | "WINNT"
+                | "PHONE"
+                | "APP"
+                | "STORE"
+                | "LEAN"
+                | "DISABLE"
+                | "DISABLED"
+                | "NO"
+                | "NOT"
+                | "WITHOUT"
+                | "VER"
+                | "VERSION"
+        )
+    });
+    windows && !subset_or_switch
+}
+
 /// What a preprocessor branch says about where its code is compiled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Platform {
@@ -129,7 +165,7 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
                 .child_by_field_name("name")
                 .and_then(|n| n.utf8_text(text).ok())
                 .unwrap_or("");
-            let windows = if WINDOWS_MACROS.contains(&name) {
+            let windows = if is_windows_macro(name) {
                 Platform::Windows
             } else {
                 Platform::Unknown
@@ -266,7 +302,7 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
             }
         }
         "identifier" => {
-            if WINDOWS_MACROS.contains(&raw) {
+            if is_windows_macro(raw) {
                 Platform::Windows
             } else {
                 Platform::Unknown
@@ -279,7 +315,7 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
                 .trim_start_matches('(')
                 .trim_end_matches(')')
                 .trim();
-            if WINDOWS_MACROS.contains(&name) {
+            if is_windows_macro(name) {
                 Platform::Windows
             } else {
                 Platform::Unknown
@@ -416,6 +452,37 @@ mod tests {
             "#include <sys/socket.h>\nvoid f(int fd) { close(fd); }"
         ));
         assert!(!windows("void f(int fd) { connect(fd, 0, 0); }"));
+    }
+
+    #[test]
+    fn project_platform_macros() {
+        use crate::facts::platform::is_windows_macro;
+        for yes in [
+            "ZMQ_HAVE_WINDOWS",
+            "USE_WINSOCK",
+            "HAVE_WINSOCK2_H",
+            "EVENT__HAVE_WIN32",
+        ] {
+            assert!(is_windows_macro(yes), "{yes}");
+        }
+        for no in [
+            "_WIN32_WCE",
+            "ZMQ_HAVE_WINDOWS_UWP",
+            "_WIN32_WINNT",
+            "CURL_DISABLE_WINDOWS_SSPI",
+            "WIN32_LEAN_AND_MEAN",
+            "HAVE_SYS_SOCKET_H",
+            "DARWIN",
+        ] {
+            assert!(!is_windows_macro(no), "{no}");
+        }
+        let code = "#if defined ZMQ_HAVE_EVENTFD\nint a;\n#elif defined ZMQ_HAVE_WINDOWS\nint b;\n\
+                    #elif defined ZMQ_HAVE_OPENVMS\nint c;\n#endif\n\
+                    #if !defined _WIN32_WCE && !defined ZMQ_HAVE_WINDOWS_UWP\nint d;\n#endif\n";
+        assert_eq!(platform_of(code, "int a"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int b"), Platform::Windows);
+        assert_eq!(platform_of(code, "int c"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int d"), Platform::Unknown);
     }
 
     #[test]

@@ -116,10 +116,22 @@ impl<'t> Facts<'t> {
         {
             return Some(call);
         }
+        self.calls_assigned_to_condition(if_node)
+            .into_iter()
+            .find(|c| is_winsock_call(&c.name) && !c.member)
+    }
+
+    /// The calls whose results the condition of `if_node` reads through variables: for each
+    /// identifier of the condition, the call last assigned to it before the `if`, in the same
+    /// function.
+    fn calls_assigned_to_condition(&self, if_node: Node) -> Vec<&Call<'t>> {
+        let Some(cond) = if_node.child_by_field_name("condition") else {
+            return Vec::new();
+        };
         let func = self.function_at(if_node.start_byte());
-        let mut found: Option<&Call<'t>> = None;
+        let mut found = Vec::new();
         crate::facts::walk(cond, |n| {
-            if found.is_some() || n.kind() != "identifier" {
+            if n.kind() != "identifier" {
                 return;
             }
             let name = self.text_of(n);
@@ -135,9 +147,7 @@ impl<'t> Facts<'t> {
             if let Some(a) = last {
                 let v = unwrap_casts(a.value);
                 if v.kind() == "call_expression" {
-                    found = self
-                        .call_of(v)
-                        .filter(|c| is_winsock_call(&c.name) && !c.member);
+                    found.extend(self.call_of(v));
                 }
             }
         });
@@ -164,6 +174,15 @@ impl<'t> Facts<'t> {
                             if call.node.end_byte() <= node.start_byte() {
                                 return Some((n, call));
                             }
+                        }
+                        // An inner `if` that tests another call's failure: whatever `node` reads
+                        // there is about that call, not about an outer Winsock call.
+                        let tests_other_call = n
+                            .child_by_field_name("condition")
+                            .is_some_and(|c| self.calls_in(c.byte_range()).next().is_some())
+                            || !self.calls_assigned_to_condition(n).is_empty();
+                        if in_consequence && tests_other_call {
+                            return None;
                         }
                     }
                 }
@@ -205,7 +224,7 @@ mod tests {
     #[test]
     fn failure_branches_find_the_tested_call() {
         let code = "void f(SOCKET s) {\n\
-              if (connect(s, 0, 0) == SOCKET_ERROR) { a(); }\n\
+              if (connect(s, 0, 0) == SOCKET_ERROR) { a(); if (!fopen(0, 0)) { e(); } FILE *f = fopen(0, 0); if (!f) { e(); } if (v) { g(); } }\n\
               int rc = send(s, 0, 0, 0);\n\
               if (rc < 0) { b(); } else { c(); }\n\
               rc = compute();\n\
@@ -216,7 +235,7 @@ mod tests {
             walk(f.functions[0].body, |n| {
                 if n.kind() == "call_expression" && n.named_child_count() > 0 {
                     let name = f.text_of(n.child_by_field_name("function").unwrap());
-                    if matches!(name, "a" | "b" | "c" | "d") {
+                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g") {
                         let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
                         out.push((name.to_string(), tested));
                     }
@@ -228,6 +247,9 @@ mod tests {
             got,
             vec![
                 ("a".into(), Some("connect".into())),
+                ("e".into(), None),
+                ("e".into(), None),
+                ("g".into(), Some("connect".into())),
                 ("b".into(), Some("send".into())),
                 ("c".into(), None),
                 ("d".into(), None),

@@ -12,6 +12,12 @@ pub mod wsa005_ipx_spx_socket;
 pub mod wsa006_unchecked_winsock_result;
 pub mod wsa201_invalid_socket_comparison;
 pub mod wsa202_close_on_socket;
+pub mod wsa203_errno_for_winsock_error;
+pub mod wsa204_socket_truncation;
+pub mod wsa205_reuseaddr_port_hijack;
+pub mod wsa206_deprecated_winsock_api;
+pub mod wsa207_fd_setsize_after_include;
+pub mod wsa208_stale_wsagetlasterror;
 
 use std::ops::Range;
 use std::path::Path;
