@@ -6,7 +6,9 @@ use crate::rules::{self, Rule};
 /// The built-in rules, one line each, sorted by code. Codes are forever.
 pub static RULES: &[&dyn Rule] = &[
     &rules::wsa001_iphlpapi_load_cycle::IphlpapiLoadCycle,
+    &rules::wsa002_duplicated_socket_early_close::DuplicatedSocketEarlyClose,
     &rules::wsa003_duplicatehandle_on_socket::DuplicatehandleOnSocket,
+    &rules::wsa004_socket_churn_loop::SocketChurnLoop,
     &rules::wsa005_ipx_spx_socket::IpxSpxSocket,
     &rules::wsa006_unchecked_winsock_result::UncheckedWinsockResult,
     &rules::wsa201_invalid_socket_comparison::InvalidSocketComparison,

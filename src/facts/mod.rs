@@ -513,7 +513,9 @@ impl<'t> Facts<'t> {
                     && !v.as_bytes()[0].is_ascii_digit()
             })
         };
-        if let Some(t) = target {
+        // `#define CLOSE_FD(s) close(s)` in the POSIX branch does not undo the Windows
+        // branch's `#define CLOSE_FD(s) closesocket(s)`: the facts describe the Windows build.
+        if let Some(t) = target.filter(|_| !self.not_for_windows(node.start_byte())) {
             self.renames.insert(name.clone(), t.to_string());
         }
         self.defines.push(Define {
@@ -816,6 +818,17 @@ pub(crate) mod tests {
                 ("Close".to_string(), true),
             ]
         );
+    }
+
+    #[test]
+    fn posix_branch_macros_and_typedefs_do_not_override() {
+        let code = "#ifdef _WIN32\n#define CLOSE_FD(s) closesocket(s)\ntypedef SOCKET fd_t;\n\
+                    #else\n#define CLOSE_FD(s) close(s)\ntypedef int fd_t;\n#endif\n\
+                    void f(fd_t s) { CLOSE_FD(s); }";
+        facts_of(Lang::C, code, |f| {
+            assert_eq!(f.calls[0].name, "closesocket");
+            assert_eq!(f.typedefs.get("fd_t").map(String::as_str), Some("SOCKET"));
+        });
     }
 
     #[test]

@@ -48,7 +48,7 @@ const ZERO: &[&str] = &[
 const MINUS_ONE: &[&str] = &["SOCKET_ERROR", "-1", "INVALID_SOCKET"];
 
 /// Statements that never fall through to the next one.
-fn is_jump(stmt: Node, text: &[u8]) -> bool {
+pub fn is_jump(stmt: Node, text: &[u8]) -> bool {
     match stmt.kind() {
         "return_statement" | "goto_statement" | "break_statement" | "continue_statement"
         | "throw_statement" => true,
@@ -402,6 +402,20 @@ impl<'t> Facts<'t> {
     }
 }
 
+impl<'t> Facts<'t> {
+    /// The functions of this file (by short name) whose body calls one of `names`: wrappers
+    /// such as `wait_for_child(h)` around `WaitForSingleObject`.
+    pub fn functions_calling(&self, names: &[&str]) -> std::collections::HashSet<String> {
+        self.calls
+            .iter()
+            .filter(|c| names.contains(&c.name.as_str()))
+            .filter_map(|c| c.function)
+            .map(|fi| self.functions[fi].short_name().to_string())
+            .filter(|n| !n.is_empty())
+            .collect()
+    }
+}
+
 /// The field of `parent` (`consequence`, `alternative`, `condition`) whose node holds `n`.
 fn field_containing<'a>(parent: Node<'a>, n: Node) -> Option<&'static str> {
     ["consequence", "alternative", "condition"]
@@ -555,6 +569,17 @@ mod tests {
         assert!(reaches(
             "{ dup(s); } { if (x) return 1; } close(s); return 0;"
         ));
+    }
+
+    #[test]
+    fn wrappers_of_a_call() {
+        let code = "static void wait_ack(HANDLE h) { WaitForSingleObject(h, INFINITE); }\n\
+                    void Conn::sync() { wait_ack(m_ack); }\nvoid other(void) { Sleep(1); }";
+        facts_of(Lang::Cpp, code, |f| {
+            let w = f.functions_calling(&["WaitForSingleObject"]);
+            assert!(w.contains("wait_ack"));
+            assert_eq!(w.len(), 1);
+        });
     }
 
     #[test]

@@ -187,6 +187,53 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
     push_chain(node, platform, Platform::Unknown, text, out);
 }
 
+/// The offset of the next `#elif`, `#else` or `#endif` that closes the branch starting at
+/// `from` (the end of a `#if` line), counting nested `#if`s, read from the text.
+pub fn next_directive_at_depth(text: &[u8], from: usize) -> usize {
+    let mut depth = 0usize;
+    let mut pos = match text
+        .get(from..)
+        .and_then(|t| t.iter().position(|&b| b == b'\n'))
+    {
+        Some(i) => from + i + 1,
+        None => return text.len(),
+    };
+    while pos < text.len() {
+        let end = text[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |i| pos + i + 1);
+        let line = &text[pos..end];
+        let trimmed: &[u8] = {
+            let start = line
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(line.len());
+            &line[start..]
+        };
+        if let Some(rest) = trimmed.strip_prefix(b"#") {
+            let start = rest
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(rest.len());
+            let word: Vec<u8> = rest[start..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .copied()
+                .collect();
+            match word.as_slice() {
+                b"if" | b"ifdef" | b"ifndef" => depth += 1,
+                b"endif" if depth == 0 => return pos,
+                b"endif" => depth -= 1,
+                b"elif" | b"else" | b"elifdef" | b"elifndef" if depth == 0 => return pos,
+                _ => {}
+            }
+        }
+        pos = end;
+    }
+    text.len()
+}
+
 /// The body of `#ifdef __linux__` / `#if defined(__APPLE__)`: code for one POSIX target.
 fn posix_only_body(node: Node, text: &[u8]) -> Option<Range<usize>> {
     let name = match node.kind() {
@@ -223,7 +270,8 @@ fn posix_only_body(node: Node, text: &[u8]) -> Option<Range<usize>> {
         .end_byte();
     let end = node
         .child_by_field_name("alternative")
-        .map_or(node.end_byte(), |a| a.start_byte());
+        .map_or(node.end_byte(), |a| a.start_byte())
+        .min(next_directive_at_depth(text, start));
     (start < end).then_some(start..end)
 }
 
@@ -248,7 +296,11 @@ fn push_chain(
         .child_by_field_name("condition")
         .or_else(|| node.child_by_field_name("name"))
         .map_or(node.start_byte(), |n| n.end_byte());
-    let body_end = alternative.map_or(node.end_byte(), |a| a.start_byte());
+    // tree-sitter may nest a directive wrongly when it splits a C statement (`} else if`
+    // across `#if`): the preprocessor's own nesting, read from the text, bounds the body.
+    let body_end = alternative
+        .map_or(node.end_byte(), |a| a.start_byte())
+        .min(next_directive_at_depth(text, body_start));
     // A branch reached only when an earlier `#ifdef _WIN32` was false is non-Windows code.
     let effective = if earlier_excluded == Platform::NonWindows {
         Platform::NonWindows
@@ -425,6 +477,17 @@ mod tests {
         assert_eq!(platform_of(code, "int e"), Platform::Windows);
         assert_eq!(platform_of(code, "int f"), Platform::NonWindows);
         assert_eq!(platform_of(code, "int g"), Platform::NonWindows);
+    }
+
+    #[test]
+    fn misnested_directives_end_at_their_own_endif() {
+        // `#if` splitting an `else if` chain: tree-sitter may close it at a later `#endif`.
+        let code = "#if ENABLE\nstatic void f(int fd) {\n  if (fd < 0) {\n\
+                    #if ARCH == ARCH_THREADX\n    if (errno != EAGAIN)\n#endif\n      err(fd);\n\
+                    #if (ARCH != ARCH_WIN32) && !RTOS\n  } else if ((long) fd >= FD_SETSIZE) {\n\
+                    h(fd);\n#endif\n  } else if ((c = alloc()) == NULL) {\n    k();\n  }\n}\n\
+                    void later(void) { tail(); }\n#endif\n";
+        assert_eq!(platform_of(code, "tail()"), Platform::Unknown);
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! (`finish`, the project-wide phase).
 
 pub mod wsa001_iphlpapi_load_cycle;
+pub mod wsa002_duplicated_socket_early_close;
 pub mod wsa003_duplicatehandle_on_socket;
+pub mod wsa004_socket_churn_loop;
 pub mod wsa005_ipx_spx_socket;
 pub mod wsa006_unchecked_winsock_result;
 pub mod wsa201_invalid_socket_comparison;
