@@ -7,6 +7,7 @@ use crate::rules::{self, Rule};
 pub static RULES: &[&dyn Rule] = &[
     &rules::wsa001_iphlpapi_load_cycle::IphlpapiLoadCycle,
     &rules::wsa005_ipx_spx_socket::IpxSpxSocket,
+    &rules::wsa101_socket_leak::SocketLeak,
 ];
 
 /// The rule with this exact code (case-insensitive).

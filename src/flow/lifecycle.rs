@@ -572,6 +572,15 @@ impl<'a, 't> Analysis<'a, 't> {
                     descend = false;
                 }
                 "call_expression" => self.call_events(node, &mut out),
+                // `Socket owned(raw);` parses as a function declaration whose parameter type
+                // is `raw`: C++'s most vexing parse hands the socket to a constructor.
+                "type_identifier" => {
+                    if let Some(&var) = self.by_key.get(facts.text_of(node)) {
+                        if crate::facts::enclosing_kind(node, &["parameter_list"]).is_some() {
+                            out.push((node.start_byte(), Ev::Escape { var }));
+                        }
+                    }
+                }
                 "assignment_expression" => {
                     if let Some(left) = node.child_by_field_name("left") {
                         let op = node.child_by_field_name("operator").map(|o| o.kind());

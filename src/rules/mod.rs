@@ -8,6 +8,7 @@
 
 pub mod wsa001_iphlpapi_load_cycle;
 pub mod wsa005_ipx_spx_socket;
+pub mod wsa101_socket_leak;
 
 use std::ops::Range;
 use std::path::Path;
