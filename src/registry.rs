@@ -8,6 +8,10 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::wsa001_iphlpapi_load_cycle::IphlpapiLoadCycle,
     &rules::wsa005_ipx_spx_socket::IpxSpxSocket,
     &rules::wsa101_socket_leak::SocketLeak,
+    &rules::wsa102_socket_double_close::SocketDoubleClose,
+    &rules::wsa103_socket_use_after_close::SocketUseAfterClose,
+    &rules::wsa104_addrinfo_leak::AddrinfoLeak,
+    &rules::wsa105_wsastartup_without_cleanup::WsastartupWithoutCleanup,
 ];
 
 /// The rule with this exact code (case-insensitive).

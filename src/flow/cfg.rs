@@ -450,6 +450,10 @@ impl<'t> Builder<'t, '_> {
                 let body_b = self.new_block();
                 let after = self.new_block();
                 self.edge(self.cur, head, None);
+                // Each iteration binds the loop variable afresh.
+                if let Some(d) = node.child_by_field_name("declarator") {
+                    self.blocks[head].items.push(Item::Stmt(d));
+                }
                 self.edge(head, body_b, None);
                 self.edge(head, after, None);
                 stack.push(Task::SetCur(after));

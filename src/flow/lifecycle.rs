@@ -390,7 +390,7 @@ fn is_invalid_constant(facts: &Facts, node: Node) -> bool {
     let t = facts.text_of(node).trim();
     match node.kind() {
         "null" | "nullptr" => true,
-        "number_literal" => t == "0",
+        "number_literal" => t == "0" || t == "-1",
         "unary_expression" => matches!(t.replace(' ', "").as_str(), "-1" | "~0"),
         "identifier" => {
             t == "NULL"
@@ -550,6 +550,20 @@ impl<'a, 't> Analysis<'a, 't> {
     fn events(&self, item: Node<'t>) -> Vec<(usize, Ev<'t>)> {
         let facts = self.facts;
         let mut out: Vec<(usize, Ev<'t>)> = Vec::new();
+        // `for (SOCKET fd : fds)`: each iteration binds a new value.
+        let range_for = item.parent().filter(|p| {
+            p.kind() == "for_range_loop" && p.child_by_field_name("declarator") == Some(item)
+        });
+        if range_for.is_some() {
+            let name = crate::facts::declarator_name(item)
+                .0
+                .map(|n| facts.text_of(n))
+                .unwrap_or_else(|| facts.text_of(item));
+            if let Some(&var) = self.by_key.get(name) {
+                out.push((item.end_byte(), Ev::Forget { var }));
+            }
+            return out;
+        }
         let mut stack = vec![item];
         while let Some(node) = stack.pop() {
             let mut descend = true;
@@ -602,6 +616,12 @@ impl<'a, 't> Analysis<'a, 't> {
                             .then(|| d.child_by_field_name("value"))
                             .flatten();
                         let key = facts.text_of(name);
+                        // A fresh `cp` means fresh `cp->fd`.
+                        for (i, v) in self.vars.iter().enumerate() {
+                            if v.key != key && v.base == key {
+                                out.push((d.end_byte(), Ev::Forget { var: i }));
+                            }
+                        }
                         let Some(&var) = self.by_key.get(key) else {
                             continue;
                         };
@@ -741,6 +761,7 @@ impl<'a, 't> Analysis<'a, 't> {
                 } else if self.model.is_valid_check(call)
                     || self.model.lookup_result(call).is_some()
                     || self.model.is_creator(call)
+                    || formats(call, value)
                 {
                 } else {
                     out.push((pos, Ev::Escape { var }));
@@ -844,7 +865,8 @@ impl<'a, 't> Analysis<'a, 't> {
                             _ => None,
                         }
                     } else {
-                        let invalid = is_invalid_constant(facts, constant);
+                        let invalid = is_invalid_constant(facts, constant)
+                            || self.is_foreign_constant(constant);
                         let zero = facts.text_of(unwrap_casts(constant)).trim() == "0";
                         match op {
                             "==" if invalid => Some(false),
@@ -886,6 +908,21 @@ impl<'a, 't> Analysis<'a, 't> {
             _ => self.truthiness(leaf, &mut out),
         }
         out
+    }
+
+    /// A name that is no variable of this file (`retired_fd`, `ARES_SOCKET_BAD` from a
+    /// header): compared for (in)equality with a socket, it is the invalid value.
+    fn is_foreign_constant(&self, node: Node<'t>) -> bool {
+        let node = unwrap_casts(node);
+        match node.kind() {
+            "identifier" => {
+                let name = self.facts.text_of(node);
+                !self.by_key.contains_key(name)
+                    && self.facts.decl_of(name, node.start_byte()).is_none()
+            }
+            "qualified_identifier" => true,
+            _ => false,
+        }
     }
 
     /// A bare value as a condition: a status is true on failure; a pointer or socket is
@@ -1081,7 +1118,13 @@ impl<'a, 't> Analysis<'a, 't> {
                 }
                 BlockEv::Ev(Ev::Close { var, call }) => {
                     let s = &mut state[var];
-                    if report && s.bits & CLOSED != 0 {
+                    // A close retried in a loop while it fails (`rc = close(fd)` until it
+                    // stops saying EAGAIN) is not a second close.
+                    let retried = s.closed == Some(call)
+                        && call
+                            .parent()
+                            .is_some_and(|p| p.kind() != "expression_statement");
+                    if report && s.bits & CLOSED != 0 && !retried {
                         if let Some(first) = s.closed {
                             sink.double.push((var, call, first));
                         }
@@ -1282,6 +1325,15 @@ fn refine(state: &mut [VarState], tests: &[Test], outcome: bool) -> bool {
         }
     }
     true
+}
+
+/// A format call (`printf`, `logmsg`, `infof`): a string literal comes before `arg`, so the
+/// socket is printed, not handed over.
+fn formats(call: &Call, arg: Node) -> bool {
+    call.args
+        .iter()
+        .take_while(|a| a.id() != arg.id())
+        .any(|a| matches!(a.kind(), "string_literal" | "concatenated_string"))
 }
 
 fn flip(op: &str) -> &str {

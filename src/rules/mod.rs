@@ -9,6 +9,10 @@
 pub mod wsa001_iphlpapi_load_cycle;
 pub mod wsa005_ipx_spx_socket;
 pub mod wsa101_socket_leak;
+pub mod wsa102_socket_double_close;
+pub mod wsa103_socket_use_after_close;
+pub mod wsa104_addrinfo_leak;
+pub mod wsa105_wsastartup_without_cleanup;
 
 use std::ops::Range;
 use std::path::Path;
