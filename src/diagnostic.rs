@@ -224,9 +224,21 @@ fn fingerprint(code: &str, path: &std::path::Path, source: &Source, loc: &Locati
     let line_text = |line: usize| source.slice_str(source.line_range(line));
     let own = line_text(loc.start.line);
     let key = own.trim();
-    let occurrence = (1..loc.start.line)
-        .filter(|&l| line_text(l).trim() == key)
-        .count();
+    // `line_text(line).trim() == key`, without decoding every line of the file: when the line
+    // trimmed as bytes ends in ASCII characters other than a vertical tab (which `trim_ascii`
+    // keeps and `trim` drops), trimming it as text stops at the same bytes; and a key without a
+    // replacement character can only equal a line that is valid UTF-8.
+    let plain = !key.contains('\u{FFFD}');
+    let plain_end = |b: Option<&u8>| b.is_none_or(|&b| b.is_ascii() && b != 0x0B);
+    let same_as_key = |line: usize| {
+        let bytes = &source.text[source.line_range(line)];
+        let t = bytes.trim_ascii();
+        if plain && plain_end(t.first()) && plain_end(t.last()) {
+            return t == key.as_bytes();
+        }
+        line_text(line).trim() == key
+    };
+    let occurrence = (1..loc.start.line).filter(|&l| same_as_key(l)).count();
     let spot = source.slice_str(loc.range.clone());
     let mut h = Fnv::new();
     for part in [

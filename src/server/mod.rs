@@ -796,3 +796,6 @@ fn disk_changed(state: &Arc<State>, path: PathBuf) {
         state.tell(LintEvent::Disk(path));
     }
 }
+
+#[cfg(test)]
+mod tests;
