@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use tree_sitter::{Parser, QueryCursor, StreamingIterator};
+use tree_sitter::{Parser, QueryCursor, StreamingIterator, Tree};
 
 use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
@@ -297,28 +297,56 @@ impl Engine {
         source: Arc<Source>,
         worker: &mut Worker,
     ) -> FileOutcome {
+        self.lint_source_reusing(path, source, None, worker).0
+    }
+
+    /// `lint_source`, reusing `old`: the tree of the file's previous text with every edit since
+    /// applied (`Tree::edit`), so that tree-sitter reparses only what changed (the language
+    /// server keeps the last tree of each open document). Also returns the new tree.
+    pub fn lint_source_reusing(
+        &self,
+        path: &Path,
+        source: Arc<Source>,
+        old: Option<(Lang, &Tree)>,
+        worker: &mut Worker,
+    ) -> (FileOutcome, Option<(Lang, Tree)>) {
         let mut outcome = FileOutcome {
             path: path.to_path_buf(),
             bytes: source.text.len(),
             ..FileOutcome::default()
         };
         if !self.prefilter.may_match(&source.text) {
-            return outcome;
+            return (outcome, None);
         }
         outcome.parsed = true;
         let lang = lang::choose(path, &source.text);
-        let Some(tree) = worker.parser(lang).parse(&source.text, None) else {
+        let old = old.filter(|(l, _)| *l == lang).map(|(_, t)| t);
+        let Some(tree) = worker.parser(lang).parse(&source.text, old) else {
             outcome.warning = Some(Warning {
                 path: path.to_path_buf(),
                 message: "skipped: the parser gave up on this file".into(),
             });
-            return outcome;
+            return (outcome, None);
         };
+        self.lint_tree(path, &source, lang, &tree, worker, &mut outcome);
+        (outcome, Some((lang, tree)))
+    }
+
+    /// The pass over one parsed tree: facts, the query, flow checks, suppression comments.
+    fn lint_tree(
+        &self,
+        path: &Path,
+        source: &Arc<Source>,
+        lang: Lang,
+        tree: &Tree,
+        worker: &mut Worker,
+        outcome: &mut FileOutcome,
+    ) {
         let text = source.text.as_slice();
         let facts = Facts::build(tree.root_node(), text, &self.config);
         let mut ctx = Ctx {
             path,
-            source: &source,
+            source,
             text,
             lang,
             root: tree.root_node(),
@@ -384,7 +412,6 @@ impl Engine {
                 item: d.item.map(to_finding),
             })
             .collect();
-        outcome
     }
 }
 

@@ -10,10 +10,12 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::SystemTime;
 
 use globset::GlobSet;
+use tree_sitter::Tree;
 
 use crate::config::{Config, ConfigError};
 use crate::diagnostic::Finding;
 use crate::engine::{Engine, FileOutcome, Worker};
+use crate::lang::Lang;
 use crate::rules::{Deferred, Rule};
 use crate::source::{Encoding, Source};
 use crate::walk;
@@ -223,17 +225,22 @@ pub fn lint_text(
     path: Option<&Path>,
     shown: &Path,
     text: Vec<u8>,
+    old: Option<(Lang, &Tree)>,
     index: &Mutex<Index>,
     worker: &mut Worker,
-) -> (Arc<Source>, Vec<Finding>) {
+) -> Linted {
     let source = Arc::new(Source::from_text(text, Encoding::Utf8));
     let engine = &configured.engine;
     if source.text.len() as u64 > engine.config.max_file_size
         || path.is_some_and(|p| configured.excludes(p))
     {
-        return (source, Vec::new());
+        return Linted {
+            source,
+            findings: Vec::new(),
+            tree: None,
+        };
     }
-    let outcome = engine.lint_source(shown, source.clone(), worker);
+    let (outcome, tree) = engine.lint_source_reusing(shown, source.clone(), old, worker);
     let own: Vec<_> = outcome
         .findings
         .iter()
@@ -259,7 +266,19 @@ pub fn lint_text(
                     .any(|(c, r)| *c == f.code && *r == f.location.range)
         })
         .collect();
-    (source, findings)
+    Linted {
+        source,
+        findings,
+        tree,
+    }
+}
+
+/// What a lint of a buffer gives: its text, its findings, and its syntax tree for the next
+/// lint to reuse.
+pub struct Linted {
+    pub source: Arc<Source>,
+    pub findings: Vec<Finding>,
+    pub tree: Option<(Lang, Tree)>,
 }
 
 /// The most files the background index reads; a bigger workspace is indexed in part.

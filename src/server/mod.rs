@@ -28,11 +28,12 @@ use lsp_types::{
     ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
     TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
 };
+use tree_sitter::{InputEdit, Tree};
 
 use crate::config::CONFIG_NAMES;
 use crate::diagnostic::Finding;
 use crate::engine::Worker;
-use crate::lang;
+use crate::lang::{self, Lang};
 use crate::rules::Rule;
 use crate::source::{Encoding, Source};
 
@@ -107,7 +108,25 @@ struct Doc {
     fallback: PathBuf,
     /// The latest lint of this version, for code actions.
     last: Option<Arc<Linted>>,
+    /// The syntax tree of an earlier text, the edits made since, and a counter bumped whenever
+    /// the tree is replaced (a lint stores its tree only if no other lint did meanwhile).
+    tree: Option<(Lang, Tree)>,
+    edits: Vec<InputEdit>,
+    tree_base: u64,
 }
+
+impl Doc {
+    fn drop_tree(&mut self) {
+        self.tree = None;
+        self.edits.clear();
+        self.tree_base += 1;
+    }
+}
+
+/// Trees are kept for documents up to this size (a tree takes many times its text's memory),
+/// and for this many edits between two lints.
+const TREE_MAX_BYTES: usize = 2 * 1024 * 1024;
+const TREE_MAX_EDITS: usize = 10_000;
 
 /// The result of linting one version of a document.
 struct Linted {
@@ -158,14 +177,24 @@ impl State {
 
     /// Lints the current text of a document.
     fn lint(self: &Arc<State>, uri: &Uri, worker: &mut Worker) -> Option<Arc<Linted>> {
-        let (text, version, path, fallback) = {
+        let (text, version, path, fallback, old, base, edits_len) = {
             let docs = lock(&self.docs);
             let doc = docs.get(uri)?;
+            // The tree of the earlier text, brought up to date with the edits since.
+            let old = doc.tree.clone().map(|(lang, mut tree)| {
+                for e in &doc.edits {
+                    tree.edit(e);
+                }
+                (lang, tree)
+            });
             (
                 doc.text.clone(),
                 doc.version,
                 doc.path.clone(),
                 doc.fallback.clone(),
+                old,
+                doc.tree_base,
+                doc.edits.len(),
             )
         };
         let dir = path
@@ -187,11 +216,16 @@ impl State {
                 path.as_deref(),
                 &shown,
                 text.into_bytes(),
+                old.as_ref().map(|(l, t)| (*l, t)),
                 &self.index,
                 worker,
             )
         }));
-        let (source, findings) = match linted {
+        let lint::Linted {
+            source,
+            findings,
+            tree,
+        } = match linted {
             Ok(r) => r,
             Err(_) => {
                 eprintln!(
@@ -210,6 +244,11 @@ impl State {
         if let Some(doc) = lock(&self.docs).get_mut(uri) {
             if doc.version == version {
                 doc.last = Some(linted.clone());
+            }
+            if doc.tree_base == base {
+                doc.tree = tree.filter(|_| linted.source.text.len() <= TREE_MAX_BYTES);
+                doc.edits.drain(..edits_len);
+                doc.tree_base += 1;
             }
         }
         Some(linted)
@@ -720,6 +759,9 @@ fn handle_notification(state: &Arc<State>, n: Notification) {
                     path,
                     fallback: PathBuf::from(format!("untitled.{ext}")),
                     last: None,
+                    tree: None,
+                    edits: Vec::new(),
+                    tree_base: 0,
                 },
             );
             state.tell(LintEvent::Open(doc.uri));
@@ -735,7 +777,18 @@ fn handle_notification(state: &Arc<State>, n: Notification) {
                     return;
                 };
                 for change in p.content_changes {
-                    position::apply_change(&mut doc.text, change.range, &change.text, state.enc);
+                    match position::apply_change(
+                        &mut doc.text,
+                        change.range,
+                        &change.text,
+                        state.enc,
+                    ) {
+                        Some(edit) => doc.edits.push(edit),
+                        None => doc.drop_tree(),
+                    }
+                }
+                if doc.edits.len() > TREE_MAX_EDITS {
+                    doc.drop_tree();
                 }
                 doc.version = p.text_document.version;
                 doc.last = None;
@@ -796,3 +849,6 @@ fn disk_changed(state: &Arc<State>, path: PathBuf) {
         state.tell(LintEvent::Disk(path));
     }
 }
+
+#[cfg(test)]
+mod tests;

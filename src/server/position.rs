@@ -4,6 +4,7 @@
 //! unit in every encoding, as `Source` counts it as one character.
 
 use lsp_types::{Position, PositionEncodingKind, Range};
+use tree_sitter::{InputEdit, Point};
 
 use crate::source::Source;
 
@@ -113,19 +114,32 @@ pub fn range(source: &Source, bytes: std::ops::Range<usize>, enc: PosEnc) -> Ran
 /// The byte offset of an LSP position in `text`: a line past the end is the end of the text, a
 /// column past the end of its line is the end of the line (before its line ending).
 pub fn offset(text: &str, pos: Position, enc: PosEnc) -> usize {
+    locate(text, pos, enc).0
+}
+
+/// `offset`, with the row and byte column tree-sitter counts in.
+fn locate(text: &str, pos: Position, enc: PosEnc) -> (usize, Point) {
     let bytes = text.as_bytes();
     let mut start = 0;
+    let mut row = 0;
     for _ in 0..pos.line {
         match memchr_newline(&bytes[start..]) {
-            Some(i) => start += i + 1,
-            None => return bytes.len(),
+            Some(i) => {
+                start += i + 1;
+                row += 1;
+            }
+            None => {
+                let column = bytes.len() - start;
+                return (bytes.len(), Point { row, column });
+            }
         }
     }
     let mut end = memchr_newline(&bytes[start..]).map_or(bytes.len(), |i| start + i);
     if end > start && bytes[end - 1] == b'\r' {
         end -= 1;
     }
-    start + enc.offset_in_line(&bytes[start..end], pos.character)
+    let column = enc.offset_in_line(&bytes[start..end], pos.character);
+    (start + column, Point { row, column })
 }
 
 fn memchr_newline(bytes: &[u8]) -> Option<usize> {
@@ -133,20 +147,44 @@ fn memchr_newline(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Applies one `didChange` content change to a document's text: a ranged change replaces its
-/// range, a change without a range replaces the whole text. A reversed range is put in order.
-pub fn apply_change(text: &mut String, range: Option<Range>, new_text: &str, enc: PosEnc) {
+/// range (a reversed range is put in order) and returns the edit for the document's syntax
+/// tree; a change without a range replaces the whole text and returns nothing.
+pub fn apply_change(
+    text: &mut String,
+    range: Option<Range>,
+    new_text: &str,
+    enc: PosEnc,
+) -> Option<InputEdit> {
     let Some(range) = range else {
         text.clear();
         text.push_str(new_text);
-        return;
+        return None;
     };
-    let mut a = offset(text, range.start, enc);
-    let mut b = offset(text, range.end, enc);
-    if a > b {
+    let mut a = locate(text, range.start, enc);
+    let mut b = locate(text, range.end, enc);
+    if a.0 > b.0 {
         std::mem::swap(&mut a, &mut b);
     }
     // Offsets come from character boundaries of a `str`: always valid to splice at.
-    text.replace_range(a..b, new_text);
+    text.replace_range(a.0..b.0, new_text);
+    let new_end_position = match new_text.rfind('\n') {
+        Some(i) => Point {
+            row: a.1.row + new_text.bytes().filter(|&c| c == b'\n').count(),
+            column: new_text.len() - i - 1,
+        },
+        None => Point {
+            row: a.1.row,
+            column: a.1.column + new_text.len(),
+        },
+    };
+    Some(InputEdit {
+        start_byte: a.0,
+        old_end_byte: b.0,
+        new_end_byte: a.0 + new_text.len(),
+        start_position: a.1,
+        old_end_position: b.1,
+        new_end_position,
+    })
 }
 
 #[cfg(test)]
@@ -206,8 +244,23 @@ mod tests {
         };
         apply_change(&mut text, Some(r), "", PosEnc::Utf16);
         assert_eq!(text, "/* é😀 */ if (s == INVALID_SOCKET)\n");
-        apply_change(&mut text, None, "int x;", PosEnc::Utf16);
+        assert_eq!(apply_change(&mut text, None, "int x;", PosEnc::Utf16), None);
         assert_eq!(text, "int x;");
+    }
+
+    #[test]
+    fn ranged_changes_give_tree_edits() {
+        let mut text = String::from("ab\ncd😀ef\n");
+        let r = Range {
+            start: pos(1, 4),
+            end: pos(1, 5),
+        };
+        let e = apply_change(&mut text, Some(r), "X\nYZ", PosEnc::Utf16).unwrap();
+        assert_eq!(text, "ab\ncd😀X\nYZf\n");
+        assert_eq!((e.start_byte, e.old_end_byte, e.new_end_byte), (9, 10, 13));
+        assert_eq!(e.start_position, Point { row: 1, column: 6 });
+        assert_eq!(e.old_end_position, Point { row: 1, column: 7 });
+        assert_eq!(e.new_end_position, Point { row: 2, column: 2 });
     }
 
     #[test]
