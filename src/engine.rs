@@ -328,7 +328,33 @@ impl Engine {
             });
             return (outcome, None);
         };
-        self.lint_tree(path, &source, lang, &tree, worker, &mut outcome);
+        // A bug in one rule must not end the run: the file is reported as not analyzed and the
+        // other files go on.
+        let pass = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut o = FileOutcome {
+                path: outcome.path.clone(),
+                bytes: outcome.bytes,
+                parsed: true,
+                ..FileOutcome::default()
+            };
+            self.lint_tree(path, &source, lang, &tree, worker, &mut o);
+            o
+        }));
+        match pass {
+            Ok(o) => outcome = o,
+            Err(panic) => {
+                *worker = Worker::new();
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                outcome.warning = Some(Warning {
+                    path: path.to_path_buf(),
+                    message: format!("skipped: internal error while analyzing this file: {what}"),
+                });
+            }
+        }
         (outcome, Some((lang, tree)))
     }
 
