@@ -156,11 +156,13 @@ impl RuleMeta {
         Some(rest[..end].trim())
     }
 
-    /// The link to the rule's documentation.
+    /// The link to the rule's documentation: its section of `docs/rules.md`, which
+    /// `tests/registry.rs` keeps equal to what `wsalint explain` prints.
     pub fn help_uri(&self) -> String {
         format!(
-            "https://github.com/wsalint/wsalint/blob/main/docs/rules.md#{}",
-            self.code.to_ascii_lowercase()
+            "https://github.com/wsalint/wsalint/blob/main/docs/rules.md#{}-{}",
+            self.code.to_ascii_lowercase(),
+            self.name
         )
     }
 }
