@@ -221,24 +221,14 @@ pub fn path_string(path: &std::path::Path) -> String {
 /// of the finding's line and the text it points at, and how many earlier lines of the file
 /// carry the same text (so that two identical lines stay apart).
 fn fingerprint(code: &str, path: &std::path::Path, source: &Source, loc: &Location) -> String {
-    let line_text = |line: usize| source.slice_str(source.line_range(line));
-    let own = line_text(loc.start.line);
+    let own = source.slice_str(source.line_range(loc.start.line));
     let key = own.trim();
-    // `line_text(line).trim() == key`, without decoding every line of the file: when the line
-    // trimmed as bytes ends in ASCII characters other than a vertical tab (which `trim_ascii`
-    // keeps and `trim` drops), trimming it as text stops at the same bytes; and a key without a
-    // replacement character can only equal a line that is valid UTF-8.
-    let plain = !key.contains('\u{FFFD}');
-    let plain_end = |b: Option<&u8>| b.is_none_or(|&b| b.is_ascii() && b != 0x0B);
-    let same_as_key = |line: usize| {
-        let bytes = &source.text[source.line_range(line)];
-        let t = bytes.trim_ascii();
-        if plain && plain_end(t.first()) && plain_end(t.last()) {
-            return t == key.as_bytes();
-        }
-        line_text(line).trim() == key
-    };
-    let occurrence = (1..loc.start.line).filter(|&l| same_as_key(l)).count();
+    // Compared as bytes, without decoding every earlier line: this runs once per finding.
+    let line_bytes = |line: usize| source.text[source.line_range(line)].trim_ascii();
+    let own_bytes = line_bytes(loc.start.line);
+    let occurrence = (1..loc.start.line)
+        .filter(|&l| line_bytes(l) == own_bytes)
+        .count();
     let spot = source.slice_str(loc.range.clone());
     let mut h = Fnv::new();
     for part in [
