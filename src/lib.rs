@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod facts;
 pub mod fix;
+pub mod flow;
 pub mod lang;
 pub mod output;
 pub mod prefilter;

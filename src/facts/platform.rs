@@ -113,6 +113,48 @@ pub fn is_windows_macro(name: &str) -> bool {
     windows && !subset_or_switch
 }
 
+/// Whether a macro is defined only when compiling for one particular other system (`__linux__`,
+/// `__APPLE__`, a project's `OS_LINUX` or `ZMQ_HAVE_OPENVMS`).
+pub fn is_other_os_macro(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "linux", "unix", "__unix", "__linux", "__sun", "_AIX", "__hpux",
+    ];
+    if EXACT.contains(&name) {
+        return true;
+    }
+    let tokens: Vec<&str> = name.split('_').filter(|t| !t.is_empty()).collect();
+    let os = tokens.iter().any(|t| {
+        matches!(
+            t.to_ascii_uppercase().as_str(),
+            "LINUX"
+                | "APPLE"
+                | "DARWIN"
+                | "MACOS"
+                | "OSX"
+                | "UNIX"
+                | "FREEBSD"
+                | "NETBSD"
+                | "OPENBSD"
+                | "DRAGONFLY"
+                | "ANDROID"
+                | "SOLARIS"
+                | "QNX"
+                | "HAIKU"
+                | "CYGWIN"
+                | "HPUX"
+                | "VXWORKS"
+                | "OPENVMS"
+                | "AMIGA"
+                | "AMIGAOS"
+                | "EMSCRIPTEN"
+        )
+    });
+    let switch = tokens
+        .iter()
+        .any(|t| matches!(*t, "DISABLE" | "DISABLED" | "NO" | "NOT" | "WITHOUT"));
+    os && !switch && !is_windows_macro(name)
+}
+
 /// What a preprocessor branch says about where its code is compiled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Platform {
@@ -124,6 +166,9 @@ pub enum Platform {
     Dead,
     /// Depends on something else.
     Unknown,
+    /// Only on one particular other system (`#ifdef __linux__`): never on Windows, but its
+    /// negation says nothing. Recorded in regions as `NonWindows`.
+    OtherOs,
 }
 
 impl Platform {
@@ -132,7 +177,8 @@ impl Platform {
             Platform::Windows => Platform::NonWindows,
             Platform::NonWindows => Platform::Windows,
             // The `#else` of `#if 0` is always compiled; of `#if 1` never, but nobody writes it.
-            Platform::Dead | Platform::Unknown => Platform::Unknown,
+            // "Not Linux" is not Windows.
+            Platform::Dead | Platform::Unknown | Platform::OtherOs => Platform::Unknown,
         }
     }
 }
@@ -167,6 +213,8 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
                 .unwrap_or("");
             let windows = if is_windows_macro(name) {
                 Platform::Windows
+            } else if is_other_os_macro(name) {
+                Platform::OtherOs
             } else {
                 Platform::Unknown
             };
@@ -302,7 +350,7 @@ fn push_chain(
         .map_or(node.end_byte(), |a| a.start_byte())
         .min(next_directive_at_depth(text, body_start));
     // A branch reached only when an earlier `#ifdef _WIN32` was false is non-Windows code.
-    let effective = if earlier_excluded == Platform::NonWindows {
+    let effective = if earlier_excluded == Platform::NonWindows || platform == Platform::OtherOs {
         Platform::NonWindows
     } else {
         platform
@@ -356,6 +404,8 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
         "identifier" => {
             if is_windows_macro(raw) {
                 Platform::Windows
+            } else if is_other_os_macro(raw) {
+                Platform::OtherOs
             } else {
                 Platform::Unknown
             }
@@ -369,6 +419,8 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
                 .trim();
             if is_windows_macro(name) {
                 Platform::Windows
+            } else if is_other_os_macro(name) {
+                Platform::OtherOs
             } else {
                 Platform::Unknown
             }
@@ -402,6 +454,8 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
                         Platform::Dead
                     } else if l == Platform::NonWindows || r == Platform::NonWindows {
                         Platform::NonWindows
+                    } else if l == Platform::OtherOs || r == Platform::OtherOs {
+                        Platform::OtherOs
                     } else if l == Platform::Windows || r == Platform::Windows {
                         Platform::Windows
                     } else {
@@ -409,8 +463,11 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
                     }
                 }
                 Some("||") => {
+                    let non_windows = |p| matches!(p, Platform::NonWindows | Platform::OtherOs);
                     if l == r {
                         l
+                    } else if non_windows(l) && non_windows(r) {
+                        Platform::OtherOs
                     } else if l == Platform::Dead {
                         r
                     } else if r == Platform::Dead {
@@ -546,6 +603,25 @@ mod tests {
         assert_eq!(platform_of(code, "int b"), Platform::Windows);
         assert_eq!(platform_of(code, "int c"), Platform::NonWindows);
         assert_eq!(platform_of(code, "int d"), Platform::Unknown);
+    }
+
+    #[test]
+    fn other_systems_are_not_windows_but_their_negation_is_not_windows_either() {
+        let code =
+            "#ifdef OS_LINUX\nint a;\n#elif defined(OS_WIN)\nint b;\n#else\nint c;\n#endif\n\
+                    #ifndef __APPLE__\nint d;\n#else\nint e;\n#endif\n\
+                    #if defined(__linux__) || defined(__FreeBSD__)\nint f;\n#else\nint g;\n#endif\n\
+                    #if !defined(__linux__)\nint h;\n#endif\n";
+        assert_eq!(platform_of(code, "int a"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int b"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int c"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int d"), Platform::Unknown);
+        // The `#else` of `#ifndef __APPLE__` is Apple-only, but "not not Apple" is not tracked:
+        // unknown is the safe answer.
+        assert_eq!(platform_of(code, "int e"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int f"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int g"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int h"), Platform::Unknown);
     }
 
     #[test]

@@ -98,7 +98,7 @@ impl<'t> Facts<'t> {
     /// file (no Winsock header) is not Windows code, whatever it calls.
     pub fn windows_code(&self, offset: usize) -> bool {
         match self.platform_at(offset) {
-            Platform::NonWindows | Platform::Dead => false,
+            Platform::NonWindows | Platform::OtherOs | Platform::Dead => false,
             Platform::Windows => true,
             Platform::Unknown => self.includes_winsock(),
         }
@@ -110,11 +110,20 @@ impl<'t> Facts<'t> {
     /// (`rc = send(...); if (rc == SOCKET_ERROR)`).
     pub fn failed_winsock_call(&self, if_node: Node) -> Option<&Call<'t>> {
         let cond = if_node.child_by_field_name("condition")?;
-        if let Some(call) = self
+        let calls: Vec<&Call<'t>> = self
             .calls_in(cond.byte_range())
-            .find(|c| is_winsock_call(&c.name) && !c.member)
-        {
+            .filter(|c| !c.member && c.name != "WSAGetLastError")
+            .collect();
+        if let Some(call) = calls.iter().find(|c| is_winsock_call(&c.name)) {
             return Some(call);
+        }
+        // A call compared with `SOCKET_ERROR` or `INVALID_SOCKET` reports through
+        // `WSAGetLastError()` whatever its name (`idealsendbacklognotify`, a wrapper).
+        let text = self.text_of(cond);
+        if text.contains("SOCKET_ERROR") || text.contains("INVALID_SOCKET") {
+            if let Some(call) = calls.first() {
+                return Some(call);
+            }
         }
         self.calls_assigned_to_condition(if_node)
             .into_iter()
@@ -131,7 +140,11 @@ impl<'t> Facts<'t> {
         let func = self.function_at(if_node.start_byte());
         let mut found = Vec::new();
         crate::facts::walk(cond, |n| {
-            if n.kind() != "identifier" {
+            // The condition's own operands, not the arguments of a call it makes.
+            if n.kind() != "identifier"
+                || crate::facts::enclosing_kind(n, &["argument_list"])
+                    .is_some_and(|a| Facts::within(a, cond))
+            {
                 return;
             }
             let name = self.text_of(n);
@@ -163,27 +176,38 @@ impl<'t> Facts<'t> {
             match n.kind() {
                 "function_definition" | "lambda_expression" => return None,
                 "if_statement" => {
-                    let in_consequence = n
-                        .child_by_field_name("consequence")
-                        .is_some_and(|c| Facts::within(child, c));
-                    let in_condition = n
+                    let within = |field: &str| {
+                        n.child_by_field_name(field)
+                            .is_some_and(|c| Facts::within(child, c))
+                    };
+                    let (in_condition, in_then, in_else) = (
+                        within("condition"),
+                        within("consequence"),
+                        within("alternative"),
+                    );
+                    let success_test = n
                         .child_by_field_name("condition")
-                        .is_some_and(|c| Facts::within(child, c));
-                    if in_consequence || in_condition {
+                        .is_some_and(|c| self.is_success_test(c));
+                    // An inner `if` that tests another call: whatever `node` reads there is
+                    // about that call, not about an outer Winsock call.
+                    let tests_a_call = n
+                        .child_by_field_name("condition")
+                        .is_some_and(|c| self.calls_in(c.byte_range()).next().is_some())
+                        || !self.calls_assigned_to_condition(n).is_empty();
+                    let failure_side =
+                        in_condition || (in_then && !success_test) || (in_else && success_test);
+                    if failure_side {
                         if let Some(call) = self.failed_winsock_call(n) {
                             if call.node.end_byte() <= node.start_byte() {
                                 return Some((n, call));
                             }
                         }
-                        // An inner `if` that tests another call's failure: whatever `node` reads
-                        // there is about that call, not about an outer Winsock call.
-                        let tests_other_call = n
-                            .child_by_field_name("condition")
-                            .is_some_and(|c| self.calls_in(c.byte_range()).next().is_some())
-                            || !self.calls_assigned_to_condition(n).is_empty();
-                        if in_consequence && tests_other_call {
+                        if !in_condition && tests_a_call {
                             return None;
                         }
+                    } else if (in_then || in_else) && tests_a_call {
+                        // The success side of a test, or the `else` of a failure test.
+                        return None;
                     }
                 }
                 _ => {}
@@ -193,6 +217,36 @@ impl<'t> Facts<'t> {
         }
         None
     }
+
+    /// Whether a condition tests for success, so that its `else` is the failure branch:
+    /// `x != SOCKET_ERROR`, `s != INVALID_SOCKET` (either order), `n > 0`, `n >= 0`.
+    pub fn is_success_test(&self, cond: Node) -> bool {
+        let mut c = cond;
+        while matches!(c.kind(), "parenthesized_expression" | "condition_clause") {
+            match c.child_by_field_name("value").or_else(|| c.named_child(0)) {
+                Some(inner) => c = inner,
+                None => return false,
+            }
+        }
+        if c.kind() != "binary_expression" {
+            return false;
+        }
+        let op = c.child_by_field_name("operator").map(|o| o.kind());
+        let (Some(l), Some(r)) = (
+            c.child_by_field_name("left"),
+            c.child_by_field_name("right"),
+        ) else {
+            return false;
+        };
+        let (l, r) = (self.text_of(l).trim(), self.text_of(r).trim());
+        let invalid = |t: &str| t == "SOCKET_ERROR" || t == "INVALID_SOCKET";
+        match op {
+            Some("!=") => invalid(l) || invalid(r),
+            Some(">") | Some(">=") => r == "0",
+            Some("<") | Some("<=") => l == "0",
+            _ => false,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -200,6 +254,38 @@ mod tests {
     use crate::facts::tests::facts_of;
     use crate::facts::walk;
     use crate::lang::Lang;
+
+    #[test]
+    fn success_tests_make_the_else_the_failure_branch() {
+        let code = "void f(SOCKET s, PVOID p) {\n\
+              if (connect(s, 0, 0) != SOCKET_ERROR) { if (send(s, 0, 0, 0) != SOCKET_ERROR) { a(); } else { b(); } } else { c(); }\n\
+              if (SOCKET_ERROR == idealsendbacklognotify(s, p, 0)) { d(); }\n\
+              if (s != INVALID_SOCKET) { int rc = WSAIoctl(s, 0, 0, 0, 0, 0, 0, 0, 0); if (rc == SOCKET_ERROR && GetLastError() == 1) { } else { e(); } }\n\
+            }";
+        let got = facts_of(Lang::C, code, |f| {
+            let mut out = Vec::new();
+            walk(f.functions[0].body, |n| {
+                if n.kind() == "call_expression" {
+                    let name = f.text_of(n.child_by_field_name("function").unwrap());
+                    if matches!(name, "a" | "b" | "c" | "d" | "e") {
+                        let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
+                        out.push((name.to_string(), tested));
+                    }
+                }
+            });
+            out
+        });
+        assert_eq!(
+            got,
+            vec![
+                ("a".into(), None),
+                ("b".into(), Some("send".into())),
+                ("c".into(), Some("connect".into())),
+                ("d".into(), Some("idealsendbacklognotify".into())),
+                ("e".into(), None),
+            ]
+        );
+    }
 
     #[test]
     fn windows_code_needs_a_winsock_header_or_a_windows_branch() {

@@ -159,12 +159,30 @@ fn ranges_on_the_way(read: Node, stop: Node) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut node = read;
     while let Some(parent) = node.parent() {
-        let mut sib = node.prev_named_sibling();
+        // Only statements run in order; the arguments of one call do not.
+        let ordered = matches!(
+            parent.kind(),
+            "compound_statement" | "if_statement" | "case_statement" | "labeled_statement"
+        );
+        let mut sib = if !ordered {
+            None
+        } else if parent.kind() == "if_statement" {
+            // Only the condition runs before either branch: the branches exclude each other.
+            parent
+                .child_by_field_name("condition")
+                .filter(|c| c.id() != node.id())
+        } else {
+            node.prev_named_sibling()
+        };
         while let Some(s) = sib {
             if s.kind() != "comment" && !has_jump(s) {
                 out.push(s.byte_range());
             }
-            sib = s.prev_named_sibling();
+            sib = if parent.kind() == "if_statement" {
+                None
+            } else {
+                s.prev_named_sibling()
+            };
         }
         if parent.id() == stop.id() {
             break;
