@@ -588,3 +588,41 @@ fn a_client_that_goes_away_ends_the_server() {
     c.notify("exit", Value::Null);
     assert_eq!(c.wait_exit(), Some(1));
 }
+
+#[test]
+fn safe_fixes_as_quick_fixes_and_fix_all() {
+    let text = "#include <winsock2.h>\nvoid f(void)\n{\n    SOCKET s = socket(AF_INET, SOCK_STREAM, 0); /* é😀 */ if (s < 0)\n        return;\n    SOCKET t = socket(AF_INET, SOCK_STREAM, 0);\n    if (t == -1) {\n        closesocket(s);\n        return;\n    }\n    closesocket(s);\n    closesocket(t);\n}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let uri = file_uri(&dir.path().join("fix.c"));
+    let mut c = Client::start(dir.path());
+    c.open(&uri, text);
+    let d = c.diagnostics_until(&uri, |d| codes(d) == ["WSA201", "WSA201"]);
+    assert_eq!(d[0]["range"]["start"], pos_of(text, "s < 0"));
+    assert_eq!(d[0]["severity"], 1);
+    let actions = c.code_actions(&uri, d[0]["range"].clone(), Some(&["quickfix"]));
+    let fix = &actions[0];
+    assert_eq!(fix["kind"], "quickfix");
+    assert_eq!(fix["isPreferred"], true);
+    let one = apply_edits(
+        text,
+        fix["edit"]["changes"][uri.as_str()].as_array().unwrap(),
+    );
+    assert_eq!(one, text.replace("s < 0", "s == INVALID_SOCKET"));
+    assert_eq!(actions[1]["title"], "ignore `WSA201` on this line");
+
+    let all = c.code_actions(&uri, d[0]["range"].clone(), Some(&["source.fixAll"]));
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0]["kind"], "source.fixAll.wsalint");
+    let fixed = apply_edits(
+        text,
+        all[0]["edit"]["changes"][uri.as_str()].as_array().unwrap(),
+    );
+    assert_eq!(
+        fixed,
+        text.replace("s < 0", "s == INVALID_SOCKET")
+            .replace("t == -1", "t == INVALID_SOCKET")
+    );
+    c.change(&uri, 2, json!([{"text": fixed}]));
+    c.diagnostics_until(&uri, |d| d.is_empty());
+    assert_eq!(c.shutdown(), Some(0));
+}

@@ -13,6 +13,7 @@ use globset::GlobSet;
 use tree_sitter::Tree;
 
 use crate::config::{Config, ConfigError};
+use crate::custom;
 use crate::diagnostic::Finding;
 use crate::engine::{Engine, FileOutcome, Worker};
 use crate::lang::Lang;
@@ -56,7 +57,14 @@ impl Configured {
             Ok(c) => (c, None),
             Err(e) => (Config::default(), Some(e)),
         };
-        let engine = match Engine::new(config, extra.to_vec()) {
+        // The config's custom rules, loaded as `check` loads them; a broken one is reported
+        // and the others run.
+        let mut rules = extra.to_vec();
+        match custom::load(&config) {
+            Ok(r) => rules.extend(r),
+            Err(e) => error = error.or(Some(e)),
+        }
+        let engine = match Engine::new(config, rules) {
             Ok(e) => e,
             Err(e) => {
                 // A custom rule's query does not compile: report it on the config file and run

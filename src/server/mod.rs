@@ -12,7 +12,7 @@ mod position;
 mod transport;
 mod uri;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -155,8 +155,8 @@ struct State {
     docs: Mutex<HashMap<Uri, Doc>>,
     engines: Engines,
     index: Mutex<Index>,
-    /// Config files that have an error published on them.
-    config_errors: Mutex<HashSet<PathBuf>>,
+    /// Config files whose error is published, with the file it is published on.
+    config_errors: Mutex<HashMap<PathBuf, PathBuf>>,
     out: Sender<Message>,
     lint_tx: Mutex<Sender<LintEvent>>,
 }
@@ -285,20 +285,28 @@ impl State {
         self.lint(uri, worker)
     }
 
-    /// Publishes a config file's error as a diagnostic on it, or clears it once fixed.
+    /// Publishes a config's error as a diagnostic on the file at fault (the config file or a
+    /// custom rule's query file), or clears it once fixed or once the config file is gone.
     fn sync_config_error(&self, configured: &lint::Configured) {
         let mut published = lock(&self.config_errors);
-        let clear: Vec<PathBuf> = published
+        let at_fault = configured.error.as_ref().map(|e| {
+            if e.path.is_absolute() {
+                e.path.clone()
+            } else {
+                configured.engine.cwd.join(&e.path)
+            }
+        });
+        let stale: Vec<PathBuf> = published
             .iter()
-            .filter(|p| {
-                configured.config_path.as_ref() == Some(*p) && configured.error.is_none()
-                    || !p.is_file()
+            .filter(|(config, file)| {
+                !config.is_file()
+                    || (configured.config_path.as_ref() == Some(*config)
+                        && at_fault.as_ref() != Some(*file))
             })
-            .cloned()
+            .map(|(config, _)| config.clone())
             .collect();
-        for p in clear {
-            published.remove(&p);
-            if let Some(uri) = uri::from_path(&p) {
+        for config in stale {
+            if let Some(uri) = published.remove(&config).and_then(|f| uri::from_path(&f)) {
                 self.notify::<lsp_types::notification::PublishDiagnostics>(
                     PublishDiagnosticsParams {
                         uri,
@@ -308,13 +316,12 @@ impl State {
                 );
             }
         }
-        let Some(e) = &configured.error else {
+        let (Some(e), Some(file), Some(config)) =
+            (&configured.error, at_fault, configured.config_path.clone())
+        else {
             return;
         };
-        let Some(path) = configured.config_path.clone() else {
-            return;
-        };
-        let Some(uri) = uri::from_path(&path) else {
+        let Some(uri) = uri::from_path(&file) else {
             return;
         };
         let src = Source::from_text(e.text.clone().into_bytes(), Encoding::Utf8);
@@ -322,9 +329,8 @@ impl State {
             Some(span) if !src.text.is_empty() => position::range(&src, span.clone(), self.enc),
             _ => {
                 // A line and a character column (1-based) without a span.
-                let line = e.line.saturating_sub(1);
                 let at = lsp_types::Position {
-                    line: line as u32,
+                    line: e.line.saturating_sub(1) as u32,
                     character: e.column.saturating_sub(1) as u32,
                 };
                 lsp_types::Range { start: at, end: at }
@@ -335,7 +341,7 @@ impl State {
             severity: Some(lsp_types::DiagnosticSeverity::ERROR),
             source: Some("wsalint".into()),
             message: format!(
-                "invalid config: {} (wsalint runs with the default settings)",
+                "invalid config: {} (wsalint runs without it meanwhile)",
                 e.message
             ),
             ..lsp_types::Diagnostic::default()
@@ -345,7 +351,7 @@ impl State {
             diagnostics: vec![diagnostic],
             version: None,
         });
-        published.insert(path);
+        published.insert(config, file);
     }
 
     /// A config file changed: index again with the new settings and relint what is open.
@@ -594,7 +600,7 @@ fn session(rx: Receiver<transport::Incoming>, out: Sender<Message>, options: Opt
         docs: Mutex::new(HashMap::new()),
         engines: Engines::new(options.extra_rules),
         index: Mutex::new(Index::default()),
-        config_errors: Mutex::new(HashSet::new()),
+        config_errors: Mutex::new(HashMap::new()),
         out: out.clone(),
         lint_tx: Mutex::new(lint_tx),
     });

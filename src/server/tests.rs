@@ -190,7 +190,7 @@ fn only(actions: &Value, kind: &str) -> Vec<Value> {
 
 #[test]
 fn fixes_become_quickfixes_and_fix_all() {
-    let text = "void f(long s)\n{\n    /* é😀 */ if (s < 0) return;\n    if (s <= 0) return;\n    if (s < 0) return;\n}\n";
+    let text = "void f(int s)\n{\n    /* é😀 */ if (s < 0) return;\n    if (s <= 0) return;\n    if (s < 0) return;\n}\n";
     let uri = "untitled:fixes";
     let mut s = Session::start();
     s.send(
