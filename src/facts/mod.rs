@@ -7,6 +7,7 @@ pub mod order;
 pub mod platform;
 pub mod sockets;
 pub mod strings;
+pub mod winsock;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -698,10 +699,13 @@ impl<'t> Facts<'t> {
             match d.kind {
                 DeclKind::Local | DeclKind::Param => {
                     if d.scope.contains(&offset) && d.range.start <= offset {
+                        // In the same scope, the latest declaration before `offset` wins
+                        // (`SOCKET s` in one `#if` branch, `int s` in the next).
                         let tighter = best.is_none_or(|b| {
                             b.kind == DeclKind::Global
                                 || b.kind == DeclKind::Field
                                 || d.scope.len() < b.scope.len()
+                                || (d.scope.len() == b.scope.len() && d.range.start > b.range.start)
                         });
                         if tighter {
                             best = Some(d);
@@ -878,6 +882,13 @@ pub(crate) mod tests {
             assert_eq!(f.decl_of("g", in_h).unwrap().ty, "SOCKET");
             assert_eq!(f.decl_of("sock", in_h).unwrap().kind, DeclKind::Field);
             assert!(f.decl_of("s", in_f + 10).unwrap().init.is_some());
+            let branches = "void k(void) {\n#ifdef _WIN32\nSOCKET l;\nuse(l);\n#else\nint l;\nuse(l);\n#endif\n}";
+            facts_of(Lang::C, branches, |f| {
+                let first = branches.find("use(l)").unwrap();
+                let second = branches.rfind("use(l)").unwrap();
+                assert_eq!(f.decl_of("l", first).unwrap().ty, "SOCKET");
+                assert_eq!(f.decl_of("l", second).unwrap().ty, "int");
+            });
             assert!(f.decl_of("s", in_h).is_none());
         });
     }

@@ -80,6 +80,84 @@ pub fn is_windows_code(facts: &crate::facts::Facts) -> bool {
         })
 }
 
+/// Whether a macro is defined exactly when compiling for Windows: one of `WINDOWS_MACROS`, or
+/// a project's own platform macro built from a Windows token (`ZMQ_HAVE_WINDOWS`,
+/// `USE_WINSOCK`, `HAVE_WINSOCK2_H`). Macros for a subset of Windows (`_WIN32_WCE`,
+/// `ZMQ_HAVE_WINDOWS_UWP`), version macros (`_WIN32_WINNT`) and switches that turn something
+/// off (`CURL_DISABLE_WINDOWS_SSPI`) are not: their negation does not mean "not Windows".
+pub fn is_windows_macro(name: &str) -> bool {
+    if WINDOWS_MACROS.contains(&name) {
+        return true;
+    }
+    let tokens: Vec<&str> = name.split('_').filter(|t| !t.is_empty()).collect();
+    let windows = tokens
+        .iter()
+        .any(|t| matches!(*t, "WIN32" | "WIN64" | "WINDOWS" | "WINSOCK" | "WINSOCK2"));
+    let subset_or_switch = tokens.iter().any(|t| {
+        matches!(
+            *t,
+            "WCE"
+                | "CE"
+                | "UWP"
+                | "WINNT"
+                | "PHONE"
+                | "APP"
+                | "STORE"
+                | "LEAN"
+                | "DISABLE"
+                | "DISABLED"
+                | "NO"
+                | "NOT"
+                | "WITHOUT"
+                | "VER"
+                | "VERSION"
+        )
+    });
+    windows && !subset_or_switch
+}
+
+/// Whether a macro is defined only when compiling for one particular other system (`__linux__`,
+/// `__APPLE__`, a project's `OS_LINUX` or `ZMQ_HAVE_OPENVMS`).
+pub fn is_other_os_macro(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "linux", "unix", "__unix", "__linux", "__sun", "_AIX", "__hpux",
+    ];
+    if EXACT.contains(&name) {
+        return true;
+    }
+    let tokens: Vec<&str> = name.split('_').filter(|t| !t.is_empty()).collect();
+    let os = tokens.iter().any(|t| {
+        matches!(
+            t.to_ascii_uppercase().as_str(),
+            "LINUX"
+                | "APPLE"
+                | "DARWIN"
+                | "MACOS"
+                | "OSX"
+                | "UNIX"
+                | "FREEBSD"
+                | "NETBSD"
+                | "OPENBSD"
+                | "DRAGONFLY"
+                | "ANDROID"
+                | "SOLARIS"
+                | "QNX"
+                | "HAIKU"
+                | "CYGWIN"
+                | "HPUX"
+                | "VXWORKS"
+                | "OPENVMS"
+                | "AMIGA"
+                | "AMIGAOS"
+                | "EMSCRIPTEN"
+        )
+    });
+    let switch = tokens
+        .iter()
+        .any(|t| matches!(*t, "DISABLE" | "DISABLED" | "NO" | "NOT" | "WITHOUT"));
+    os && !switch && !is_windows_macro(name)
+}
+
 /// What a preprocessor branch says about where its code is compiled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Platform {
@@ -91,6 +169,9 @@ pub enum Platform {
     Dead,
     /// Depends on something else.
     Unknown,
+    /// Only on one particular other system (`#ifdef __linux__`): never on Windows, but its
+    /// negation says nothing. Recorded in regions as `NonWindows`.
+    OtherOs,
 }
 
 impl Platform {
@@ -99,7 +180,8 @@ impl Platform {
             Platform::Windows => Platform::NonWindows,
             Platform::NonWindows => Platform::Windows,
             // The `#else` of `#if 0` is always compiled; of `#if 1` never, but nobody writes it.
-            Platform::Dead | Platform::Unknown => Platform::Unknown,
+            // "Not Linux" is not Windows.
+            Platform::Dead | Platform::Unknown | Platform::OtherOs => Platform::Unknown,
         }
     }
 }
@@ -132,8 +214,10 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
                 .child_by_field_name("name")
                 .and_then(|n| n.utf8_text(text).ok())
                 .unwrap_or("");
-            let windows = if WINDOWS_MACROS.contains(&name) {
+            let windows = if is_windows_macro(name) {
                 Platform::Windows
+            } else if is_other_os_macro(name) {
+                Platform::OtherOs
             } else {
                 Platform::Unknown
             };
@@ -416,7 +500,7 @@ fn push_chain(
         .map_or(node.end_byte(), |a| a.start_byte())
         .min(next_directive_at_depth(text, body_start));
     // A branch reached only when an earlier `#ifdef _WIN32` was false is non-Windows code.
-    let effective = if earlier_excluded == Platform::NonWindows {
+    let effective = if earlier_excluded == Platform::NonWindows || platform == Platform::OtherOs {
         Platform::NonWindows
     } else {
         platform
@@ -468,8 +552,10 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
             }
         }
         "identifier" => {
-            if WINDOWS_MACROS.contains(&raw) {
+            if is_windows_macro(raw) {
                 Platform::Windows
+            } else if is_other_os_macro(raw) {
+                Platform::OtherOs
             } else {
                 Platform::Unknown
             }
@@ -481,8 +567,10 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
                 .trim_start_matches('(')
                 .trim_end_matches(')')
                 .trim();
-            if WINDOWS_MACROS.contains(&name) {
+            if is_windows_macro(name) {
                 Platform::Windows
+            } else if is_other_os_macro(name) {
+                Platform::OtherOs
             } else {
                 Platform::Unknown
             }
@@ -516,6 +604,8 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
                         Platform::Dead
                     } else if l == Platform::NonWindows || r == Platform::NonWindows {
                         Platform::NonWindows
+                    } else if l == Platform::OtherOs || r == Platform::OtherOs {
+                        Platform::OtherOs
                     } else if l == Platform::Windows || r == Platform::Windows {
                         Platform::Windows
                     } else {
@@ -523,8 +613,11 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
                     }
                 }
                 Some("||") => {
+                    let non_windows = |p| matches!(p, Platform::NonWindows | Platform::OtherOs);
                     if l == r {
                         l
+                    } else if non_windows(l) && non_windows(r) {
+                        Platform::OtherOs
                     } else if l == Platform::Dead {
                         r
                     } else if r == Platform::Dead {
@@ -662,6 +755,56 @@ mod tests {
             "#include <sys/socket.h>\nvoid f(int fd) { close(fd); }"
         ));
         assert!(!windows("void f(int fd) { connect(fd, 0, 0); }"));
+    }
+
+    #[test]
+    fn project_platform_macros() {
+        use crate::facts::platform::is_windows_macro;
+        for yes in [
+            "ZMQ_HAVE_WINDOWS",
+            "USE_WINSOCK",
+            "HAVE_WINSOCK2_H",
+            "EVENT__HAVE_WIN32",
+        ] {
+            assert!(is_windows_macro(yes), "{yes}");
+        }
+        for no in [
+            "_WIN32_WCE",
+            "ZMQ_HAVE_WINDOWS_UWP",
+            "_WIN32_WINNT",
+            "CURL_DISABLE_WINDOWS_SSPI",
+            "WIN32_LEAN_AND_MEAN",
+            "HAVE_SYS_SOCKET_H",
+            "DARWIN",
+        ] {
+            assert!(!is_windows_macro(no), "{no}");
+        }
+        let code = "#if defined ZMQ_HAVE_EVENTFD\nint a;\n#elif defined ZMQ_HAVE_WINDOWS\nint b;\n\
+                    #elif defined ZMQ_HAVE_OPENVMS\nint c;\n#endif\n\
+                    #if !defined _WIN32_WCE && !defined ZMQ_HAVE_WINDOWS_UWP\nint d;\n#endif\n";
+        assert_eq!(platform_of(code, "int a"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int b"), Platform::Windows);
+        assert_eq!(platform_of(code, "int c"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int d"), Platform::Unknown);
+    }
+
+    #[test]
+    fn other_systems_are_not_windows_but_their_negation_is_not_windows_either() {
+        let code =
+            "#ifdef OS_LINUX\nint a;\n#elif defined(OS_WIN)\nint b;\n#else\nint c;\n#endif\n\
+                    #ifndef __APPLE__\nint d;\n#else\nint e;\n#endif\n\
+                    #if defined(__linux__) || defined(__FreeBSD__)\nint f;\n#else\nint g;\n#endif\n\
+                    #if !defined(__linux__)\nint h;\n#endif\n";
+        assert_eq!(platform_of(code, "int a"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int b"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int c"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int d"), Platform::Unknown);
+        // The `#else` of `#ifndef __APPLE__` is Apple-only, but "not not Apple" is not tracked:
+        // unknown is the safe answer.
+        assert_eq!(platform_of(code, "int e"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int f"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int g"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int h"), Platform::Unknown);
     }
 
     #[test]

@@ -244,6 +244,22 @@ impl<'t> Facts<'t> {
         })
     }
 
+    /// The object an expression's value lives in: through parentheses and casts, and through
+    /// an assignment to what it assigns (`(s = socket(...))` -> `s`). The node itself otherwise.
+    pub fn value_object<'n>(&self, expr: Node<'n>) -> Node<'n> {
+        let inner = unwrap_casts(expr);
+        if inner.kind() == "assignment_expression"
+            && inner
+                .child_by_field_name("operator")
+                .is_some_and(|o| o.kind() == "=")
+        {
+            if let Some(left) = inner.child_by_field_name("left") {
+                return unwrap_casts(left);
+            }
+        }
+        inner
+    }
+
     /// A key that names the same object however it is spelled: casts and parentheses removed,
     /// whitespace dropped, `this->` removed (`(HANDLE)this->m_sock` -> `m_sock`).
     pub fn socket_key(&self, expr: Node) -> String {
@@ -317,6 +333,28 @@ mod tests {
         config.resources.socket_types = vec!["evutil_socket_t".into()];
         let code = "void f(evutil_socket_t fd) { use(fd); }";
         assert_eq!(socketness(Lang::C, code, &config), vec![(true, false)]);
+    }
+
+    #[test]
+    fn assignments_in_conditions_name_their_target() {
+        let code = "void f(void) { SOCKET s; if ((s = socket(2, 1, 0)) < 0) use((s = 0)); }";
+        let got = socketness(Lang::C, code, &Config::default());
+        // `(s = 0)` as an expression is not a declared object...
+        assert_eq!(got, vec![(false, false)]);
+        // ...but the object it stores into is.
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&Lang::C.grammar()).unwrap();
+        let tree = parser.parse(code, None).unwrap();
+        let facts = Facts::build(tree.root_node(), code.as_bytes(), &Config::default());
+        let mut objects = Vec::new();
+        walk(tree.root_node(), |n| {
+            if n.kind() == "binary_expression" {
+                let left = n.child_by_field_name("left").unwrap();
+                let obj = facts.value_object(left);
+                objects.push((facts.text_of(obj).to_string(), facts.has_socket_type(obj)));
+            }
+        });
+        assert_eq!(objects, vec![("s".to_string(), true)]);
     }
 
     #[test]
