@@ -27,7 +27,8 @@ const DOCS: &str = r#"## What it does
 Looks at the whole run: reports each `WSAStartup` call when no file of the run calls
 `WSACleanup` (or refers to it, as in `atexit(WSACleanup)` or a `GetProcAddress` of it), and
 each `WSAStartup` called inside a loop whose body does not also call `WSACleanup`. A
-`WSAStartup` in a loop condition (a retry until it succeeds) is fine.
+`WSAStartup` in a loop condition (a retry until it succeeds) is fine, and so is the
+`do { ... } while (0)` block that error handling breaks out of.
 
 ## Why is this bad?
 Every successful `WSAStartup` takes a reference on the Winsock DLL and its per-process
@@ -92,7 +93,7 @@ impl Rule for WsastartupWithoutCleanup {
                 let balanced = facts
                     .calls_in(l.node.byte_range())
                     .any(|c| c.name == CLEANUP);
-                !in_condition && !balanced
+                !in_condition && !balanced && !l.once
             });
             if let Some(l) = looping {
                 let func = ctx.function_name(at);
