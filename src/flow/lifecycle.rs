@@ -669,6 +669,12 @@ impl<'a, 't> Analysis<'a, 't> {
                             .then(|| d.child_by_field_name("value"))
                             .flatten();
                         let key = facts.text_of(name);
+                        // A fresh `cp` means fresh `cp->fd`.
+                        for (i, v) in self.vars.iter().enumerate() {
+                            if v.key != key && v.base == key {
+                                out.push((d.end_byte(), Ev::Forget { var: i }));
+                            }
+                        }
                         if let Some(flag) = self.flags.iter().position(|f| f == key) {
                             let value = (d.kind() == "init_declarator")
                                 .then(|| d.child_by_field_name("value"))
@@ -676,12 +682,6 @@ impl<'a, 't> Analysis<'a, 't> {
                                 .and_then(|v| self.const_value(v));
                             out.push((d.end_byte(), Ev::Flag { flag, value }));
                             continue;
-                        }
-                        // A fresh `cp` means fresh `cp->fd`.
-                        for (i, v) in self.vars.iter().enumerate() {
-                            if v.key != key && v.base == key {
-                                out.push((d.end_byte(), Ev::Forget { var: i }));
-                            }
                         }
                         let Some(&var) = self.by_key.get(key) else {
                             continue;
@@ -756,16 +756,16 @@ impl<'a, 't> Analysis<'a, 't> {
             return;
         };
         let end = at.end_byte();
-        if let Some(flag) = self.flags.iter().position(|f| *f == key) {
-            let value = value.and_then(|v| self.const_value(v));
-            out.push((end, Ev::Flag { flag, value }));
-            return;
-        }
         // Fields reached through what is written are no longer the ones we followed.
         for (i, v) in self.vars.iter().enumerate() {
             if v.key != key && (v.base == key || v.key.starts_with(&format!("{key}->"))) {
                 out.push((end, Ev::Forget { var: i }));
             }
+        }
+        if let Some(flag) = self.flags.iter().position(|f| *f == key) {
+            let value = value.and_then(|v| self.const_value(v));
+            out.push((end, Ev::Flag { flag, value }));
+            return;
         }
         let Some(&var) = self.by_key.get(&key) else {
             return;
