@@ -196,7 +196,12 @@ impl<'c> Model<'c> {
             .any(|c| match want {
                 Want::SocketLeak => self.is_creator(c),
                 Want::AddrInfoLeak => self.lookup_result(c).is_some(),
-                Want::Closes => self.is_closer(c) && !FREERS.contains(&c.name.as_str()),
+                Want::Closes => {
+                    self.is_closer(c)
+                        && !FREERS.contains(&c.name.as_str())
+                        && (!PORTABLE_CLOSERS.contains(&c.name.as_str())
+                            || c.args.iter().any(|a| facts.holds_socket(*a)))
+                }
             })
     }
 }
@@ -525,7 +530,12 @@ impl<'a, 't> Analysis<'a, 't> {
                 if (want == Want::AddrInfoLeak) != freer && want != Want::SocketLeak {
                     continue;
                 }
+                // `close(fd)` closes files too: follow only what holds a socket.
+                let portable = PORTABLE_CLOSERS.contains(&call.name.as_str());
                 for arg in &call.args {
+                    if portable && !facts.holds_socket(*arg) {
+                        continue;
+                    }
                     if let Some(k) = key_of(facts, *arg) {
                         self.var(k, facts, call.node);
                     }
@@ -1944,6 +1954,18 @@ mod tests {
         let code = "void f(struct conn *list) { struct conn *c;\n\
             for (c = list; c; c = c->next) closesocket(c->fd); }";
         assert!(problems(Lang::C, code, &cfg, Want::Closes).is_empty());
+    }
+
+    #[test]
+    fn closing_a_file_twice_is_not_a_socket_problem() {
+        let cfg = Config::default();
+        let code = "void f(int fd) { close(fd); close(fd); }";
+        assert!(problems(Lang::C, code, &cfg, Want::Closes).is_empty());
+        let code = "void f(void) { int fd = socket(2, 1, 0); close(fd); close(fd); }";
+        assert_eq!(
+            problems(Lang::C, code, &cfg, Want::Closes),
+            vec!["double fd: close(fd) after close(fd)"]
+        );
     }
 
     #[test]
