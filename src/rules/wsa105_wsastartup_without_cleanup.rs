@@ -97,21 +97,12 @@ impl Rule for WsastartupWithoutCleanup {
             });
             if let Some(l) = looping {
                 let func = ctx.function_name(at);
-                let kw = ctx
-                    .text_of(l.node)
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or("loop");
-                let kw = kw.split('(').next().unwrap_or(kw).to_string();
                 ctx.report(
                     META.diag(
                         call.node.byte_range(),
                         format!("`WSAStartup` is called on every iteration of a loop in `{func}`"),
                     )
-                    .with_related(
-                        l.node.start_byte()..l.node.start_byte() + kw.len(),
-                        "the loop around the call".to_string(),
-                    )
+                    .with_related(l.header(), "the loop around the call".to_string())
                     .with_fix(Fix::suggestion(
                         "call `WSAStartup` once before the loop, and `WSACleanup` once at shutdown",
                     )),
