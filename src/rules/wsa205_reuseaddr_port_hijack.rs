@@ -24,7 +24,9 @@ pub static META: RuleMeta = RuleMeta {
 
 const DOCS: &str = r#"## What it does
 Finds `setsockopt(s, SOL_SOCKET, SO_REUSEADDR, ...)` on a socket that the same function binds,
-in code compiled for Windows, when the function does not also use `SO_EXCLUSIVEADDRUSE`. Silent
+in code compiled for Windows, when the function does not also use `SO_EXCLUSIVEADDRUSE`. A
+file that joins a multicast group (`IP_ADD_MEMBERSHIP`, `WSAJoinLeaf`...) shares the port on
+purpose and is left alone. Silent
 in POSIX branches (`#ifndef _WIN32`, the `#else` of `#ifdef _WIN32`) and in files that never
 see Winsock, where `SO_REUSEADDR` only skips the `TIME_WAIT` wait.
 
@@ -90,6 +92,10 @@ impl Rule for ReuseaddrPortHijack {
         if contains(body, b"SO_EXCLUSIVEADDRUSE") {
             return;
         }
+        // A multicast receiver shares its port on purpose: that is what the option is for.
+        if MULTICAST.iter().any(|m| contains(ctx.text, m.as_bytes())) {
+            return;
+        }
         let key = facts.socket_key(socket);
         let Some(bind) = facts.calls_in(func.body.byte_range()).find(|c| {
             c.function == Some(func_index)
@@ -113,6 +119,17 @@ impl Rule for ReuseaddrPortHijack {
         );
     }
 }
+
+/// Joining a multicast group, in any of its spellings.
+const MULTICAST: &[&str] = &[
+    "IP_ADD_MEMBERSHIP",
+    "IPV6_ADD_MEMBERSHIP",
+    "IP_ADD_SOURCE_MEMBERSHIP",
+    "IPV6_JOIN_GROUP",
+    "MCAST_JOIN_GROUP",
+    "MCAST_JOIN_SOURCE_GROUP",
+    "WSAJoinLeaf",
+];
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
