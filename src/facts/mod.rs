@@ -229,6 +229,7 @@ impl<'t> Facts<'t> {
             socket_types: sockets::SocketTypes::default(),
         };
         let mut raw_calls = Vec::new();
+        let mut ifdefs = Vec::new();
         walk(root, |node| match node.kind() {
             "function_definition" | "lambda_expression" => facts.add_function(node),
             "call_expression" => raw_calls.push(node),
@@ -237,7 +238,12 @@ impl<'t> Facts<'t> {
             "for_statement" | "while_statement" | "do_statement" | "for_range_loop" => {
                 facts.loops.push(Loop::new(node, text))
             }
-            "preproc_ifdef" | "preproc_if" => platform::regions_of(node, text, &mut facts.regions),
+            "preproc_ifdef" | "preproc_if" => {
+                platform::regions_of(node, text, &mut facts.regions);
+                if node.kind() == "preproc_ifdef" {
+                    ifdefs.push(node);
+                }
+            }
             "comment" => facts.comments.push(node),
             "preproc_include" => facts.add_include(node),
             "preproc_def" | "preproc_function_def" => facts.add_define(node),
@@ -253,6 +259,7 @@ impl<'t> Facts<'t> {
         for node in raw_calls {
             facts.add_call(node);
         }
+        facts.add_posix_only_macro_regions(&ifdefs);
         facts.socket_types = sockets::SocketTypes::new(config, &facts.typedefs);
         facts
     }

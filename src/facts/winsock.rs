@@ -100,7 +100,7 @@ impl<'t> Facts<'t> {
         match self.platform_at(offset) {
             Platform::NonWindows | Platform::OtherOs | Platform::Dead => false,
             Platform::Windows => true,
-            Platform::Unknown => self.includes_winsock(),
+            Platform::Unknown | Platform::WindowsOrOther => self.includes_winsock(),
         }
     }
 
