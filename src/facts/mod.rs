@@ -175,6 +175,8 @@ pub struct Include {
     pub range: Range<usize>,
     /// The range of the `#include` directive (for ordering against `#define`s).
     pub directive: Range<usize>,
+    /// Under an `#if`/`#ifdef` (any condition), rather than included unconditionally.
+    pub conditional: bool,
 }
 
 /// A `#define NAME value`.
@@ -476,10 +478,22 @@ impl<'t> Facts<'t> {
                 .text_of(path)
                 .trim_matches(|c| c == '<' || c == '>' || c == '"')
                 .to_string();
+            let conditional = enclosing_kind(
+                node,
+                &[
+                    "preproc_if",
+                    "preproc_ifdef",
+                    "preproc_elif",
+                    "preproc_else",
+                    "preproc_elifdef",
+                ],
+            )
+            .is_some();
             self.includes.push(Include {
                 header,
                 range: path.byte_range(),
                 directive: node.byte_range(),
+                conditional,
             });
         }
     }

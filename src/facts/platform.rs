@@ -54,7 +54,17 @@ pub fn is_windows_macro(name: &str) -> bool {
                 | "VERSION"
         )
     });
-    windows && !subset_or_switch
+    windows && !subset_or_switch && !is_include_guard(&tokens)
+}
+
+/// `WIN32_INTEROP_FDAPI_H`, `__WINSOCK_UTIL_H__`: an include guard, not a platform macro
+/// (`HAVE_WINSOCK2_H` is a platform macro: it says a header exists).
+fn is_include_guard(tokens: &[&str]) -> bool {
+    let last = tokens.last().copied().unwrap_or("");
+    matches!(
+        last,
+        "H" | "HPP" | "HXX" | "HH" | "INCLUDED" | "GUARD" | "INC"
+    ) && tokens.first().is_some_and(|t| *t != "HAVE")
 }
 
 /// Whether a macro is defined only when compiling for one particular other system (`__linux__`,
@@ -158,6 +168,16 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
                 Platform::Unknown
             };
             let directive = first.utf8_text(text).unwrap_or("");
+            // `#ifndef GUARD` + `#define GUARD`: an include guard says nothing about platforms.
+            let guard = node
+                .named_child(1)
+                .filter(|d| d.kind() == "preproc_def")
+                .and_then(|d| d.child_by_field_name("name"))
+                .and_then(|n| n.utf8_text(text).ok())
+                == Some(name);
+            if guard {
+                return;
+            }
             if directive.contains("ifndef") {
                 windows.negate()
             } else {
@@ -428,6 +448,8 @@ mod tests {
         }
         for no in [
             "_WIN32_WCE",
+            "WIN32_INTEROP_FDAPI_H",
+            "__WINSOCK_UTIL_H__",
             "ZMQ_HAVE_WINDOWS_UWP",
             "_WIN32_WINNT",
             "CURL_DISABLE_WINDOWS_SSPI",
@@ -437,6 +459,9 @@ mod tests {
         ] {
             assert!(!is_windows_macro(no), "{no}");
         }
+        assert!(is_windows_macro("HAVE_WINSOCK2_H"));
+        let guard = "#ifndef _WIN32\n#define _WIN32\nint z;\n#endif\n";
+        assert_eq!(platform_of(guard, "int z"), Platform::Unknown);
         let code = "#if defined ZMQ_HAVE_EVENTFD\nint a;\n#elif defined ZMQ_HAVE_WINDOWS\nint b;\n\
                     #elif defined ZMQ_HAVE_OPENVMS\nint c;\n#endif\n\
                     #if !defined _WIN32_WCE && !defined ZMQ_HAVE_WINDOWS_UWP\nint d;\n#endif\n";

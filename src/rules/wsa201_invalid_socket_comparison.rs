@@ -168,7 +168,7 @@ impl Rule for InvalidSocketComparison {
             return;
         }
         let object = facts.value_object(value);
-        if !facts.has_socket_type(object) || facts.not_for_windows(cmp.start_byte()) {
+        if !facts.has_socket_type(object) || facts.never_windows(cmp.start_byte()) {
             return;
         }
         let name = facts.socket_key(object);

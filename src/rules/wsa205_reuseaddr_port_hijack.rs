@@ -26,7 +26,7 @@ const DOCS: &str = r#"## What it does
 Finds `setsockopt(s, SOL_SOCKET, SO_REUSEADDR, ...)` on a socket that the same function binds,
 in code compiled for Windows, when the function does not also use `SO_EXCLUSIVEADDRUSE`. A
 file that joins a multicast group (`IP_ADD_MEMBERSHIP`, `WSAJoinLeaf`...) shares the port on
-purpose and is left alone. Silent
+purpose and is left alone, unless the function makes a stream (`SOCK_STREAM`) socket. Silent
 in POSIX branches (`#ifndef _WIN32`, the `#else` of `#ifdef _WIN32`) and in files that never
 see Winsock, where `SO_REUSEADDR` only skips the `TIME_WAIT` wait.
 
@@ -79,7 +79,7 @@ impl Rule for ReuseaddrPortHijack {
             return;
         }
         let offset = call_node.start_byte();
-        if facts.not_for_windows(offset)
+        if facts.never_windows(offset)
             || !(facts.windows_code(offset) || facts.has_socket_type(socket))
         {
             return;
@@ -92,8 +92,11 @@ impl Rule for ReuseaddrPortHijack {
         if contains(body, b"SO_EXCLUSIVEADDRUSE") {
             return;
         }
-        // A multicast receiver shares its port on purpose: that is what the option is for.
-        if MULTICAST.iter().any(|m| contains(ctx.text, m.as_bytes())) {
+        // A multicast receiver shares its port on purpose: that is what the option is for. A
+        // stream socket is never one.
+        if !contains(body, b"SOCK_STREAM")
+            && MULTICAST.iter().any(|m| contains(ctx.text, m.as_bytes()))
+        {
             return;
         }
         let key = facts.socket_key(socket);
@@ -101,7 +104,7 @@ impl Rule for ReuseaddrPortHijack {
             c.function == Some(func_index)
                 && c.name == "bind"
                 && !c.member
-                && !facts.not_for_windows(c.node.start_byte())
+                && !facts.never_windows(c.node.start_byte())
                 && c.arg(0).is_some_and(|a| facts.socket_key(a) == key)
         }) else {
             return;
