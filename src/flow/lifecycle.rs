@@ -1224,7 +1224,9 @@ impl<'a, 't> Analysis<'a, 't> {
             .iter()
             .any(|k| body.contains(k))
             || body.contains("<0");
-        if !invalid || body.contains("&&") || body.contains("||") {
+        // Only a pure comparison: `CLOSESOCK(s)` that tests and closes is no check.
+        let statement = body.contains(';') || body.contains('{') || body.starts_with("if(");
+        if !invalid || statement || body.contains("&&") || body.contains("||") {
             return None;
         }
         if body.contains("!=") || body.contains(">=0") || body.contains(">-1") {
@@ -2025,6 +2027,8 @@ mod tests {
             #define BAD_SOCK(s) ((s) == INVALID_SOCKET)\n\
             int f(void) { SOCKET s = socket(2, 1, 0); if (!SOCK_OK(s)) return 1;\n\
             closesocket(s); return 0; }\n\
+            #define CLOSESOCK(s) if (INVALID_SOCKET != s) { closesocket(s); }\n\
+            int h(void) { SOCKET s = socket(2, 1, 0); CLOSESOCK(s); return 0; }\n\
             int g(void) { SOCKET s = socket(2, 1, 0); if (BAD_SOCK(s)) return 1;\n\
             return send(s, 0, 0, 0); }";
         // The checks neither hand the socket over nor leak it on the failed path.
