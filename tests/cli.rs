@@ -134,3 +134,29 @@ fn fifo_binary_and_symlink_loop_are_skipped_with_one_warning_each() {
     assert!(stderr.contains("symbolic link loop"), "{stderr}");
     assert!(stderr.contains("dangling.c"), "{stderr}");
 }
+
+/// A string literal with multi-byte characters beside a Winsock call once crashed the DLL-name
+/// check and, with it, the whole run.
+#[test]
+fn multibyte_string_literals_do_not_stop_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("greet.c"),
+        "#include <winsock2.h>\nvoid greet(SOCKET s) { puts(\"日本\"); puts(\"😀\"); send(s, \"안녕\", 6, 0); }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("bad.c"), LEAK).unwrap();
+    let out = wsalint()
+        .current_dir(dir.path())
+        .args(["--format", "gcc", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("bad.c:4:17:"), "{text}");
+    assert!(
+        text.contains("greet.c:2:"),
+        "the send result is unchecked: {text}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}

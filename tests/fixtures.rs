@@ -10,7 +10,7 @@
 //! related location of a finding of that code. Every rule runs on every fixture; any finding
 //! without an expectation fails, and any expectation without a finding fails. Each fixture
 //! directory is one run (so the project-wide phase sees its files together), with the
-//! directory's `wsalint.toml` when it has one.
+//! directory's `wsalint.toml` (and the custom rules it names) when it has one.
 //!
 //! `NAME.c.fixed` is the file `NAME.c` after `wsalint --fix` (safe fixes only, the same code
 //! path as the command line: overlapping fixes wait, the file keeps its encoding and line
@@ -164,7 +164,8 @@ fn fixtures_match_their_expectations() {
         } else {
             Config::default()
         };
-        let engine = Engine::new(config, Vec::new()).unwrap();
+        let custom = wsalint::custom::load(&config).unwrap_or_else(|e| panic!("{e}"));
+        let engine = Engine::new(config, custom).unwrap();
         let mut worker = Worker::new();
         let mut outcomes = Vec::new();
         let mut expected = Vec::new();

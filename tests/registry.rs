@@ -177,3 +177,56 @@ fn every_rule_has_positives_and_traps() {
         );
     }
 }
+
+/// `docs/rules.md` is the page every rule's `helpUri` points at: the same text as `wsalint
+/// explain`, one section per rule. `WSALINT_BLESS=1 cargo test --test registry` rewrites it.
+#[test]
+fn rules_page_is_current() {
+    let mut page = String::from(
+        "# wsalint rules\n\nGenerated from the rules' own documentation (`wsalint explain CODE` \
+         prints the same text).\n\n| code | name | severity | fix | source |\n|---|---|---|---|---|\n",
+    );
+    for rule in RULES {
+        let m = rule.meta();
+        page.push_str(&format!(
+            "| [{}](#{}-{}) | {} | {} | {} | {} |\n",
+            m.code,
+            m.code.to_ascii_lowercase(),
+            m.name,
+            m.name,
+            m.severity.as_str(),
+            m.fix.as_str(),
+            if m.source.is_empty() { "-" } else { m.source }
+        ));
+    }
+    for rule in RULES {
+        let m = rule.meta();
+        page.push_str(&format!("\n## {} {}\n\n", m.code, m.name));
+        // Demote the rule's own headings one level under its section.
+        let body = m.explain();
+        let body = body.split_once('\n').map_or("", |(_, rest)| rest).trim();
+        let mut in_code = false;
+        for line in body.lines() {
+            if line.starts_with("```") {
+                in_code = !in_code;
+            }
+            if line.starts_with('#') && !in_code {
+                page.push('#');
+            }
+            page.push_str(line);
+            page.push('\n');
+        }
+        let anchor = format!("{}-{}", m.code.to_ascii_lowercase(), m.name);
+        assert!(m.help_uri().ends_with(&format!("#{anchor}")), "{}", m.code);
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
+    if std::env::var_os("WSALINT_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &page).unwrap();
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == page,
+        "docs/rules.md is out of date: run `WSALINT_BLESS=1 cargo test --test registry`"
+    );
+}

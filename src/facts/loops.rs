@@ -29,7 +29,56 @@ pub const BACKOFF_CALLS: &[&str] = &[
     "epoll_wait",
     "GetQueuedCompletionStatus",
     "GetQueuedCompletionStatusEx",
+    "apr_sleep",
+    "g_usleep",
+    "uv_sleep",
+    "msleep",
+    "SDL_Delay",
+    "vTaskDelay",
+    "osDelay",
+    "k_sleep",
+    "k_msleep",
 ];
+
+/// Calls that block until something outside the loop happens (a client connects, a message or
+/// a key arrives): a loop around them is paced by its input, not tight.
+pub const PACING_CALLS: &[&str] = &[
+    "accept",
+    "WSAAccept",
+    "GetMessage",
+    "GetMessageA",
+    "GetMessageW",
+    "WaitMessage",
+    "ConnectNamedPipe",
+    "getchar",
+    "getch",
+    "_getch",
+    "fgets",
+    "gets",
+    "scanf",
+    "getline",
+    "ReadConsole",
+    "ReadConsoleA",
+    "ReadConsoleW",
+    "pthread_cond_wait",
+    "pthread_cond_timedwait",
+    "msgrcv",
+    "mq_receive",
+];
+
+/// Reads that block on their first argument: they pace a loop when they read from something
+/// else than the socket the loop itself churns (a request channel, a pipe).
+pub const BLOCKING_READS: &[&str] = &[
+    "recv",
+    "recvfrom",
+    "WSARecv",
+    "WSARecvFrom",
+    "ReadFile",
+    "read",
+];
+
+/// C++ member functions that block (`cv.wait(lock)`).
+pub const MEMBER_WAITS: &[&str] = &["wait", "wait_for", "wait_until"];
 
 /// The largest constant bound that still makes a loop a bounded retry.
 pub const SMALL_BOUND: i64 = 1000;
@@ -43,6 +92,8 @@ pub struct Loop<'t> {
     pub unbounded: bool,
     /// The condition compares a counter with a constant (`i < 3`, `n <= MAX_RETRIES`).
     pub bounded: bool,
+    /// `do { ... } while (0)`: a block that `break` can leave, run once.
+    pub once: bool,
 }
 
 impl<'t> Loop<'t> {
@@ -56,12 +107,15 @@ impl<'t> Loop<'t> {
         };
         let bounded =
             condition.is_some_and(|c| is_counter_bound(c, text)) || node.kind() == "for_range_loop";
+        let once =
+            node.kind() == "do_statement" && condition.is_some_and(|c| is_constant_false(c, text));
         Loop {
             node,
             body,
             condition,
             unbounded,
             bounded,
+            once,
         }
     }
 
@@ -71,6 +125,52 @@ impl<'t> Loop<'t> {
         facts
             .calls_in(self.node.byte_range())
             .find(|c| BACKOFF_CALLS.contains(&c.name.as_str()) && !zero_timeout(c, facts.text))
+    }
+}
+
+impl<'t> Loop<'t> {
+    /// The first call in the loop that keeps it from spinning: a back-off, a call that waits
+    /// for outside input, or a blocking read from anything but `churned` (the key of the socket
+    /// the loop creates and closes).
+    pub fn paced_by<'f>(
+        &self,
+        facts: &'f Facts<'t>,
+        churned: &str,
+    ) -> Option<&'f crate::facts::Call<'t>> {
+        if let Some(b) = self.backoff(facts) {
+            return Some(b);
+        }
+        // Helpers of the same file that sleep or wait (`retry_delay(n)` around `Sleep`).
+        let waiting_helpers = facts.functions_calling(BACKOFF_CALLS);
+        facts.calls_in(self.node.byte_range()).find(|c| {
+            if c.member {
+                return MEMBER_WAITS.contains(&c.name.as_str());
+            }
+            PACING_CALLS.contains(&c.name.as_str())
+                || waiting_helpers.contains(&c.name)
+                || (BLOCKING_READS.contains(&c.name.as_str())
+                    && c.arg(0).is_some_and(|a| facts.socket_key(a) != churned))
+        })
+    }
+
+    /// The loop's header, for labels: `for (;;)`, `while (1)`, or `do` of a do-while.
+    pub fn header(&self) -> std::ops::Range<usize> {
+        let start = self.node.start_byte();
+        match (self.node.kind(), self.body) {
+            ("do_statement", _) => start..start + 2,
+            (_, Some(body)) if body.start_byte() > start => {
+                // Up to the closing parenthesis before the body.
+                let mut end = body.start_byte();
+                let mut cursor = self.node.walk();
+                for c in self.node.children(&mut cursor) {
+                    if c.end_byte() <= body.start_byte() {
+                        end = c.end_byte();
+                    }
+                }
+                start..end
+            }
+            _ => self.node.byte_range(),
+        }
     }
 }
 
@@ -88,6 +188,13 @@ fn zero_timeout(call: &crate::facts::Call, text: &[u8]) -> bool {
         let t = unwrap_parens(a).utf8_text(text).unwrap_or("").trim();
         t == "0" || t == "0L" || t == "0u"
     })
+}
+
+/// `0`, `FALSE`, `false`, `(0)`: the condition of `do { ... } while (0)`.
+pub fn is_constant_false(cond: Node, text: &[u8]) -> bool {
+    let cond = unwrap_condition(cond);
+    let t = cond.utf8_text(text).unwrap_or("").trim();
+    matches!(t, "0" | "FALSE" | "false" | "0L" | "0u")
 }
 
 /// `1`, `TRUE`, `true`, `!0`, `(1)`, `1 == 1`.
@@ -202,6 +309,54 @@ mod tests {
             loop_facts("while (running) { g(); }"),
             (false, false, false)
         );
+    }
+
+    #[test]
+    fn do_while_false_runs_once() {
+        let once = |body: &str| {
+            let code = format!("void f(void) {{ {body} }}");
+            facts_of(Lang::C, &code, |f| f.loops[0].once)
+        };
+        assert!(once("do { g(); } while (0);"));
+        assert!(once("do { if (x) break; g(); } while (FALSE);"));
+        assert!(!once("do { g(); } while (more());"));
+        assert!(!once("while (0) { g(); }"));
+    }
+
+    #[test]
+    fn pacing_by_outside_input() {
+        let paced = |body: &str| {
+            let code = format!("void f(SOCKET ctl) {{ SOCKET s; {body} }}");
+            facts_of(Lang::C, &code, |f| f.loops[0].paced_by(f, "s").is_some())
+        };
+        assert!(paced(
+            "for (;;) { c = accept(ctl, 0, 0); s = socket(2, 1, 0); closesocket(s); }"
+        ));
+        assert!(paced(
+            "for (;;) { recv(ctl, b, 1, 0); s = socket(2, 1, 0); closesocket(s); }"
+        ));
+        assert!(!paced(
+            "for (;;) { s = socket(2, 1, 0); recv(s, b, 1, 0); closesocket(s); }"
+        ));
+        assert!(!paced(
+            "for (;;) { s = socket(2, 1, 0); Sleep(0); closesocket(s); }"
+        ));
+        assert!(paced(
+            "while (1) { s = socket(2, 1, 0); closesocket(s); Sleep(100); }"
+        ));
+    }
+
+    #[test]
+    fn loop_headers() {
+        let code = "void f(void) { for (;;) { g(); } while (1) x(); do { y(); } while (1); }";
+        facts_of(Lang::C, code, |f| {
+            let h: Vec<&str> = f
+                .loops
+                .iter()
+                .map(|l| std::str::from_utf8(&f.text[l.header()]).unwrap())
+                .collect();
+            assert_eq!(h, vec!["for (;;)", "while (1)", "do"]);
+        });
     }
 
     #[test]

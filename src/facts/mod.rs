@@ -3,6 +3,7 @@
 //! declarations, loops, platform branches, comments and includes.
 
 pub mod loops;
+pub mod order;
 pub mod platform;
 pub mod sockets;
 pub mod strings;
@@ -209,6 +210,13 @@ pub struct Facts<'t> {
     /// Nodes of ERROR and MISSING kinds: findings inside them rest on tree-sitter's guesswork.
     pub errors: Vec<Range<usize>>,
     pub socket_types: sockets::SocketTypes,
+    /// Struct, class and union bodies by name (and by the typedef names given to them):
+    /// `struct conn { SOCKET sock; }` maps `conn` to the range of its field list.
+    pub records: HashMap<String, Range<usize>>,
+    /// Member functions declared or defined inside a class body: (name, the class's field list).
+    pub methods: Vec<(String, Range<usize>)>,
+    /// The file is Windows code at all (see `platform::is_windows_code`).
+    pub windows_code: bool,
 }
 
 impl<'t> Facts<'t> {
@@ -229,6 +237,9 @@ impl<'t> Facts<'t> {
             typedefs: HashMap::new(),
             errors: Vec::new(),
             socket_types: sockets::SocketTypes::default(),
+            windows_code: false,
+            records: HashMap::new(),
+            methods: Vec::new(),
         };
         let mut raw_calls = Vec::new();
         let mut ifdefs = Vec::new();
@@ -250,6 +261,7 @@ impl<'t> Facts<'t> {
             "preproc_include" => facts.add_include(node),
             "preproc_def" | "preproc_function_def" => facts.add_define(node),
             "type_definition" => facts.add_typedef(node),
+            "struct_specifier" | "class_specifier" | "union_specifier" => facts.add_record(node),
             "ERROR" => facts.errors.push(node.byte_range()),
             _ => {
                 if node.is_missing() {
@@ -257,12 +269,16 @@ impl<'t> Facts<'t> {
                 }
             }
         });
+        // Directives tree-sitter could not place (an `#if` splitting `} else if`) are read from
+        // the text as well: for simple conditions the text says the same as the tree.
+        platform::textual_regions(text, &mut facts.regions);
         // Functions were pushed in document order; nested lambdas follow their parent.
         for node in raw_calls {
             facts.add_call(node);
         }
         facts.add_posix_only_macro_regions(&ifdefs);
         facts.socket_types = sockets::SocketTypes::new(config, &facts.typedefs);
+        facts.windows_code = platform::is_windows_code(&facts);
         facts
     }
 
@@ -317,6 +333,13 @@ impl<'t> Facts<'t> {
             }
         }
         self.decls.extend(params.iter().cloned());
+        if let Some(list) = node
+            .parent()
+            .filter(|p| p.kind() == "field_declaration_list")
+        {
+            let short = name.rsplit("::").next().unwrap_or(&name).to_string();
+            self.methods.push((short, list.byte_range()));
+        }
         self.functions.push(Function {
             node,
             name,
@@ -357,6 +380,16 @@ impl<'t> Facts<'t> {
             let init = (d.kind() == "init_declarator")
                 .then(|| d.child_by_field_name("value").map(|v| v.byte_range()))
                 .flatten();
+            // Inside a class, a function declarator declares a method.
+            if field {
+                if let Some(m) =
+                    find_function_declarator(d).and_then(|f| f.child_by_field_name("declarator"))
+                {
+                    self.methods
+                        .push((self.text_of(m).to_string(), scope_node.byte_range()));
+                    continue;
+                }
+            }
             let (name_node, pointer) = declarator_name(d);
             let Some(n) = name_node else { continue };
             // A function prototype is not a variable.
@@ -524,7 +557,9 @@ impl<'t> Facts<'t> {
                     && !v.as_bytes()[0].is_ascii_digit()
             })
         };
-        if let Some(t) = target {
+        // `#define CLOSE_FD(s) close(s)` in the POSIX branch does not undo the Windows
+        // branch's `#define CLOSE_FD(s) closesocket(s)`: the facts describe the Windows build.
+        if let Some(t) = target.filter(|_| !self.not_for_windows(node.start_byte())) {
             self.renames.insert(name.clone(), t.to_string());
         }
         self.defines.push(Define {
@@ -536,10 +571,37 @@ impl<'t> Facts<'t> {
         });
     }
 
+    fn add_record(&mut self, node: Node<'t>) {
+        let Some(body) = node.child_by_field_name("body") else {
+            return;
+        };
+        if let Some(name) = node.child_by_field_name("name") {
+            let name = self.text_of(name);
+            let short = name.rsplit("::").next().unwrap_or(name).trim().to_string();
+            self.records.insert(short, body.byte_range());
+        }
+        // `typedef struct { ... } conn_t;`
+        if let Some(parent) = node.parent().filter(|p| p.kind() == "type_definition") {
+            let mut cursor = parent.walk();
+            for d in parent.children_by_field_name("declarator", &mut cursor) {
+                if let (Some(n), false) = declarator_name(d) {
+                    self.records
+                        .insert(self.text_of(n).to_string(), body.byte_range());
+                }
+            }
+        }
+    }
+
     fn add_typedef(&mut self, node: Node<'t>) {
         let Some(ty) = node.child_by_field_name("type") else {
             return;
         };
+        // `typedef int sock_t;` in the POSIX branch does not undo `typedef SOCKET sock_t;`:
+        // the facts describe the Windows build. (Regions are known here: a `#if` is visited
+        // before the code under it.)
+        if self.not_for_windows(node.start_byte()) {
+            return;
+        }
         let ty = self.text_of(ty).to_string();
         let mut cursor = node.walk();
         for d in node.children_by_field_name("declarator", &mut cursor) {
@@ -800,6 +862,17 @@ pub(crate) mod tests {
                 ("Close".to_string(), true),
             ]
         );
+    }
+
+    #[test]
+    fn posix_branch_macros_and_typedefs_do_not_override() {
+        let code = "#ifdef _WIN32\n#define CLOSE_FD(s) closesocket(s)\ntypedef SOCKET fd_t;\n\
+                    #else\n#define CLOSE_FD(s) close(s)\ntypedef int fd_t;\n#endif\n\
+                    void f(fd_t s) { CLOSE_FD(s); }";
+        facts_of(Lang::C, code, |f| {
+            assert_eq!(f.calls[0].name, "closesocket");
+            assert_eq!(f.typedefs.get("fd_t").map(String::as_str), Some("SOCKET"));
+        });
     }
 
     #[test]

@@ -21,6 +21,65 @@ pub const WINDOWS_MACROS: &[&str] = &[
     "_WINSOCK2API_",
 ];
 
+/// Macros defined only on targets that are not Windows: code under `#ifdef __linux__` is
+/// never compiled for Windows (but its `#else` may or may not be).
+pub const NON_WINDOWS_MACROS: &[&str] = &[
+    "__linux__",
+    "__linux",
+    "__APPLE__",
+    "__MACH__",
+    "__FreeBSD__",
+    "__OpenBSD__",
+    "__NetBSD__",
+    "__DragonFly__",
+    "__sun",
+    "__ANDROID__",
+    "__unix__",
+    "__unix",
+    "__HAIKU__",
+    "LINUX",
+    "linux",
+    "__gnu_linux__",
+];
+
+/// Headers that only Windows code includes.
+pub const WINDOWS_HEADERS: &[&str] = &[
+    "winsock2.h",
+    "winsock.h",
+    "windows.h",
+    "ws2tcpip.h",
+    "mswsock.h",
+    "ws2def.h",
+    "ws2ipdef.h",
+    "afxsock.h",
+    "afxwin.h",
+    "afx.h",
+    "winbase.h",
+];
+
+/// Whether a file is Windows code at all: it includes a Windows header, has an
+/// `#ifdef _WIN32` branch, calls a Winsock-only function (`WSA*`, `closesocket`,
+/// `ioctlsocket`) or declares a `SOCKET`. A pure POSIX file (a `unix/` directory of a portable
+/// library) is none of these, and rules about Windows semantics leave it alone.
+pub fn is_windows_code(facts: &crate::facts::Facts) -> bool {
+    facts.includes.iter().any(|i| {
+        let base = i.header.rsplit(['/', '\\']).next().unwrap_or(&i.header);
+        WINDOWS_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(base))
+    }) || facts
+        .regions
+        .iter()
+        .any(|r| r.platform == Platform::Windows)
+        || facts.calls.iter().any(|c| {
+            !c.member
+                && (c.name.starts_with("WSA")
+                    || matches!(c.name.as_str(), "closesocket" | "ioctlsocket"))
+        })
+        || facts.decls.iter().any(|d| {
+            let ty = d.ty.trim_start_matches("const ").trim();
+            ty == "SOCKET" || ty == "::SOCKET"
+        })
+}
+
 /// Whether a macro is defined exactly when compiling for Windows: one of `WINDOWS_MACROS`, or
 /// a project's own platform macro built from a Windows token (`ZMQ_HAVE_WINDOWS`,
 /// `USE_WINSOCK`, `HAVE_WINSOCK2_H`). Macros for a subset of Windows (`_WIN32_WCE`,
@@ -154,6 +213,15 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
         Some(c) => c,
         None => return,
     };
+    if let Some(body) = posix_only_body(node, text) {
+        out.push(Region {
+            range: body,
+            platform: Platform::NonWindows,
+        });
+        // The `#else` of `#ifdef __linux__` may be Windows or another POSIX: say nothing.
+        push_chain(node, Platform::Unknown, Platform::Unknown, text, out);
+        return;
+    }
     let platform = match node.kind() {
         "preproc_ifdef" => {
             let name = node
@@ -194,6 +262,248 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
     push_chain(node, platform, Platform::Unknown, text, out);
 }
 
+/// The offset of the next `#elif`, `#else` or `#endif` that closes the branch starting at
+/// `from` (the end of a `#if` line), counting nested `#if`s, read from the text.
+pub fn next_directive_at_depth(text: &[u8], from: usize) -> usize {
+    let mut depth = 0usize;
+    let mut pos = match text
+        .get(from..)
+        .and_then(|t| t.iter().position(|&b| b == b'\n'))
+    {
+        Some(i) => from + i + 1,
+        None => return text.len(),
+    };
+    while pos < text.len() {
+        let end = text[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |i| pos + i + 1);
+        let line = &text[pos..end];
+        let trimmed: &[u8] = {
+            let start = line
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(line.len());
+            &line[start..]
+        };
+        if let Some(rest) = trimmed.strip_prefix(b"#") {
+            let start = rest
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(rest.len());
+            let word: Vec<u8> = rest[start..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .copied()
+                .collect();
+            match word.as_slice() {
+                b"if" | b"ifdef" | b"ifndef" => depth += 1,
+                b"endif" if depth == 0 => return pos,
+                b"endif" => depth -= 1,
+                b"elif" | b"else" | b"elifdef" | b"elifndef" if depth == 0 => return pos,
+                _ => {}
+            }
+        }
+        pos = end;
+    }
+    text.len()
+}
+
+/// A branch's platform as the text says it, and whether it is exactly "not Windows" (so that
+/// its `#else` is Windows) or only one POSIX target (`#ifdef __linux__`).
+type TextPlatform = (Platform, bool);
+
+/// Classifies a simple `#if`/`#ifdef` condition from its text: `NAME`, `defined(NAME)`,
+/// `!defined NAME`, `0`, and `&&` chains of those.
+fn classify_text(directive: &str, rest: &str) -> TextPlatform {
+    let rest = rest.split("//").next().unwrap_or("");
+    let rest = rest.split("/*").next().unwrap_or("").trim();
+    let name_platform = |name: &str, negated: bool| -> TextPlatform {
+        let name = name.trim();
+        if WINDOWS_MACROS.contains(&name) {
+            if negated {
+                (Platform::NonWindows, true)
+            } else {
+                (Platform::Windows, true)
+            }
+        } else if NON_WINDOWS_MACROS.contains(&name) && !negated {
+            (Platform::NonWindows, false)
+        } else {
+            (Platform::Unknown, false)
+        }
+    };
+    match directive {
+        "ifdef" => name_platform(rest, false),
+        "ifndef" => name_platform(rest, true),
+        _ => {
+            if rest.contains("||") {
+                return (Platform::Unknown, false);
+            }
+            let mut result = (Platform::Unknown, false);
+            let parts = rest.split("&&").count();
+            for part in rest.split("&&") {
+                let mut t = part.trim();
+                while let Some(inner) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+                    t = inner.trim();
+                }
+                let (negated, t) = match t.strip_prefix('!') {
+                    Some(x) => (true, x.trim()),
+                    None => (false, t),
+                };
+                let t = t.strip_prefix("defined").map_or(t, |x| x.trim());
+                let t = t.trim_start_matches('(').trim_end_matches(')').trim();
+                let p = if !negated && !t.is_empty() && t.bytes().all(|b| b == b'0') {
+                    (Platform::Dead, false)
+                } else if t.bytes().all(crate::lang::is_ident_byte) {
+                    name_platform(t, negated)
+                } else {
+                    (Platform::Unknown, false)
+                };
+                result = match (result.0, p.0) {
+                    (Platform::Dead, _) | (_, Platform::Dead) => (Platform::Dead, false),
+                    (Platform::NonWindows, _) => result,
+                    (_, Platform::NonWindows) => p,
+                    (Platform::Windows, _) => result,
+                    (_, Platform::Windows) => p,
+                    _ => result,
+                };
+            }
+            // `#if defined(_WIN32) && X`: its `#else` may still be Windows.
+            if parts > 1 {
+                result.1 = false;
+            }
+            result
+        }
+    }
+}
+
+/// Regions of `#if` chains with simple conditions, read from the text with the preprocessor's
+/// own nesting - also where tree-sitter could not place the directives in the tree.
+pub fn textual_regions(text: &[u8], out: &mut Vec<Region>) {
+    struct Frame {
+        body_start: usize,
+        current: TextPlatform,
+        /// What the branches so far exclude: `NonWindows` once a Windows branch was seen.
+        earlier: Vec<TextPlatform>,
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let end = text[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |i| pos + i + 1);
+        let line = &text[pos..end];
+        let indent = line
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(line.len());
+        if line.get(indent) == Some(&b'#') {
+            let rest = String::from_utf8_lossy(&line[indent + 1..]);
+            let rest = rest.trim_start();
+            let word: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .collect();
+            let args = rest[word.len()..].trim();
+            let close = |f: &Frame, out: &mut Vec<Region>| {
+                let effective = if f.earlier.contains(&(Platform::Windows, true)) {
+                    Platform::NonWindows
+                } else {
+                    f.current.0
+                };
+                if effective != Platform::Unknown && f.body_start < pos {
+                    out.push(Region {
+                        range: f.body_start..pos,
+                        platform: effective,
+                    });
+                }
+            };
+            match word.as_str() {
+                "if" | "ifdef" | "ifndef" => stack.push(Frame {
+                    body_start: end,
+                    current: classify_text(&word, args),
+                    earlier: Vec::new(),
+                }),
+                "elif" | "else" | "elifdef" | "elifndef" => {
+                    if let Some(mut f) = stack.pop() {
+                        close(&f, out);
+                        let previous = f.current;
+                        f.earlier.push(previous);
+                        f.current = if word == "else" {
+                            match f.earlier.as_slice() {
+                                [(Platform::Windows, true)] => (Platform::NonWindows, true),
+                                [(Platform::NonWindows, true)] => (Platform::Windows, true),
+                                _ => (Platform::Unknown, false),
+                            }
+                        } else {
+                            let w = if word == "elif" { "if" } else { &word[2..] };
+                            classify_text(w, args)
+                        };
+                        f.body_start = end;
+                        stack.push(f);
+                    }
+                }
+                "endif" => {
+                    if let Some(f) = stack.pop() {
+                        close(&f, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        pos = end;
+    }
+}
+
+/// The body of `#ifdef __linux__` / `#if defined(__APPLE__)`: code for one POSIX target.
+fn posix_only_body(node: Node, text: &[u8]) -> Option<Range<usize>> {
+    let name = match node.kind() {
+        "preproc_ifdef" => {
+            let directive = node.child(0)?.utf8_text(text).ok()?;
+            if directive.contains("ifndef") {
+                return None;
+            }
+            node.child_by_field_name("name")?.utf8_text(text).ok()?
+        }
+        "preproc_if" => {
+            let cond = node.child_by_field_name("condition")?;
+            match cond.kind() {
+                "identifier" => cond.utf8_text(text).ok()?,
+                "preproc_defined" => cond
+                    .utf8_text(text)
+                    .ok()?
+                    .trim_start_matches("defined")
+                    .trim()
+                    .trim_start_matches('(')
+                    .trim_end_matches(')')
+                    .trim(),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    if !NON_WINDOWS_MACROS.contains(&name) {
+        return None;
+    }
+    let start = node
+        .child_by_field_name("condition")
+        .or_else(|| node.child_by_field_name("name"))?
+        .end_byte();
+    let end = node
+        .child_by_field_name("alternative")
+        .map_or(node.end_byte(), |a| a.start_byte())
+        .min(next_directive_at_depth(text, start));
+    (start < end).then_some(start..end)
+}
+
+/// A project's own name for "the target is Windows": `MG_ARCH == MG_ARCH_WIN32`,
+/// `OS == OS_WINDOWS`.
+fn names_windows_target(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper.ends_with("_WIN32") || upper.ends_with("_WIN64") || upper.ends_with("_WINDOWS")
+}
+
 /// Pushes the body of `node` (under `platform`, combined with what the earlier branches of the
 /// chain exclude) and walks its `alternative` chain.
 fn push_chain(
@@ -208,7 +518,11 @@ fn push_chain(
         .child_by_field_name("condition")
         .or_else(|| node.child_by_field_name("name"))
         .map_or(node.start_byte(), |n| n.end_byte());
-    let body_end = alternative.map_or(node.end_byte(), |a| a.start_byte());
+    // tree-sitter may nest a directive wrongly when it splits a C statement (`} else if`
+    // across `#if`): the preprocessor's own nesting, read from the text, bounds the body.
+    let body_end = alternative
+        .map_or(node.end_byte(), |a| a.start_byte())
+        .min(next_directive_at_depth(text, body_start));
     // A branch reached only when an earlier `#ifdef _WIN32` was false is non-Windows code.
     let effective = if earlier_excluded == Platform::NonWindows || platform == Platform::OtherOs {
         Platform::NonWindows
@@ -392,6 +706,23 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
                         Platform::Unknown
                     }
                 }
+                Some(op @ ("==" | "!=")) => {
+                    let (Some(ln), Some(rn)) = (
+                        cond.child_by_field_name("left"),
+                        cond.child_by_field_name("right"),
+                    ) else {
+                        return Platform::Unknown;
+                    };
+                    let windows = [ln, rn].into_iter().any(|n| {
+                        n.kind() == "identifier"
+                            && names_windows_target(n.utf8_text(text).unwrap_or(""))
+                    });
+                    match (windows, op) {
+                        (true, "==") => Platform::Windows,
+                        (true, _) => Platform::NonWindows,
+                        _ => Platform::Unknown,
+                    }
+                }
                 _ => Platform::Unknown,
             }
         }
@@ -433,6 +764,77 @@ mod tests {
         assert_eq!(platform_of(code, "int e"), Platform::Windows);
         assert_eq!(platform_of(code, "int f"), Platform::NonWindows);
         assert_eq!(platform_of(code, "int g"), Platform::NonWindows);
+    }
+
+    #[test]
+    fn misnested_directives_end_at_their_own_endif() {
+        // `#if` splitting an `else if` chain: tree-sitter may close it at a later `#endif`.
+        let code = "#if ENABLE\nstatic void f(int fd) {\n  if (fd < 0) {\n\
+                    #if ARCH == ARCH_THREADX\n    if (errno != EAGAIN)\n#endif\n      err(fd);\n\
+                    #if (ARCH != ARCH_WIN32) && !RTOS\n  } else if ((long) fd >= FD_SETSIZE) {\n\
+                    h(fd);\n#endif\n  } else if ((c = alloc()) == NULL) {\n    k();\n  }\n}\n\
+                    void later(void) { tail(); }\n#endif\n";
+        assert_eq!(platform_of(code, "tail()"), Platform::Unknown);
+    }
+
+    #[test]
+    fn directives_tree_sitter_could_not_place() {
+        let code = "void f(int a, int s) {\n  if (a == 1) {\n    g();\n#ifndef _WIN32\n\
+                    } else if (a > 1) {\n    setsockopt(s);\n#endif\n  } else {\n    k();\n  }\n  tail();\n}\n";
+        assert_eq!(platform_of(code, "setsockopt"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "tail()"), Platform::Unknown);
+        assert_eq!(platform_of(code, "g()"), Platform::Unknown);
+    }
+
+    #[test]
+    fn text_conditions() {
+        use super::classify_text;
+        assert_eq!(classify_text("ifdef", "_WIN32").0, Platform::Windows);
+        assert_eq!(
+            classify_text("ifndef", "WIN32 /* x */").0,
+            Platform::NonWindows
+        );
+        assert_eq!(
+            classify_text("if", "!defined(_WIN32) && !defined(__CYGWIN__)").0,
+            Platform::NonWindows
+        );
+        assert_eq!(
+            classify_text("if", "defined(_WIN32) || defined(X)").0,
+            Platform::Unknown
+        );
+        assert_eq!(classify_text("if", "0").0, Platform::Dead);
+        assert_eq!(
+            classify_text("ifdef", "__linux__"),
+            (Platform::NonWindows, false)
+        );
+        assert_eq!(classify_text("ifndef", "__linux__").0, Platform::Unknown);
+    }
+
+    #[test]
+    fn posix_only_and_project_spellings() {
+        let code = "#ifdef __linux__\nint a;\n#else\nint b;\n#endif\n\
+                    #if MG_ARCH == MG_ARCH_WIN32 && MG_ENABLE_WINSOCK\nint c;\n\
+                    #elif MG_ENABLE_RL\nint d;\n#endif\n\
+                    #if defined(__APPLE__)\nint e;\n#endif\n";
+        assert_eq!(platform_of(code, "int a"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int b"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int c"), Platform::Windows);
+        assert_eq!(platform_of(code, "int d"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int e"), Platform::NonWindows);
+    }
+
+    #[test]
+    fn windows_code_or_not() {
+        let windows = |code: &str| facts_of(Lang::C, code, |f| f.windows_code);
+        assert!(windows("#include <winsock2.h>\nint x;"));
+        assert!(windows("#include \"sys/Windows.h\"\nint x;"));
+        assert!(windows("#ifdef _WIN32\nint a;\n#endif\n"));
+        assert!(windows("void f(void) { WSACleanup(); }"));
+        assert!(windows("void f(SOCKET s) { }"));
+        assert!(!windows(
+            "#include <sys/socket.h>\nvoid f(int fd) { close(fd); }"
+        ));
+        assert!(!windows("void f(int fd) { connect(fd, 0, 0); }"));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 use crate::config::Config;
-use crate::facts::{unwrap_casts, Facts};
+use crate::facts::{unwrap_casts, DeclKind, Facts};
 
 /// The socket types and creators in force for one file.
 #[derive(Clone, Debug, Default)]
@@ -50,6 +50,20 @@ impl SocketTypes {
             creators,
         }
     }
+}
+
+/// Members of well-known frameworks that hold a socket, for files that use them without
+/// declaring them: MFC's `CAsyncSocket::m_hSocket`.
+fn framework_field(name: &str) -> Option<String> {
+    (name == "m_hSocket").then(|| "SOCKET".to_string())
+}
+
+/// `struct conn` -> `conn`, `class Conn` -> `Conn`.
+fn strip_tag(ty: &str) -> &str {
+    ty.trim_start_matches("struct ")
+        .trim_start_matches("class ")
+        .trim_start_matches("union ")
+        .trim()
 }
 
 /// `const SOCKET` -> `SOCKET`, `::SOCKET` -> `SOCKET`.
@@ -91,16 +105,36 @@ impl<'t> Facts<'t> {
         let expr = unwrap_casts(expr);
         match expr.kind() {
             "identifier" => {
-                let d = self.decl_of(self.text_of(expr), expr.start_byte())?;
-                Some(normalize_type(&d.ty))
+                let name = self.text_of(expr);
+                match self.decl_of(name, expr.start_byte()) {
+                    Some(d) if d.kind == DeclKind::Field => {
+                        // A bare member inside a method: the field of the method's own class.
+                        let own = self
+                            .class_at(expr.start_byte())
+                            .and_then(|range| self.field_in(&range, name));
+                        Some(normalize_type(&own.unwrap_or(d).ty))
+                    }
+                    Some(d) => Some(normalize_type(&d.ty)),
+                    None => framework_field(name),
+                }
             }
             "field_expression" => {
                 let field = expr.child_by_field_name("field")?;
-                let d = self
-                    .decls
-                    .iter()
-                    .find(|d| d.kind == super::DeclKind::Field && d.name == self.text_of(field))?;
-                Some(normalize_type(&d.ty))
+                let name = self.text_of(field);
+                // The field of the object's own struct when its type is known.
+                let own = expr
+                    .child_by_field_name("argument")
+                    .and_then(|obj| self.record_of(obj))
+                    .and_then(|range| self.field_in(&range, name));
+                let d = own.or_else(|| {
+                    self.decls
+                        .iter()
+                        .find(|d| d.kind == DeclKind::Field && d.name == name)
+                });
+                match d {
+                    Some(d) => Some(normalize_type(&d.ty)),
+                    None => framework_field(name),
+                }
             }
             "subscript_expression" => {
                 let arr = expr.child_by_field_name("argument")?;
@@ -121,6 +155,72 @@ impl<'t> Facts<'t> {
         }
     }
 
+    /// The field list of the struct or class an object expression has (`c` of type
+    /// `struct conn *`, `this` inside `Conn::f`).
+    fn record_of(&self, obj: Node) -> Option<std::ops::Range<usize>> {
+        let obj = unwrap_casts(obj);
+        if obj.kind() == "this" {
+            return self.class_at(obj.start_byte());
+        }
+        let ty = self.declared_type(obj)?;
+        let ty = strip_tag(&ty);
+        if let Some(r) = self.records.get(ty) {
+            return Some(r.clone());
+        }
+        let alias = self.typedefs.get(ty)?;
+        self.records.get(strip_tag(&normalize_type(alias))).cloned()
+    }
+
+    /// The class whose method (or inline member function) holds `offset`.
+    pub fn class_at(&self, offset: usize) -> Option<std::ops::Range<usize>> {
+        let func = &self.functions[self.function_at(offset)?];
+        if let Some((class, _)) = func.name.rsplit_once("::") {
+            let class = class.rsplit("::").next().unwrap_or(class);
+            return self.records.get(class).cloned();
+        }
+        self.records
+            .values()
+            .filter(|r| r.contains(&func.node.start_byte()))
+            .min_by_key(|r| r.len())
+            .cloned()
+    }
+
+    /// The field `name` declared in the field list `range`.
+    fn field_in(&self, range: &std::ops::Range<usize>, name: &str) -> Option<&super::Decl> {
+        self.decls
+            .iter()
+            .find(|d| d.kind == DeclKind::Field && d.name == name && d.scope == *range)
+    }
+
+    /// Whether the expression holds a socket, or is a local copy of one: `HANDLE h = (HANDLE)s;`
+    /// then `h`. Only copies made in the same function count, and only when every value the
+    /// variable is given there holds a socket.
+    pub fn holds_socket_or_copy(&self, expr: Node) -> bool {
+        if self.holds_socket(expr) {
+            return true;
+        }
+        let expr = unwrap_casts(expr);
+        if expr.kind() != "identifier" {
+            return false;
+        }
+        let name = self.text_of(expr);
+        let is_local = self
+            .decl_of(name, expr.start_byte())
+            .is_some_and(|d| matches!(d.kind, DeclKind::Local | DeclKind::Param));
+        if !is_local {
+            return false;
+        }
+        let func = self.function_at(expr.start_byte());
+        let mut values = self
+            .assignments
+            .iter()
+            .filter(|a| a.function == func && a.target == name)
+            .filter(|a| a.target_node.start_byte() < expr.start_byte())
+            .map(|a| a.value)
+            .peekable();
+        values.peek().is_some() && values.all(|v| self.holds_socket(v))
+    }
+
     /// Whether the same expression (by its normalized text) is assigned the result of a creator
     /// inside the same function, or at file level for a field or global.
     pub fn assigned_from_creator(&self, expr: Node) -> bool {
@@ -132,7 +232,7 @@ impl<'t> Facts<'t> {
         let is_local = expr.kind() == "identifier"
             && self
                 .decl_of(self.text_of(expr), expr.start_byte())
-                .is_some_and(|d| matches!(d.kind, super::DeclKind::Local | super::DeclKind::Param));
+                .is_some_and(|d| matches!(d.kind, DeclKind::Local | DeclKind::Param));
         self.assignments.iter().any(|a| {
             (!is_local || a.function == func) && self.key_text(a.target_node) == key && {
                 let v = unwrap_casts(a.value);
@@ -255,6 +355,49 @@ mod tests {
             }
         });
         assert_eq!(objects, vec![("s".to_string(), true)]);
+    }
+
+    #[test]
+    fn fields_resolve_through_the_object_type() {
+        let code = "struct pipe_end { int sock; };\nstruct conn { SOCKET sock; };\n\
+            typedef struct { HANDLE sock; } file_t;\n\
+            void f(struct pipe_end *p, struct conn *c, file_t *h) {\n\
+              use(p->sock); use(c->sock); use(h->sock); use(m_hSocket);\n\
+            }";
+        let got = socketness(Lang::C, code, &Config::default());
+        assert_eq!(
+            got,
+            vec![(false, false), (true, true), (false, false), (true, true)]
+        );
+    }
+
+    #[test]
+    fn copies_of_a_socket() {
+        let code = "void f(SOCKET s, HANDLE ev) {\n\
+            HANDLE h = (HANDLE)s; HANDLE e = ev; HANDLE m; m = (HANDLE)s; m = ev;\n\
+            use(h); use(e); use(m);\n\
+            }";
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&Lang::C.grammar()).unwrap();
+        let tree = parser.parse(code, None).unwrap();
+        let config = Config::default();
+        let facts = Facts::build(tree.root_node(), code.as_bytes(), &config);
+        let uses: Vec<bool> = facts
+            .calls
+            .iter()
+            .filter(|c| c.name == "use")
+            .map(|c| facts.holds_socket_or_copy(c.args[0]))
+            .collect();
+        assert_eq!(uses, vec![true, false, false]);
+    }
+
+    #[test]
+    fn members_of_the_own_class() {
+        let code = "class Pipe { HANDLE m_sock; void f(); };\n\
+            class Conn { SOCKET m_sock; void f(); };\n\
+            void Pipe::f() { use(m_sock); }\nvoid Conn::f() { use(m_sock); use(this->m_sock); }";
+        let got = socketness(Lang::Cpp, code, &Config::default());
+        assert_eq!(got, vec![(false, false), (true, true), (true, true)]);
     }
 
     #[test]

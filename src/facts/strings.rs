@@ -62,8 +62,10 @@ pub fn names_dll(value: &str, dll: &str) -> bool {
 
 fn strip_dll(name: &str) -> &str {
     let name = name.trim();
-    if name.len() > 4 && name[name.len() - 4..].eq_ignore_ascii_case(".dll") {
-        &name[..name.len() - 4]
+    // Compared as bytes: the name may hold any characters, and a cut inside one must not panic.
+    let cut = name.len().saturating_sub(4);
+    if name.len() > 4 && name.as_bytes()[cut..].eq_ignore_ascii_case(b".dll") {
+        &name[..cut]
     } else {
         name
     }
@@ -123,5 +125,9 @@ mod tests {
         assert!(names_dll("system32/iphlpapi.dll", "iphlpapi"));
         assert!(!names_dll("ws2_32.dll", "iphlpapi.dll"));
         assert!(!names_dll("iphlpapi2.dll", "iphlpapi.dll"));
+        // Multi-byte characters where the extension would be.
+        assert!(!names_dll("日本", "iphlpapi.dll"));
+        assert!(!names_dll("x😀", "iphlpapi.dll"));
+        assert!(!names_dll("日本.dll", "iphlpapi.dll"));
     }
 }

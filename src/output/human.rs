@@ -92,6 +92,13 @@ fn to_codespan(f: &Finding, id: usize) -> Diagnostic<usize> {
             "note: {source}`wsalint explain {}` ({})",
             meta.code, meta.name
         ));
+    } else {
+        // Custom rules and the suppression pseudo-rules.
+        notes.push(format!(
+            "note: `wsalint explain {}` ({})",
+            f.code,
+            sanitize_for_terminal(&f.name)
+        ));
     }
     Diagnostic::new(severity)
         .with_code(f.code.clone())
