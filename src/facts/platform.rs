@@ -379,6 +379,21 @@ fn classify_text(directive: &str, rest: &str) -> TextPlatform {
 
 /// Regions of `#if` chains with simple conditions, read from the text with the preprocessor's
 /// own nesting - also where tree-sitter could not place the directives in the tree.
+/// Whether the first non-blank line of `rest` is `#define NAME` for `name`.
+fn next_line_defines(rest: &[u8], name: &str) -> bool {
+    let name = name.split_whitespace().next().unwrap_or("");
+    let line = rest
+        .split(|&b| b == b'\n')
+        .map(|l| String::from_utf8_lossy(l).trim().to_string())
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
+    let Some(after) = line.strip_prefix('#') else {
+        return false;
+    };
+    let mut words = after.split_whitespace();
+    !name.is_empty() && words.next() == Some("define") && words.next() == Some(name)
+}
+
 pub fn textual_regions(text: &[u8], out: &mut Vec<Region>) {
     struct Frame {
         body_start: usize,
@@ -420,11 +435,20 @@ pub fn textual_regions(text: &[u8], out: &mut Vec<Region>) {
                 }
             };
             match word.as_str() {
-                "if" | "ifdef" | "ifndef" => stack.push(Frame {
-                    body_start: end,
-                    current: classify_text(&word, args),
-                    earlier: Vec::new(),
-                }),
+                "if" | "ifdef" | "ifndef" => {
+                    // `#ifndef GUARD` + `#define GUARD`: an include guard says nothing about
+                    // platforms.
+                    let guard = word == "ifndef" && next_line_defines(&text[end..], args);
+                    stack.push(Frame {
+                        body_start: end,
+                        current: if guard {
+                            (Platform::Unknown, false)
+                        } else {
+                            classify_text(&word, args)
+                        },
+                        earlier: Vec::new(),
+                    })
+                }
                 "elif" | "else" | "elifdef" | "elifndef" => {
                     if let Some(mut f) = stack.pop() {
                         close(&f, out);
