@@ -302,3 +302,24 @@ fn unsafe_fixes_are_not_applied_by_fix_alone() {
         .unwrap()
         .contains("return (int)s;"));
 }
+
+#[cfg(unix)]
+#[test]
+fn fix_through_a_symbolic_link_writes_the_target_and_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("real.c");
+    let code = "#include <winsock2.h>\nvoid f(SOCKET s)\n{\n    close(s);\n}\n";
+    std::fs::write(&target, code).unwrap();
+    std::os::unix::fs::symlink("real.c", dir.path().join("link.c")).unwrap();
+    wsalint()
+        .current_dir(dir.path())
+        .args(["--fix", "link.c"])
+        .assert()
+        .code(0);
+    let link = std::fs::symlink_metadata(dir.path().join("link.c")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link was replaced");
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        code.replace("close(s)", "closesocket(s)")
+    );
+}

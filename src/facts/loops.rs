@@ -92,6 +92,8 @@ pub struct Loop<'t> {
     pub unbounded: bool,
     /// The condition compares a counter with a constant (`i < 3`, `n <= MAX_RETRIES`).
     pub bounded: bool,
+    /// `do { ... } while (0)`: a block that `break` can leave, run once.
+    pub once: bool,
 }
 
 impl<'t> Loop<'t> {
@@ -105,12 +107,15 @@ impl<'t> Loop<'t> {
         };
         let bounded =
             condition.is_some_and(|c| is_counter_bound(c, text)) || node.kind() == "for_range_loop";
+        let once =
+            node.kind() == "do_statement" && condition.is_some_and(|c| is_constant_false(c, text));
         Loop {
             node,
             body,
             condition,
             unbounded,
             bounded,
+            once,
         }
     }
 
@@ -183,6 +188,13 @@ fn zero_timeout(call: &crate::facts::Call, text: &[u8]) -> bool {
         let t = unwrap_parens(a).utf8_text(text).unwrap_or("").trim();
         t == "0" || t == "0L" || t == "0u"
     })
+}
+
+/// `0`, `FALSE`, `false`, `(0)`: the condition of `do { ... } while (0)`.
+pub fn is_constant_false(cond: Node, text: &[u8]) -> bool {
+    let cond = unwrap_condition(cond);
+    let t = cond.utf8_text(text).unwrap_or("").trim();
+    matches!(t, "0" | "FALSE" | "false" | "0L" | "0u")
 }
 
 /// `1`, `TRUE`, `true`, `!0`, `(1)`, `1 == 1`.
@@ -297,6 +309,18 @@ mod tests {
             loop_facts("while (running) { g(); }"),
             (false, false, false)
         );
+    }
+
+    #[test]
+    fn do_while_false_runs_once() {
+        let once = |body: &str| {
+            let code = format!("void f(void) {{ {body} }}");
+            facts_of(Lang::C, &code, |f| f.loops[0].once)
+        };
+        assert!(once("do { g(); } while (0);"));
+        assert!(once("do { if (x) break; g(); } while (FALSE);"));
+        assert!(!once("do { g(); } while (more());"));
+        assert!(!once("while (0) { g(); }"));
     }
 
     #[test]

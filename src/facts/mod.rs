@@ -176,6 +176,8 @@ pub struct Include {
     pub range: Range<usize>,
     /// The range of the `#include` directive (for ordering against `#define`s).
     pub directive: Range<usize>,
+    /// Under an `#if`/`#ifdef` (any condition), rather than included unconditionally.
+    pub conditional: bool,
 }
 
 /// A `#define NAME value`.
@@ -240,6 +242,7 @@ impl<'t> Facts<'t> {
             methods: Vec::new(),
         };
         let mut raw_calls = Vec::new();
+        let mut ifdefs = Vec::new();
         walk(root, |node| match node.kind() {
             "function_definition" | "lambda_expression" => facts.add_function(node),
             "call_expression" => raw_calls.push(node),
@@ -248,7 +251,12 @@ impl<'t> Facts<'t> {
             "for_statement" | "while_statement" | "do_statement" | "for_range_loop" => {
                 facts.loops.push(Loop::new(node, text))
             }
-            "preproc_ifdef" | "preproc_if" => platform::regions_of(node, text, &mut facts.regions),
+            "preproc_ifdef" | "preproc_if" => {
+                platform::regions_of(node, text, &mut facts.regions);
+                if node.kind() == "preproc_ifdef" {
+                    ifdefs.push(node);
+                }
+            }
             "comment" => facts.comments.push(node),
             "preproc_include" => facts.add_include(node),
             "preproc_def" | "preproc_function_def" => facts.add_define(node),
@@ -268,6 +276,7 @@ impl<'t> Facts<'t> {
         for node in raw_calls {
             facts.add_call(node);
         }
+        facts.add_posix_only_macro_regions(&ifdefs);
         facts.socket_types = sockets::SocketTypes::new(config, &facts.typedefs);
         facts.windows_code = platform::is_windows_code(&facts);
         facts
@@ -502,10 +511,22 @@ impl<'t> Facts<'t> {
                 .text_of(path)
                 .trim_matches(|c| c == '<' || c == '>' || c == '"')
                 .to_string();
+            let conditional = enclosing_kind(
+                node,
+                &[
+                    "preproc_if",
+                    "preproc_ifdef",
+                    "preproc_elif",
+                    "preproc_else",
+                    "preproc_elifdef",
+                ],
+            )
+            .is_some();
             self.includes.push(Include {
                 header,
                 range: path.byte_range(),
                 directive: node.byte_range(),
+                conditional,
             });
         }
     }

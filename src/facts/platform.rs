@@ -113,7 +113,17 @@ pub fn is_windows_macro(name: &str) -> bool {
                 | "VERSION"
         )
     });
-    windows && !subset_or_switch
+    windows && !subset_or_switch && !is_include_guard(&tokens)
+}
+
+/// `WIN32_INTEROP_FDAPI_H`, `__WINSOCK_UTIL_H__`: an include guard, not a platform macro
+/// (`HAVE_WINSOCK2_H` is a platform macro: it says a header exists).
+fn is_include_guard(tokens: &[&str]) -> bool {
+    let last = tokens.last().copied().unwrap_or("");
+    matches!(
+        last,
+        "H" | "HPP" | "HXX" | "HH" | "INCLUDED" | "GUARD" | "INC"
+    ) && tokens.first().is_some_and(|t| *t != "HAVE")
 }
 
 /// Whether a macro is defined only when compiling for one particular other system (`__linux__`,
@@ -172,6 +182,9 @@ pub enum Platform {
     /// Only on one particular other system (`#ifdef __linux__`): never on Windows, but its
     /// negation says nothing. Recorded in regions as `NonWindows`.
     OtherOs,
+    /// On Windows and perhaps elsewhere (`defined(_WIN32) || defined(__amigaos__)`): says
+    /// nothing itself, but its negation is never Windows.
+    WindowsOrOther,
 }
 
 impl Platform {
@@ -182,6 +195,7 @@ impl Platform {
             // The `#else` of `#if 0` is always compiled; of `#if 1` never, but nobody writes it.
             // "Not Linux" is not Windows.
             Platform::Dead | Platform::Unknown | Platform::OtherOs => Platform::Unknown,
+            Platform::WindowsOrOther => Platform::NonWindows,
         }
     }
 }
@@ -222,6 +236,16 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
                 Platform::Unknown
             };
             let directive = first.utf8_text(text).unwrap_or("");
+            // `#ifndef GUARD` + `#define GUARD`: an include guard says nothing about platforms.
+            let guard = node
+                .named_child(1)
+                .filter(|d| d.kind() == "preproc_def")
+                .and_then(|d| d.child_by_field_name("name"))
+                .and_then(|n| n.utf8_text(text).ok())
+                == Some(name);
+            if guard {
+                return;
+            }
             if directive.contains("ifndef") {
                 windows.negate()
             } else {
@@ -355,6 +379,21 @@ fn classify_text(directive: &str, rest: &str) -> TextPlatform {
 
 /// Regions of `#if` chains with simple conditions, read from the text with the preprocessor's
 /// own nesting - also where tree-sitter could not place the directives in the tree.
+/// Whether the first non-blank line of `rest` is `#define NAME` for `name`.
+fn next_line_defines(rest: &[u8], name: &str) -> bool {
+    let name = name.split_whitespace().next().unwrap_or("");
+    let line = rest
+        .split(|&b| b == b'\n')
+        .map(|l| String::from_utf8_lossy(l).trim().to_string())
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
+    let Some(after) = line.strip_prefix('#') else {
+        return false;
+    };
+    let mut words = after.split_whitespace();
+    !name.is_empty() && words.next() == Some("define") && words.next() == Some(name)
+}
+
 pub fn textual_regions(text: &[u8], out: &mut Vec<Region>) {
     struct Frame {
         body_start: usize,
@@ -396,11 +435,20 @@ pub fn textual_regions(text: &[u8], out: &mut Vec<Region>) {
                 }
             };
             match word.as_str() {
-                "if" | "ifdef" | "ifndef" => stack.push(Frame {
-                    body_start: end,
-                    current: classify_text(&word, args),
-                    earlier: Vec::new(),
-                }),
+                "if" | "ifdef" | "ifndef" => {
+                    // `#ifndef GUARD` + `#define GUARD`: an include guard says nothing about
+                    // platforms.
+                    let guard = word == "ifndef" && next_line_defines(&text[end..], args);
+                    stack.push(Frame {
+                        body_start: end,
+                        current: if guard {
+                            (Platform::Unknown, false)
+                        } else {
+                            classify_text(&word, args)
+                        },
+                        earlier: Vec::new(),
+                    })
+                }
                 "elif" | "else" | "elifdef" | "elifndef" => {
                     if let Some(mut f) = stack.pop() {
                         close(&f, out);
@@ -502,6 +550,8 @@ fn push_chain(
     // A branch reached only when an earlier `#ifdef _WIN32` was false is non-Windows code.
     let effective = if earlier_excluded == Platform::NonWindows || platform == Platform::OtherOs {
         Platform::NonWindows
+    } else if platform == Platform::WindowsOrOther {
+        Platform::Unknown
     } else {
         platform
     };
@@ -514,7 +564,9 @@ fn push_chain(
     let Some(alt) = alternative else { return };
     // What the next branch knows: none of the branches so far was taken.
     let excluded = match (platform, earlier_excluded) {
-        (Platform::Windows, _) | (_, Platform::NonWindows) => Platform::NonWindows,
+        (Platform::Windows | Platform::WindowsOrOther, _) | (_, Platform::NonWindows) => {
+            Platform::NonWindows
+        }
         _ => Platform::Unknown,
     };
     match alt.kind() {
@@ -536,6 +588,53 @@ fn push_chain(
             };
             push_chain(alt, own, Platform::Unknown, text, out);
         }
+    }
+}
+
+impl crate::facts::Facts<'_> {
+    /// `#ifdef X` where the file defines `X` only in non-Windows code, before the test
+    /// (`#ifndef _WIN32` ... `#define USE_POLL` ... `#ifdef USE_POLL`): its body is non-Windows
+    /// code too.
+    pub(crate) fn add_posix_only_macro_regions(&mut self, ifdefs: &[Node]) {
+        let mut extra = Vec::new();
+        for node in ifdefs {
+            let directive = node.child(0).and_then(|c| c.utf8_text(self.text).ok());
+            if directive.is_none_or(|d| d.contains("ifndef")) {
+                continue;
+            }
+            let Some(name) = node.child_by_field_name("name") else {
+                continue;
+            };
+            let name_text = self.text_of(name);
+            let mut defs = self
+                .defines
+                .iter()
+                .filter(|d| d.name == name_text)
+                .peekable();
+            if defs.peek().is_none() {
+                continue;
+            }
+            let posix_only = defs.all(|d| {
+                d.directive.end <= node.start_byte()
+                    && matches!(
+                        self.platform_at(d.directive.start),
+                        Platform::NonWindows | Platform::Dead
+                    )
+            });
+            if !posix_only {
+                continue;
+            }
+            let end = node
+                .child_by_field_name("alternative")
+                .map_or(node.end_byte(), |a| a.start_byte());
+            if name.end_byte() < end {
+                extra.push(Region {
+                    range: name.end_byte()..end,
+                    platform: Platform::NonWindows,
+                });
+            }
+        }
+        self.regions.extend(extra);
     }
 }
 
@@ -614,10 +713,15 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
                 }
                 Some("||") => {
                     let non_windows = |p| matches!(p, Platform::NonWindows | Platform::OtherOs);
+                    let windows = |p| matches!(p, Platform::Windows | Platform::WindowsOrOther);
                     if l == r {
                         l
                     } else if non_windows(l) && non_windows(r) {
                         Platform::OtherOs
+                    } else if (windows(l) && r != Platform::Dead)
+                        || (windows(r) && l != Platform::Dead)
+                    {
+                        Platform::WindowsOrOther
                     } else if l == Platform::Dead {
                         r
                     } else if r == Platform::Dead {
@@ -770,6 +874,8 @@ mod tests {
         }
         for no in [
             "_WIN32_WCE",
+            "WIN32_INTEROP_FDAPI_H",
+            "__WINSOCK_UTIL_H__",
             "ZMQ_HAVE_WINDOWS_UWP",
             "_WIN32_WINNT",
             "CURL_DISABLE_WINDOWS_SSPI",
@@ -779,6 +885,9 @@ mod tests {
         ] {
             assert!(!is_windows_macro(no), "{no}");
         }
+        assert!(is_windows_macro("HAVE_WINSOCK2_H"));
+        let guard = "#ifndef _WIN32\n#define _WIN32\nint z;\n#endif\n";
+        assert_eq!(platform_of(guard, "int z"), Platform::Unknown);
         let code = "#if defined ZMQ_HAVE_EVENTFD\nint a;\n#elif defined ZMQ_HAVE_WINDOWS\nint b;\n\
                     #elif defined ZMQ_HAVE_OPENVMS\nint c;\n#endif\n\
                     #if !defined _WIN32_WCE && !defined ZMQ_HAVE_WINDOWS_UWP\nint d;\n#endif\n";
@@ -805,6 +914,30 @@ mod tests {
         assert_eq!(platform_of(code, "int f"), Platform::NonWindows);
         assert_eq!(platform_of(code, "int g"), Platform::Unknown);
         assert_eq!(platform_of(code, "int h"), Platform::Unknown);
+    }
+
+    #[test]
+    fn the_negation_of_windows_or_more_is_not_windows() {
+        let code = "#if defined(_WIN32) || defined(__amigaos__)\nint a;\n#else\nint b;\n#endif\n\
+                    #if !(defined(_WIN32) || defined(__amigaos__) || defined(__amigaos4__))\nint c;\n#endif\n\
+                    #if defined(_WIN32) || defined(FOO)\nint d;\n#elif defined(BAR)\nint e;\n#endif\n";
+        assert_eq!(platform_of(code, "int a"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int b"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int c"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int d"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int e"), Platform::NonWindows);
+    }
+
+    #[test]
+    fn macros_defined_only_for_posix_mark_posix_code() {
+        let code = "#ifdef _WIN32\n#include <winsock2.h>\n#else\n#define IGNORE_EINTR\n#define BOTH\n#endif\n\
+                    #define BOTH\n\
+                    #ifdef IGNORE_EINTR\nint a;\n#else\nint b;\n#endif\n\
+                    #ifdef BOTH\nint c;\n#endif\n#ifdef ELSEWHERE\nint d;\n#endif\n";
+        assert_eq!(platform_of(code, "int a"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int b"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int c"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int d"), Platform::Unknown);
     }
 
     #[test]

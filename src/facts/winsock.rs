@@ -15,6 +15,16 @@ pub const WINSOCK_HEADERS: &[&str] = &[
     "ws2def.h",
 ];
 
+/// Socket headers that no Windows toolchain has (MinGW included).
+pub const POSIX_ONLY_HEADERS: &[&str] = &[
+    "sys/socket.h",
+    "netinet/in.h",
+    "netinet/tcp.h",
+    "arpa/inet.h",
+    "sys/un.h",
+    "netdb.h",
+];
+
 /// The headers after which `FD_SETSIZE` is fixed (WSA207).
 pub const FD_SET_HEADERS: &[&str] = &["winsock2.h", "winsock.h", "windows.h", "ws2tcpip.h"];
 
@@ -93,14 +103,35 @@ impl<'t> Facts<'t> {
         self.winsock_includes(WINSOCK_HEADERS).next().is_some()
     }
 
+    /// Whether the file cannot be built for Windows at all: it includes a POSIX-only socket
+    /// header (`<sys/socket.h>`, `<netinet/in.h>`...) unconditionally.
+    pub fn posix_only_file(&self) -> bool {
+        self.includes
+            .iter()
+            .any(|i| !i.conditional && POSIX_ONLY_HEADERS.contains(&i.header.as_str()))
+    }
+
+    /// Code no Windows build compiles: a non-Windows branch, `#if 0`, or anything outside a
+    /// Windows branch of a file that cannot be built for Windows (`posix_only_file`).
+    pub fn never_windows(&self, offset: usize) -> bool {
+        match self.platform_at(offset) {
+            Platform::NonWindows | Platform::OtherOs | Platform::Dead => true,
+            Platform::Windows => false,
+            Platform::Unknown | Platform::WindowsOrOther => self.posix_only_file(),
+        }
+    }
+
     /// Whether the code at `offset` is compiled for Windows with Winsock: not in a non-Windows
-    /// branch, and either in a Windows branch or in a file that includes Winsock. A POSIX-only
-    /// file (no Winsock header) is not Windows code, whatever it calls.
+    /// branch, and either in a Windows branch or in a file that includes Winsock and no
+    /// POSIX-only socket header unconditionally. A POSIX-only file is not Windows code, whatever
+    /// it calls.
     pub fn windows_code(&self, offset: usize) -> bool {
         match self.platform_at(offset) {
             Platform::NonWindows | Platform::OtherOs | Platform::Dead => false,
             Platform::Windows => true,
-            Platform::Unknown => self.includes_winsock(),
+            Platform::Unknown | Platform::WindowsOrOther => {
+                self.includes_winsock() && !self.posix_only_file()
+            }
         }
     }
 
@@ -301,6 +332,9 @@ mod tests {
             assert!(!f.windows_code(portable.find("a()").unwrap()));
             assert!(f.windows_code(portable.find("b()").unwrap()));
         });
+        let unbuildable = "#include <sys/socket.h>\n#ifdef WIN32\n#include <winsock2.h>\n#endif\nvoid f(void) { e(); }";
+        let at = unbuildable.find("e()").unwrap();
+        assert!(!facts_of(Lang::C, unbuildable, |f| f.windows_code(at)));
         let only_posix_include =
             "#ifndef _WIN32\n#include <winsock2.h>\n#endif\nvoid f(void) { c(); }";
         let at = only_posix_include.find("c()").unwrap();

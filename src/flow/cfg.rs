@@ -387,6 +387,12 @@ impl<'t> Builder<'t, '_> {
                 self.edge(self.cur, body_b, None);
                 stack.push(Task::SetCur(after));
                 match node.child_by_field_name("condition") {
+                    // `do { ... } while (TRUE);`: only a `break` leaves.
+                    Some(c) if is_constant_true(c, self.text) => stack.push(Task::Goto(body_b)),
+                    // `do { ... } while (0)`: a block to `break` out of, run once.
+                    Some(c) if crate::facts::loops::is_constant_false(c, self.text) => {
+                        stack.push(Task::Goto(after))
+                    }
                     Some(c) => stack.push(Task::Cond {
                         expr: c,
                         on_true: body_b,

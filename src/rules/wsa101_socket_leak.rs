@@ -114,11 +114,7 @@ impl Rule for SocketLeak {
                 LeakHow::Overwrite if at == created => {
                     match facts.loops_in_function_around(created.start_byte()).first() {
                         Some(l) => {
-                            let kw = l
-                                .node
-                                .child(0)
-                                .map_or(l.node.byte_range(), |k| k.byte_range());
-                            at_range = kw;
+                            at_range = l.header();
                             format!("`{var}` is still open when this loop runs the creation again")
                         }
                         None => format!("`{var}` is overwritten here while still open"),

@@ -27,7 +27,8 @@ const DOCS: &str = r#"## What it does
 Looks at the whole run: reports each `WSAStartup` call when no file of the run calls
 `WSACleanup` (or refers to it, as in `atexit(WSACleanup)` or a `GetProcAddress` of it), and
 each `WSAStartup` called inside a loop whose body does not also call `WSACleanup`. A
-`WSAStartup` in a loop condition (a retry until it succeeds) is fine.
+`WSAStartup` in a loop condition (a retry until it succeeds) is fine, and so is the
+`do { ... } while (0)` block that error handling breaks out of.
 
 ## Why is this bad?
 Every successful `WSAStartup` takes a reference on the Winsock DLL and its per-process
@@ -92,25 +93,16 @@ impl Rule for WsastartupWithoutCleanup {
                 let balanced = facts
                     .calls_in(l.node.byte_range())
                     .any(|c| c.name == CLEANUP);
-                !in_condition && !balanced
+                !in_condition && !balanced && !l.once
             });
             if let Some(l) = looping {
                 let func = ctx.function_name(at);
-                let kw = ctx
-                    .text_of(l.node)
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or("loop");
-                let kw = kw.split('(').next().unwrap_or(kw).to_string();
                 ctx.report(
                     META.diag(
                         call.node.byte_range(),
                         format!("`WSAStartup` is called on every iteration of a loop in `{func}`"),
                     )
-                    .with_related(
-                        l.node.start_byte()..l.node.start_byte() + kw.len(),
-                        "the loop around the call".to_string(),
-                    )
+                    .with_related(l.header(), "the loop around the call".to_string())
                     .with_fix(Fix::suggestion(
                         "call `WSAStartup` once before the loop, and `WSACleanup` once at shutdown",
                     )),

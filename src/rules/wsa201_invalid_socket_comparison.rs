@@ -29,7 +29,8 @@ Finds a value of type `SOCKET` (declared `SOCKET`, a typedef of it, or a type li
 `[resources] unsigned_socket_types`) compared with `< 0`, `<= 0`, `>= 0`, `> -1`, `== -1` or
 `!= -1`, in either order, including the common `(s = socket(...)) < 0`. Code that is only
 compiled for other systems (`#ifndef _WIN32`, the `#else` of `#ifdef _WIN32`) is left alone,
-and so is an `int fd` or a signed socket type such as libevent's `evutil_socket_t`.
+and so is an `int fd`, a signed socket type such as libevent's `evutil_socket_t`, and a
+comparison of a signed copy (`(int)s < 0`, where `INVALID_SOCKET` becomes -1 on purpose).
 
 ## Why is this bad?
 On Windows, `SOCKET` is `UINT_PTR`: unsigned and pointer-sized. Failure is `INVALID_SOCKET`,
@@ -109,6 +110,34 @@ fn literal_value(node: Node, text: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Whether the compared expression is cast to a type other than a SOCKET type before the
+/// comparison (through parentheses).
+fn cast_to_other_type(facts: &crate::facts::Facts, value: Node) -> bool {
+    let mut node = value;
+    loop {
+        match node.kind() {
+            "parenthesized_expression" => match node.named_child(0) {
+                Some(inner) => node = inner,
+                None => return false,
+            },
+            "cast_expression" => {
+                let ty = node
+                    .child_by_field_name("type")
+                    .map(|t| facts.text_of(t).trim().to_string())
+                    .unwrap_or_default();
+                if !facts.socket_types.unsigned.contains(&ty) {
+                    return true;
+                }
+                match node.child_by_field_name("value") {
+                    Some(inner) => node = inner,
+                    None => return false,
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
 impl Rule for InvalidSocketComparison {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -134,8 +163,12 @@ impl Rule for InvalidSocketComparison {
         let Some(verdict) = verdict(op_norm, lit) else {
             return;
         };
+        // `(int)s < 0` compares a signed copy on purpose: `INVALID_SOCKET` becomes -1.
+        if cast_to_other_type(facts, value) {
+            return;
+        }
         let object = facts.value_object(value);
-        if !facts.has_socket_type(object) || facts.not_for_windows(cmp.start_byte()) {
+        if !facts.has_socket_type(object) || facts.never_windows(cmp.start_byte()) {
             return;
         }
         let name = facts.socket_key(object);

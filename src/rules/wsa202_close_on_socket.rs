@@ -81,7 +81,7 @@ impl Rule for CloseOnSocket {
             return;
         }
         let offset = call_node.start_byte();
-        if facts.not_for_windows(offset) || !facts.holds_socket(socket) {
+        if facts.never_windows(offset) || !facts.holds_socket(socket) {
             return;
         }
         let typed = facts
@@ -118,7 +118,7 @@ impl Rule for CloseOnSocket {
         for name in ["close", "_close"] {
             let renamed = facts.defines.iter().any(|d| {
                 d.name == name
-                    && !facts.not_for_windows(d.directive.start)
+                    && !facts.never_windows(d.directive.start)
                     && facts.resolve_rename(name) != name
             });
             if renamed {

@@ -88,7 +88,7 @@ impl Rule for ErrnoForWinsockError {
             return;
         };
         let offset = node.start_byte();
-        if facts.not_for_windows(offset) {
+        if facts.never_windows(offset) {
             return;
         }
         let Some((if_node, failed)) = facts.failure_branch_of(node) else {

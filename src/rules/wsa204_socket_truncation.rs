@@ -139,7 +139,7 @@ impl Rule for SocketTruncation {
         if let (Some(cast), Some(ty), Some(value)) = (m.get("cast"), m.get("type"), m.get("value"))
         {
             let ty_text = ctx.text_of(ty);
-            if !is_narrow(ty_text) || facts.not_for_windows(cast.start_byte()) {
+            if !is_narrow(ty_text) || facts.never_windows(cast.start_byte()) {
                 return;
             }
             if !consumer_matters(facts, cast) {
@@ -163,7 +163,7 @@ impl Rule for SocketTruncation {
         else {
             return;
         };
-        if facts.not_for_windows(store.start_byte()) {
+        if facts.never_windows(store.start_byte()) {
             return;
         }
         // A cast in the value is reported as a cast.

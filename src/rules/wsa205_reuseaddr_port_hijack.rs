@@ -24,7 +24,9 @@ pub static META: RuleMeta = RuleMeta {
 
 const DOCS: &str = r#"## What it does
 Finds `setsockopt(s, SOL_SOCKET, SO_REUSEADDR, ...)` on a socket that the same function binds,
-in code compiled for Windows, when the function does not also use `SO_EXCLUSIVEADDRUSE`. Silent
+in code compiled for Windows, when the function does not also use `SO_EXCLUSIVEADDRUSE`. A
+file that joins a multicast group (`IP_ADD_MEMBERSHIP`, `WSAJoinLeaf`...) shares the port on
+purpose and is left alone, unless the function makes a stream (`SOCK_STREAM`) socket. Silent
 in POSIX branches (`#ifndef _WIN32`, the `#else` of `#ifdef _WIN32`) and in files that never
 see Winsock, where `SO_REUSEADDR` only skips the `TIME_WAIT` wait.
 
@@ -77,7 +79,7 @@ impl Rule for ReuseaddrPortHijack {
             return;
         }
         let offset = call_node.start_byte();
-        if facts.not_for_windows(offset)
+        if facts.never_windows(offset)
             || !(facts.windows_code(offset) || facts.has_socket_type(socket))
         {
             return;
@@ -90,12 +92,19 @@ impl Rule for ReuseaddrPortHijack {
         if contains(body, b"SO_EXCLUSIVEADDRUSE") {
             return;
         }
+        // A multicast receiver shares its port on purpose: that is what the option is for. A
+        // stream socket is never one.
+        if !contains(body, b"SOCK_STREAM")
+            && MULTICAST.iter().any(|m| contains(ctx.text, m.as_bytes()))
+        {
+            return;
+        }
         let key = facts.socket_key(socket);
         let Some(bind) = facts.calls_in(func.body.byte_range()).find(|c| {
             c.function == Some(func_index)
                 && c.name == "bind"
                 && !c.member
-                && !facts.not_for_windows(c.node.start_byte())
+                && !facts.never_windows(c.node.start_byte())
                 && c.arg(0).is_some_and(|a| facts.socket_key(a) == key)
         }) else {
             return;
@@ -113,6 +122,17 @@ impl Rule for ReuseaddrPortHijack {
         );
     }
 }
+
+/// Joining a multicast group, in any of its spellings.
+const MULTICAST: &[&str] = &[
+    "IP_ADD_MEMBERSHIP",
+    "IPV6_ADD_MEMBERSHIP",
+    "IP_ADD_SOURCE_MEMBERSHIP",
+    "IPV6_JOIN_GROUP",
+    "MCAST_JOIN_GROUP",
+    "MCAST_JOIN_SOURCE_GROUP",
+    "WSAJoinLeaf",
+];
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)

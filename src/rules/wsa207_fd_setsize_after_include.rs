@@ -66,7 +66,7 @@ impl Rule for FdSetsizeAfterInclude {
             return;
         };
         let facts = ctx.facts;
-        if facts.not_for_windows(define.start_byte()) {
+        if facts.never_windows(define.start_byte()) {
             return;
         }
         let Some(include) = facts

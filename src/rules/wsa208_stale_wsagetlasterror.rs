@@ -200,7 +200,7 @@ impl Rule for StaleWsaGetLastError {
     fn check_match(&self, ctx: &mut Ctx, m: &Match) {
         let Some(read) = m.get("read") else { return };
         let facts: &Facts = ctx.facts;
-        if facts.not_for_windows(read.start_byte()) {
+        if facts.never_windows(read.start_byte()) {
             return;
         }
         let Some((if_node, failed)) = facts.failure_branch_of(read) else {
