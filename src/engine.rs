@@ -289,6 +289,19 @@ impl Engine {
             Ok(raw) => raw,
             Err(message) => return skip(message),
         };
+        // UTF-16 must be decoded before the needles can be seen; any other file that holds no
+        // needle is never decoded or parsed (a NUL byte still earns its warning).
+        let utf16 = raw.starts_with(&[0xFF, 0xFE]) || raw.starts_with(&[0xFE, 0xFF]);
+        if !utf16 && !self.prefilter.may_match(&raw) {
+            if raw.contains(&0) {
+                return skip(format!("skipped: {}", crate::source::DecodeError::Binary));
+            }
+            return FileOutcome {
+                path: shown,
+                bytes: raw.len(),
+                ..FileOutcome::default()
+            };
+        }
         let source = match Source::decode(&raw) {
             Ok(s) => s,
             Err(e) => return skip(format!("skipped: {e}")),
