@@ -20,6 +20,8 @@ pub struct Cli {
     pub check: CheckArgs,
 }
 
+// Parsed once per run: the size of `CheckArgs` does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Lint files and directories (the default command)
@@ -31,6 +33,8 @@ pub enum Command {
         /// The rule code, e.g. WSA001
         code: String,
     },
+    /// Run the language server over stdio (for editors)
+    Server,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -94,4 +98,26 @@ pub struct CheckArgs {
     /// Print the number of findings per rule
     #[arg(long)]
     pub statistics: bool,
+    /// Report suppression comments that suppress nothing (LINT001) or name unknown codes
+    /// (LINT002)
+    #[arg(long)]
+    pub report_unused_suppressions: bool,
+    /// Hide the findings recorded in FILE (see --write-baseline)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in FILE and exit 0
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Lint standard input as if it were this file (pass `-` as the path)
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
+    /// Apply safe fixes to the files
+    #[arg(long)]
+    pub fix: bool,
+    /// Also apply unsafe fixes that have an edit (implies --fix unless --diff)
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff and write nothing
+    #[arg(long)]
+    pub diff: bool,
 }

@@ -101,6 +101,9 @@ pub struct Config {
     /// Files larger than this many bytes are skipped with a warning.
     #[serde(default = "default_max_file_size")]
     pub max_file_size: u64,
+    /// Report suppression comments that suppress nothing (`--report-unused-suppressions`).
+    #[serde(default)]
+    pub report_unused_suppressions: bool,
     /// Where the config file was read from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -127,6 +130,7 @@ impl Default for Config {
             dlls: default_dlls(),
             custom_rules: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            report_unused_suppressions: false,
             path: None,
         }
     }
@@ -190,6 +194,11 @@ impl Config {
         };
         let mut config: Config = toml::from_str(text).map_err(|e| {
             let message = e.message().trim().to_string();
+            // serde names the problem, not always the key: name the key the span sits in.
+            let message = match e.span().and_then(|s| key_at(text, s.start)) {
+                Some(key) => format!("`{key}`: {message}"),
+                None => message,
+            };
             error_at(e.span(), message)
         })?;
         config.path = Some(path.to_path_buf());
@@ -268,6 +277,38 @@ fn looks_like_code(code: &str) -> bool {
             .all(|b| b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
+/// The dotted key (`resources.closers`) whose line holds `offset`, or whose value spans it.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let upto = &text[..offset];
+    let line_start = upto.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let mut lines: Vec<&str> = text[..line_start].lines().collect();
+    lines.push(&text[line_start..line_end]);
+    let mut key = None;
+    let mut table = None;
+    for line in lines.iter().rev() {
+        let t = line.trim();
+        if let Some(header) = t.strip_prefix('[') {
+            table = Some(header.trim_end_matches(']').trim().to_string());
+            break;
+        }
+        if key.is_none() {
+            if let Some((k, _)) = t.split_once('=') {
+                let k = k.trim().trim_matches('"');
+                if !k.is_empty() && !k.contains(['[', ',', '{']) {
+                    key = Some(k.to_string());
+                }
+            }
+        }
+    }
+    match (table, key) {
+        (Some(t), Some(k)) => Some(format!("{t}.{k}")),
+        (Some(t), None) => Some(t),
+        (None, k) => k,
+    }
+}
+
 fn find_span(text: &str, needle: &str) -> Option<std::ops::Range<usize>> {
     let quoted = format!("\"{needle}\"");
     text.find(&quoted)
@@ -326,5 +367,17 @@ closers = ["sclose"]
         assert!(e.message.contains("???"));
         let e = Config::parse("max_file_size = \"big\"\n", Path::new("w.toml")).unwrap_err();
         assert_eq!(e.line, 1);
+        assert!(e.message.starts_with("`max_file_size`: "), "{}", e.message);
+        let e = Config::parse(
+            "[resources]\nclosers = [\n  \"a\",\n  1,\n]\n",
+            Path::new("w.toml"),
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 4);
+        assert!(
+            e.message.starts_with("`resources.closers`: "),
+            "{}",
+            e.message
+        );
     }
 }

@@ -221,11 +221,13 @@ pub fn path_string(path: &std::path::Path) -> String {
 /// of the finding's line and the text it points at, and how many earlier lines of the file
 /// carry the same text (so that two identical lines stay apart).
 fn fingerprint(code: &str, path: &std::path::Path, source: &Source, loc: &Location) -> String {
-    let line_text = |line: usize| source.slice_str(source.line_range(line));
-    let own = line_text(loc.start.line);
+    let own = source.slice_str(source.line_range(loc.start.line));
     let key = own.trim();
+    // Compared as bytes, without decoding every earlier line: this runs once per finding.
+    let line_bytes = |line: usize| source.text[source.line_range(line)].trim_ascii();
+    let own_bytes = line_bytes(loc.start.line);
     let occurrence = (1..loc.start.line)
-        .filter(|&l| line_text(l).trim() == key)
+        .filter(|&l| line_bytes(l) == own_bytes)
         .count();
     let spot = source.slice_str(loc.range.clone());
     let mut h = Fnv::new();

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use tree_sitter::{
     ParseOptions, ParseState, Parser, QueryCursor, QueryCursorOptions, QueryCursorState,
-    StreamingIterator,
+    StreamingIterator, Tree,
 };
 
 use crate::config::Config;
@@ -97,6 +97,8 @@ pub struct FileOutcome {
     pub findings: Vec<Finding>,
     pub deferred: Vec<Deferred<Finding>>,
     pub comments: Vec<SuppressionComment>,
+    /// The file's text, kept when it holds suppression comments.
+    pub source: Option<Arc<Source>>,
     pub warning: Option<Warning>,
     /// The file passed the pre-filter and was parsed.
     pub parsed: bool,
@@ -113,8 +115,17 @@ pub struct Report {
     pub files_checked: usize,
     pub files_parsed: usize,
     pub bytes: usize,
-    /// Suppression comments that suppressed nothing: (path, comment).
-    pub unused_suppressions: Vec<(PathBuf, Arc<Source>, SuppressionComment)>,
+    /// Every suppression comment of the linted files, with what it suppressed.
+    pub suppressions: Vec<SuppressionUse>,
+}
+
+/// A suppression comment and what it suppressed in this run.
+#[derive(Clone, Debug)]
+pub struct SuppressionUse {
+    pub path: PathBuf,
+    pub source: Arc<Source>,
+    pub comment: SuppressionComment,
+    pub usage: suppress::Usage,
 }
 
 impl Report {
@@ -159,6 +170,10 @@ impl Engine {
         let res = &config.resources;
         for list in [&res.creators, &res.closers, &res.owners, &res.loaders] {
             needles.extend(list.iter().map(String::as_str));
+        }
+        // Unused suppressions can only be found in files that are parsed.
+        if config.report_unused_suppressions {
+            needles.extend(["wsalint-ignore", "NOLINT"]);
         }
         // A rule without needles could match anything: every file passes.
         let pass_all = rules.iter().any(|r| r.meta().needles.is_empty());
@@ -210,7 +225,7 @@ impl Engine {
     pub fn finish(&self, outcomes: Vec<FileOutcome>) -> Report {
         let mut report = Report::default();
         let mut deferred: HashMap<&'static str, Vec<Deferred<Finding>>> = HashMap::new();
-        let mut comments: HashMap<PathBuf, Vec<SuppressionComment>> = HashMap::new();
+        let mut comments: HashMap<PathBuf, (Arc<Source>, Vec<SuppressionComment>)> = HashMap::new();
         for o in outcomes {
             report.files_checked += 1;
             report.files_parsed += usize::from(o.parsed);
@@ -220,8 +235,8 @@ impl Engine {
             for d in o.deferred {
                 deferred.entry(d.code).or_default().push(d);
             }
-            if !o.comments.is_empty() {
-                comments.insert(o.path, o.comments);
+            if let (false, Some(source)) = (o.comments.is_empty(), o.source) {
+                comments.insert(o.path, (source, o.comments));
             }
         }
         for rule in &self.rules {
@@ -248,27 +263,31 @@ impl Engine {
                 && a.location == b.location
                 && a.message == b.message
         });
+        let mut spans: HashMap<PathBuf, std::ops::Range<usize>> = HashMap::new();
         let mut start = 0;
         while start < report.findings.len() {
-            let path = report.findings[start].path.clone();
+            let path = &report.findings[start].path;
             let end = start
                 + report.findings[start..]
                     .iter()
-                    .take_while(|f| f.path == path)
+                    .take_while(|f| &f.path == path)
                     .count();
-            if let Some(list) = comments.get(&path) {
-                let used = suppress::apply(&mut report.findings[start..end], list);
-                let source = report.findings[start].source.clone();
-                for (c, u) in list.iter().zip(used) {
-                    if !u {
-                        report
-                            .unused_suppressions
-                            .push((path.clone(), source.clone(), c.clone()));
-                    }
-                }
-                comments.remove(&path);
-            }
+            spans.insert(path.clone(), start..end);
             start = end;
+        }
+        let mut comments: Vec<_> = comments.into_iter().collect();
+        comments.sort_by(|a, b| a.0.cmp(&b.0));
+        for (path, (source, list)) in comments {
+            let span = spans.get(&path).cloned().unwrap_or(0..0);
+            let usage = suppress::apply(&mut report.findings[span], &list);
+            for (comment, usage) in list.into_iter().zip(usage) {
+                report.suppressions.push(SuppressionUse {
+                    path: path.clone(),
+                    source: source.clone(),
+                    comment,
+                    usage,
+                });
+            }
         }
         report.warnings.sort_by(|a, b| a.path.cmp(&b.path));
         report
@@ -317,16 +336,30 @@ impl Engine {
         source: Arc<Source>,
         worker: &mut Worker,
     ) -> FileOutcome {
+        self.lint_source_reusing(path, source, None, worker).0
+    }
+
+    /// `lint_source`, reusing `old`: the tree of the file's previous text with every edit since
+    /// applied (`Tree::edit`), so that tree-sitter reparses only what changed (the language
+    /// server keeps the last tree of each open document). Also returns the new tree.
+    pub fn lint_source_reusing(
+        &self,
+        path: &Path,
+        source: Arc<Source>,
+        old: Option<(Lang, &Tree)>,
+        worker: &mut Worker,
+    ) -> (FileOutcome, Option<(Lang, Tree)>) {
         let mut outcome = FileOutcome {
             path: path.to_path_buf(),
             bytes: source.text.len(),
             ..FileOutcome::default()
         };
         if !self.prefilter.may_match(&source.text) {
-            return outcome;
+            return (outcome, None);
         }
         outcome.parsed = true;
         let lang = lang::choose(path, &source.text);
+        let old = old.filter(|(l, _)| *l == lang).map(|(_, t)| t);
         let text = source.text.as_slice();
         let budget = time_budget(text.len());
         let started = Instant::now();
@@ -334,7 +367,7 @@ impl Engine {
         let parser = worker.parser(lang);
         let parsed = parser.parse_with_options(
             &mut |i, _| text.get(i..).unwrap_or_default(),
-            None,
+            old,
             Some(ParseOptions::new().progress_callback(&mut in_budget)),
         );
         let Some(tree) = parsed else {
@@ -347,12 +380,28 @@ impl Engine {
                     budget.as_secs()
                 ),
             });
-            return outcome;
+            return (outcome, None);
         };
+        self.lint_tree(path, &source, lang, &tree, worker, &mut outcome);
+        (outcome, Some((lang, tree)))
+    }
+
+    /// The pass over one parsed tree: facts, the query, flow checks, suppression comments.
+    fn lint_tree(
+        &self,
+        path: &Path,
+        source: &Arc<Source>,
+        lang: Lang,
+        tree: &Tree,
+        worker: &mut Worker,
+        outcome: &mut FileOutcome,
+    ) {
+        let text = source.text.as_slice();
+        let budget = time_budget(text.len());
         let facts = Facts::build(tree.root_node(), text, &self.config);
         let mut ctx = Ctx {
             path,
-            source: &source,
+            source,
             text,
             lang,
             root: tree.root_node(),
@@ -413,6 +462,9 @@ impl Engine {
                 })
             })
             .collect();
+        if !outcome.comments.is_empty() {
+            outcome.source = Some(source.clone());
+        }
         let to_finding = |mut d: crate::diagnostic::Diagnostic| {
             if facts.in_error(d.range.clone()) {
                 d.message
@@ -429,7 +481,6 @@ impl Engine {
                 item: d.item.map(to_finding),
             })
             .collect();
-        outcome
     }
 }
 

@@ -5,11 +5,15 @@
 //! combined `query` per language, one pass per tree) report `diagnostic`s, `engine` runs it all
 //! in parallel with the project-wide phase and `suppress`ions, and `output` prints them.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
+pub mod custom;
 pub mod diagnostic;
 pub mod engine;
 pub mod facts;
+pub mod fix;
+pub mod flow;
 pub mod lang;
 pub mod output;
 pub mod prefilter;
@@ -17,8 +21,10 @@ pub mod query;
 pub mod registry;
 pub mod rules;
 pub mod run;
+pub mod server;
 pub mod source;
 pub mod suppress;
+pub mod unused;
 pub mod walk;
 
 pub use engine::{Engine, Report};

@@ -1,21 +1,26 @@
 //! What each subcommand does. Returns the process exit code: 0 no finding at or above the
 //! threshold, 1 findings, 2 usage, config or I/O error.
 
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor};
 
+use crate::baseline::Baseline;
 use crate::cli::{CheckArgs, Cli, ColorChoice, Command, Threshold};
 use crate::config::{Config, ConfigError};
-use crate::diagnostic::Severity;
-use crate::engine::Engine;
+use crate::custom;
+use crate::diagnostic::{path_string, Severity};
+use crate::engine::{Engine, FileOutcome, Report, Worker};
+use crate::fix::{self, FixOptions, FixRun};
 use crate::output::{self, Format, OutputOptions};
 use crate::registry;
-use crate::source::sanitize_for_terminal;
-use crate::walk::{self, WalkOptions};
+use crate::source::{sanitize_for_terminal, Source};
+use crate::unused;
+use crate::walk::{self, WalkOptions, Warning};
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
@@ -26,6 +31,7 @@ pub fn main(cli: Cli) -> i32 {
         Some(Command::Check(args)) => check(args),
         Some(Command::Rules) => rules(),
         Some(Command::Explain { code }) => explain(&code),
+        Some(Command::Server) => crate::server::run(crate::server::Options::default()),
         None => check(cli.check),
     }
 }
@@ -52,38 +58,50 @@ fn rules() -> i32 {
 }
 
 fn explain(code: &str) -> i32 {
-    let Some(rule) = registry::find(code) else {
+    let custom = || {
+        load_config(None)
+            .ok()
+            .and_then(|c| custom::load(&c).ok())
+            .and_then(|rules| {
+                rules
+                    .into_iter()
+                    .find(|r| r.meta().code.eq_ignore_ascii_case(code))
+            })
+            .map(|r| r.meta())
+    };
+    let meta = registry::find(code)
+        .map(|r| r.meta())
+        .or_else(|| unused::find(code))
+        .or_else(custom);
+    let Some(m) = meta else {
         eprintln!(
             "error: unknown rule `{}` (see `wsalint rules`)",
             sanitize_for_terminal(code)
         );
         return EXIT_ERROR;
     };
-    let m = rule.meta();
-    let source = if m.source.is_empty() {
-        String::new()
-    } else {
-        format!(", {}", m.source)
-    };
-    println!(
-        "# {} {} ({}, fix: {}{source})\n\n{}\n\n{}",
-        m.code,
-        m.name,
-        m.severity.as_str(),
-        m.fix.as_str(),
-        m.summary,
-        m.docs.trim_end()
-    );
+    println!("{}", m.explain());
     EXIT_OK
 }
 
 /// Loads the config: `--config`, else the nearest one upwards, else defaults.
 pub fn load_config(explicit: Option<&PathBuf>) -> Result<Config, ConfigError> {
+    load_config_from(explicit, None)
+}
+
+/// Loads the config: `--config`, else the nearest one upwards from `start` (the current
+/// directory by default), else defaults.
+pub fn load_config_from(
+    explicit: Option<&PathBuf>,
+    start: Option<&std::path::Path>,
+) -> Result<Config, ConfigError> {
     let path = match explicit {
         Some(p) => Some(p.clone()),
-        None => std::env::current_dir()
-            .ok()
-            .and_then(|d| Config::discover(&d)),
+        None => std::env::current_dir().ok().and_then(|d| {
+            let from = start.map_or_else(|| d.clone(), |s| d.join(s));
+            // Shown relative to the current directory, like every other path.
+            Config::discover(&from).map(|p| p.strip_prefix(&d).map(PathBuf::from).unwrap_or(p))
+        }),
     };
     match path {
         Some(p) => Config::load(&p),
@@ -93,12 +111,17 @@ pub fn load_config(explicit: Option<&PathBuf>) -> Result<Config, ConfigError> {
 
 /// Prints a config error with its snippet, like any diagnostic.
 pub fn print_config_error(e: &ConfigError, color: bool) {
+    print_located_error("invalid config", e, color)
+}
+
+/// Prints an error placed in a file (config or custom rule) with its snippet.
+pub fn print_located_error(title: &str, e: &ConfigError, color: bool) {
     let name = sanitize_for_terminal(&e.path.display().to_string());
     let mut stderr = std::io::stderr().lock();
     if let (Some(span), false) = (&e.span, e.text.is_empty()) {
         let file = SimpleFile::new(name.clone(), e.text.clone());
         let diag = Diagnostic::error()
-            .with_message(format!("invalid config: {}", e.message))
+            .with_message(format!("{title}: {}", e.message))
             .with_labels(vec![Label::primary((), span.clone())]);
         let mut buf = Vec::new();
         let ok = if color {
@@ -137,9 +160,80 @@ fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
     }
 }
 
+/// Standard input is linted when the only path is `-`, or when `--stdin-filename` is given
+/// without paths. Returns the name it is linted as.
+fn stdin_name(args: &CheckArgs) -> Result<Option<PathBuf>, String> {
+    let dash = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if dash && args.paths.len() > 1 {
+        return Err("`-` (standard input) must be the only path".into());
+    }
+    if (dash || args.stdin_filename.is_some()) && (args.fix || args.unsafe_fixes || args.diff) {
+        return Err("`--fix` and `--diff` write files: they do not apply to standard input".into());
+    }
+    match (&args.stdin_filename, dash || args.paths.is_empty()) {
+        (Some(name), true) => Ok(Some(name.clone())),
+        (Some(_), false) => {
+            Err("`--stdin-filename` names standard input: pass `-` as the only path".into())
+        }
+        (None, _) if dash => Ok(Some(PathBuf::from("<stdin>"))),
+        (None, _) => Ok(None),
+    }
+}
+
+/// Lints standard input as the file `name`: decoded like a file, shown as `name`. The config's
+/// `exclude` globs apply to the name as they do to a file named on the command line.
+fn lint_stdin(engine: &Engine, name: &std::path::Path) -> Report {
+    let shown = engine.display_path(name);
+    match walk::exclude_set(&engine.config.exclude) {
+        Ok(set) if walk::is_excluded(&set, &shown) => return Report::default(),
+        _ => {}
+    }
+    let max = engine.config.max_file_size;
+    let mut raw = Vec::new();
+    let read = std::io::stdin()
+        .lock()
+        .take(max.saturating_add(1))
+        .read_to_end(&mut raw);
+    let skip = |message: String| FileOutcome {
+        path: shown.clone(),
+        warning: Some(Warning {
+            path: shown.clone(),
+            message,
+        }),
+        ..FileOutcome::default()
+    };
+    let outcome = if let Err(e) = read {
+        skip(format!(
+            "skipped: cannot read standard input: {}",
+            walk::describe_io(&e)
+        ))
+    } else if raw.len() as u64 > max {
+        skip(format!(
+            "skipped: over the size cap of {max} bytes (max_file_size)"
+        ))
+    } else {
+        match Source::decode(&raw) {
+            Ok(source) => engine.lint_source(&shown, Arc::new(source), &mut Worker::new()),
+            Err(e) => skip(format!("skipped: {e}")),
+        }
+    };
+    engine.finish(vec![outcome])
+}
+
 fn check(args: CheckArgs) -> i32 {
     let stderr_color = use_color(args.color, std::io::stderr().is_terminal());
-    let mut config = match load_config(args.config.as_ref()) {
+    let stdin = match stdin_name(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let start = stdin
+        .as_ref()
+        .and_then(|n| n.parent())
+        .filter(|p| !p.as_os_str().is_empty());
+    let mut config = match load_config_from(args.config.as_ref(), start) {
         Ok(c) => c,
         Err(e) => {
             print_config_error(&e, stderr_color);
@@ -147,42 +241,144 @@ fn check(args: CheckArgs) -> i32 {
         }
     };
     if !args.select.is_empty() {
+        // As in ruff, a `--select` starts a new selection: the config's `select` and `ignore`
+        // no longer apply, only `--ignore`.
         config.select = args.select.clone();
+        config.ignore.clear();
     }
     config.ignore.extend(args.ignore.iter().cloned());
     config.exclude.extend(args.exclude.iter().cloned());
     if let Some(n) = args.max_file_size {
         config.max_file_size = n;
     }
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let walked = match walk::discover(
-        &paths,
-        &WalkOptions {
-            no_ignore: args.no_ignore,
-            exclude: config.exclude.clone(),
-        },
-    ) {
-        Ok(w) => w,
+    config.report_unused_suppressions |= args.report_unused_suppressions;
+    let custom_rules = match custom::load(&config) {
+        Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {}", sanitize_for_terminal(&e));
+            let title = if e.path.extension().is_some_and(|x| x == "toml") {
+                "invalid config"
+            } else {
+                "invalid custom rule"
+            };
+            print_located_error(title, &e, stderr_color);
             return EXIT_ERROR;
         }
     };
-    let engine = match Engine::new(config, Vec::new()) {
+    let baseline = match &args.baseline {
+        Some(path) => match Baseline::load(path) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("error: {}", sanitize_for_terminal(&e));
+                return EXIT_ERROR;
+            }
+        },
+        None => None,
+    };
+    let engine = match Engine::new(config, custom_rules.clone()) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {}", sanitize_for_terminal(&e.to_string()));
             return EXIT_ERROR;
         }
     };
-    let mut report = engine.run(&walked.files, args.jobs);
+    let walked = match &stdin {
+        Some(_) => walk::Walked::default(),
+        None => {
+            let paths = if args.paths.is_empty() {
+                vec![PathBuf::from(".")]
+            } else {
+                args.paths.clone()
+            };
+            match walk::discover(
+                &paths,
+                &WalkOptions {
+                    no_ignore: args.no_ignore,
+                    exclude: engine.config.exclude.clone(),
+                },
+            ) {
+                Ok(w) => w,
+                Err(e) => {
+                    eprintln!("error: {}", sanitize_for_terminal(&e));
+                    return EXIT_ERROR;
+                }
+            }
+        }
+    };
+    let known: Vec<&str> = registry::RULES
+        .iter()
+        .chain(custom_rules.iter())
+        .map(|r| r.meta().code)
+        .collect();
+    let active: Vec<&str> = engine.rules.iter().map(|r| r.meta().code).collect();
+    // One analysis: lint, report suppressions that suppress nothing, hide the baseline.
+    let analyze = || -> Report {
+        let mut report = match &stdin {
+            Some(name) => lint_stdin(&engine, name),
+            None => engine.run(&walked.files, args.jobs),
+        };
+        if engine.config.report_unused_suppressions {
+            let rules = unused::RuleSet {
+                known: &known,
+                active: &active,
+            };
+            unused::report(
+                &mut report,
+                &rules,
+                &engine.config.select,
+                &engine.config.ignore,
+            );
+        }
+        if let (Some(b), Some(path)) = (&baseline, &args.baseline) {
+            let why = format!("recorded in baseline `{}`", path_string(path));
+            b.apply(&mut report.findings, &why);
+        }
+        report
+    };
+    let mut report = analyze();
+    let mut fixes_applied = 0;
+    if args.fix || args.unsafe_fixes || args.diff {
+        let opts = FixOptions {
+            unsafe_fixes: args.unsafe_fixes,
+            write: !args.diff,
+        };
+        let done = fix::run(&report, opts);
+        if args.diff {
+            return print_diff(&args, &done);
+        }
+        fixes_applied = done.applied;
+        if done.files > 0 {
+            // What remains is what a fresh run of the fixed files finds.
+            report = analyze();
+        }
+        report.warnings.extend(done.warnings);
+    }
     let mut warnings = walked.warnings;
     warnings.append(&mut report.warnings);
     report.warnings = warnings;
+    for w in &mut report.warnings {
+        w.path = engine.display_path(&w.path);
+    }
+    let missing = walked.missing;
+    if let Some(path) = &args.write_baseline {
+        let b = Baseline::from_findings(&report.findings);
+        if let Err(e) = std::fs::write(path, b.to_json()) {
+            eprintln!(
+                "error: cannot write baseline `{}`: {}",
+                sanitize_for_terminal(&path.display().to_string()),
+                walk::describe_io(&e)
+            );
+            return EXIT_ERROR;
+        }
+        if !args.quiet {
+            eprintln!(
+                "wrote {} finding{} to baseline `{}`",
+                b.findings.len(),
+                if b.findings.len() == 1 { "" } else { "s" },
+                sanitize_for_terminal(&path.display().to_string())
+            );
+        }
+        return if missing { EXIT_ERROR } else { EXIT_OK };
+    }
 
     let format = args.format.unwrap_or(Format::Human);
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -190,7 +386,8 @@ fn check(args: CheckArgs) -> i32 {
         color: format == Format::Human && use_color(args.color, to_terminal),
         quiet: args.quiet,
         statistics: args.statistics,
-        fixes_applied: 0,
+        fixes_applied,
+        incomplete: missing,
     };
     if !args.quiet {
         let mut err = std::io::stderr().lock();
@@ -198,9 +395,7 @@ fn check(args: CheckArgs) -> i32 {
             let _ = writeln!(
                 err,
                 "warning: {}: {}",
-                sanitize_for_terminal(&crate::diagnostic::path_string(
-                    &engine.display_path(&w.path)
-                )),
+                sanitize_for_terminal(&path_string(&engine.display_path(&w.path))),
                 sanitize_for_terminal(&w.message)
             );
         }
@@ -226,7 +421,7 @@ fn check(args: CheckArgs) -> i32 {
             return EXIT_ERROR;
         }
     }
-    if walked.missing {
+    if missing {
         return EXIT_ERROR;
     }
     let threshold = match args.severity_threshold.unwrap_or(Threshold::Note) {
@@ -235,6 +430,48 @@ fn check(args: CheckArgs) -> i32 {
         Threshold::Error => Severity::Error,
     };
     if !args.exit_zero && report.visible().any(|f| f.severity >= threshold) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `--diff`: the diff on standard output (or `--output`), warnings and a summary on standard
+/// error; nothing is written. Exit 1 when some fix would apply.
+fn print_diff(args: &CheckArgs, done: &FixRun) -> i32 {
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, &done.diff),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(done.diff.as_bytes())
+                .and_then(|_| out.flush())
+        }
+    };
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write the diff: {e}");
+            return EXIT_ERROR;
+        }
+    }
+    if !args.quiet {
+        let mut err = std::io::stderr().lock();
+        for w in &done.warnings {
+            let _ = writeln!(
+                err,
+                "warning: {}: {}",
+                sanitize_for_terminal(&crate::diagnostic::path_string(&w.path)),
+                sanitize_for_terminal(&w.message)
+            );
+        }
+        let (fixes, files) = (done.applied, done.files);
+        let _ = writeln!(
+            err,
+            "Would apply {fixes} {} to {files} {}.",
+            if fixes == 1 { "fix" } else { "fixes" },
+            if files == 1 { "file" } else { "files" }
+        );
+    }
+    if done.applied > 0 && !args.exit_zero {
         EXIT_FINDINGS
     } else {
         EXIT_OK

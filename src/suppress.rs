@@ -111,19 +111,43 @@ pub fn parse(comment: &str) -> Option<(Scope, Vec<String>, Option<String>)> {
     ours.then_some((scope, codes, reason))
 }
 
-/// Marks the findings that a suppression comment covers. Returns, for each comment, whether it
-/// suppressed anything.
-pub fn apply(findings: &mut [Finding], comments: &[SuppressionComment]) -> Vec<bool> {
-    let mut used = vec![false; comments.len()];
+/// What one comment suppressed: anything at all, and which of its codes did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub any: bool,
+    /// One entry per code of the comment.
+    pub codes: Vec<bool>,
+}
+
+/// Marks the findings that a suppression comment covers, preferring a line comment over a
+/// file-wide one. Returns, for each comment, what it suppressed.
+pub fn apply(findings: &mut [Finding], comments: &[SuppressionComment]) -> Vec<Usage> {
+    let mut used: Vec<Usage> = comments
+        .iter()
+        .map(|c| Usage {
+            any: false,
+            codes: vec![false; c.codes.len()],
+        })
+        .collect();
     for f in findings.iter_mut() {
         if f.suppression.is_some() {
             continue;
         }
-        if let Some(i) = comments
-            .iter()
-            .position(|c| c.covers(&f.code, f.location.start.line))
-        {
-            used[i] = true;
+        let line = f.location.start.line;
+        let covering = |file: bool| {
+            comments
+                .iter()
+                .position(|c| (c.scope == Scope::File) == file && c.covers(&f.code, line))
+        };
+        if let Some(i) = covering(false).or_else(|| covering(true)) {
+            used[i].any = true;
+            if let Some(k) = comments[i]
+                .codes
+                .iter()
+                .position(|c| registry::matches(c, &f.code))
+            {
+                used[i].codes[k] = true;
+            }
             f.suppression = Some(Suppression {
                 kind: SuppressionKind::InSource,
                 justification: comments[i].reason.clone(),

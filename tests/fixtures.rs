@@ -10,13 +10,21 @@
 //! related location of a finding of that code. Every rule runs on every fixture; any finding
 //! without an expectation fails, and any expectation without a finding fails. Each fixture
 //! directory is one run (so the project-wide phase sees its files together), with the
-//! directory's `wsalint.toml` when it has one.
+//! directory's `wsalint.toml` (and the custom rules it names) when it has one.
+//!
+//! `NAME.c.fixed` is the file `NAME.c` after `wsalint --fix` (safe fixes only, the same code
+//! path as the command line: overlapping fixes wait, the file keeps its encoding and line
+//! endings). The harness applies the fixes, compares the bytes, applies them again to the result
+//! (nothing may change) and re-parses it (no new syntax errors). A fixture with safe fixes needs
+//! a `.fixed` file, and a `.fixed` file needs a fixture with safe fixes.
+//! `WSALINT_BLESS=1 cargo test --test fixtures` rewrites the `.fixed` files; review the diff.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use wsalint::config::Config;
 use wsalint::engine::{Engine, Worker};
+use wsalint::fix::{self, FixOptions};
 use wsalint::lang;
 use wsalint::source::{char_count, Source};
 
@@ -156,21 +164,21 @@ fn fixtures_match_their_expectations() {
         } else {
             Config::default()
         };
-        let engine = Engine::new(config, Vec::new()).unwrap();
+        let custom = wsalint::custom::load(&config).unwrap_or_else(|e| panic!("{e}"));
+        let engine = Engine::new(config, custom).unwrap();
         let mut worker = Worker::new();
         let mut outcomes = Vec::new();
         let mut expected = Vec::new();
+        let mut sources = Vec::new();
         for file in &files {
             let rel = file.strip_prefix(&root).unwrap();
             let shown = format!("fixtures/{}", rel.to_string_lossy());
             let raw = std::fs::read(file).unwrap();
             let source = Source::decode(&raw).unwrap_or_else(|e| panic!("{shown}: {e}"));
             expected.extend(expectations(&shown, &source));
-            outcomes.push(engine.lint_source(
-                Path::new(&shown),
-                std::sync::Arc::new(source),
-                &mut worker,
-            ));
+            let source = std::sync::Arc::new(source);
+            sources.push((file.clone(), shown.clone(), source.clone()));
+            outcomes.push(engine.lint_source(Path::new(&shown), source, &mut worker));
             checked += 1;
         }
         let report = engine.finish(outcomes);
@@ -199,6 +207,9 @@ fn fixtures_match_their_expectations() {
                 });
             }
         }
+        for (file, shown, source) in &sources {
+            check_fixed(&engine, &report, file, shown, source, &mut failures);
+        }
         actual.sort();
         expected.sort();
         let mut missing = expected.clone();
@@ -225,6 +236,74 @@ fn fixtures_match_their_expectations() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The safe fixes of the visible findings in `shown`.
+fn safe_fixes<'r>(report: &'r wsalint::Report, shown: &str) -> Vec<&'r wsalint::diagnostic::Fix> {
+    let opts = FixOptions {
+        unsafe_fixes: false,
+        write: true,
+    };
+    report
+        .visible()
+        .filter(|f| f.path_str() == shown)
+        .filter_map(|f| f.fix.as_ref())
+        .filter(|f| opts.wants(f))
+        .collect()
+}
+
+/// Compares the fixed file with `NAME.fixed`, then checks idempotence and the re-parse.
+fn check_fixed(
+    engine: &Engine,
+    report: &wsalint::Report,
+    file: &Path,
+    shown: &str,
+    source: &Source,
+    failures: &mut Vec<String>,
+) {
+    let expected_path = PathBuf::from(format!("{}.fixed", file.display()));
+    let fixes = safe_fixes(report, shown);
+    if fixes.is_empty() {
+        if expected_path.exists() {
+            failures.push(format!("stale:      {shown}.fixed (no safe fix applies)"));
+        }
+        return;
+    }
+    let fixed = fix::fix_text(Path::new(shown), source, &fixes);
+    if !fixed.rolled_back.is_empty() {
+        failures.push(format!("rolled back: {shown}: a fix breaks the syntax"));
+    }
+    let bytes = source.encode(&fixed.text);
+    if std::env::var_os("WSALINT_BLESS").is_some_and(|v| v == "1") {
+        std::fs::write(&expected_path, &bytes).unwrap();
+    }
+    match std::fs::read(&expected_path) {
+        Ok(want) if want == bytes => {}
+        Ok(want) => failures.push(format!(
+            "fix differs: {shown}.fixed (WSALINT_BLESS=1 rewrites it)\n{}",
+            fix::unified_diff(shown, &want, &bytes)
+        )),
+        Err(_) => failures.push(format!(
+            "no .fixed:  {shown} has safe fixes (WSALINT_BLESS=1 writes {shown}.fixed)"
+        )),
+    }
+    // A second run over the fixed file changes nothing, and the fixed file parses no worse.
+    let again = Source::decode(&bytes).unwrap();
+    let lang = lang::choose(Path::new(shown), &again.text);
+    if fix::syntax_errors(lang, &again.text) > fix::syntax_errors(lang, &source.text) {
+        failures.push(format!("new errors: {shown} after its fixes"));
+    }
+    let again = std::sync::Arc::new(again);
+    let outcome = engine.lint_source(Path::new(shown), again.clone(), &mut Worker::new());
+    let second = engine.finish(vec![outcome]);
+    let fixes = safe_fixes(&second, shown);
+    let twice = fix::fix_text(Path::new(shown), &again, &fixes);
+    if twice.text != again.text {
+        failures.push(format!(
+            "not idempotent: {shown}: a second --fix changes it\n{}",
+            fix::unified_diff(shown, &again.text, &twice.text)
+        ));
+    }
 }
 
 #[test]

@@ -31,6 +31,46 @@ pub const BACKOFF_CALLS: &[&str] = &[
     "GetQueuedCompletionStatusEx",
 ];
 
+/// Calls that block until something outside the loop happens (a client connects, a message or
+/// a key arrives): a loop around them is paced by its input, not tight.
+pub const PACING_CALLS: &[&str] = &[
+    "accept",
+    "WSAAccept",
+    "GetMessage",
+    "GetMessageA",
+    "GetMessageW",
+    "WaitMessage",
+    "ConnectNamedPipe",
+    "getchar",
+    "getch",
+    "_getch",
+    "fgets",
+    "gets",
+    "scanf",
+    "getline",
+    "ReadConsole",
+    "ReadConsoleA",
+    "ReadConsoleW",
+    "pthread_cond_wait",
+    "pthread_cond_timedwait",
+    "msgrcv",
+    "mq_receive",
+];
+
+/// Reads that block on their first argument: they pace a loop when they read from something
+/// else than the socket the loop itself churns (a request channel, a pipe).
+pub const BLOCKING_READS: &[&str] = &[
+    "recv",
+    "recvfrom",
+    "WSARecv",
+    "WSARecvFrom",
+    "ReadFile",
+    "read",
+];
+
+/// C++ member functions that block (`cv.wait(lock)`).
+pub const MEMBER_WAITS: &[&str] = &["wait", "wait_for", "wait_until"];
+
 /// The largest constant bound that still makes a loop a bounded retry.
 pub const SMALL_BOUND: i64 = 1000;
 
@@ -71,6 +111,49 @@ impl<'t> Loop<'t> {
         facts
             .calls_in(self.node.byte_range())
             .find(|c| BACKOFF_CALLS.contains(&c.name.as_str()) && !zero_timeout(c, facts.text))
+    }
+}
+
+impl<'t> Loop<'t> {
+    /// The first call in the loop that keeps it from spinning: a back-off, a call that waits
+    /// for outside input, or a blocking read from anything but `churned` (the key of the socket
+    /// the loop creates and closes).
+    pub fn paced_by<'f>(
+        &self,
+        facts: &'f Facts<'t>,
+        churned: &str,
+    ) -> Option<&'f crate::facts::Call<'t>> {
+        if let Some(b) = self.backoff(facts) {
+            return Some(b);
+        }
+        facts.calls_in(self.node.byte_range()).find(|c| {
+            if c.member {
+                return MEMBER_WAITS.contains(&c.name.as_str());
+            }
+            PACING_CALLS.contains(&c.name.as_str())
+                || (BLOCKING_READS.contains(&c.name.as_str())
+                    && c.arg(0).is_some_and(|a| facts.socket_key(a) != churned))
+        })
+    }
+
+    /// The loop's header, for labels: `for (;;)`, `while (1)`, or `do` of a do-while.
+    pub fn header(&self) -> std::ops::Range<usize> {
+        let start = self.node.start_byte();
+        match (self.node.kind(), self.body) {
+            ("do_statement", _) => start..start + 2,
+            (_, Some(body)) if body.start_byte() > start => {
+                // Up to the closing parenthesis before the body.
+                let mut end = body.start_byte();
+                let mut cursor = self.node.walk();
+                for c in self.node.children(&mut cursor) {
+                    if c.end_byte() <= body.start_byte() {
+                        end = c.end_byte();
+                    }
+                }
+                start..end
+            }
+            _ => self.node.byte_range(),
+        }
     }
 }
 
@@ -202,6 +285,42 @@ mod tests {
             loop_facts("while (running) { g(); }"),
             (false, false, false)
         );
+    }
+
+    #[test]
+    fn pacing_by_outside_input() {
+        let paced = |body: &str| {
+            let code = format!("void f(SOCKET ctl) {{ SOCKET s; {body} }}");
+            facts_of(Lang::C, &code, |f| f.loops[0].paced_by(f, "s").is_some())
+        };
+        assert!(paced(
+            "for (;;) { c = accept(ctl, 0, 0); s = socket(2, 1, 0); closesocket(s); }"
+        ));
+        assert!(paced(
+            "for (;;) { recv(ctl, b, 1, 0); s = socket(2, 1, 0); closesocket(s); }"
+        ));
+        assert!(!paced(
+            "for (;;) { s = socket(2, 1, 0); recv(s, b, 1, 0); closesocket(s); }"
+        ));
+        assert!(!paced(
+            "for (;;) { s = socket(2, 1, 0); Sleep(0); closesocket(s); }"
+        ));
+        assert!(paced(
+            "while (1) { s = socket(2, 1, 0); closesocket(s); Sleep(100); }"
+        ));
+    }
+
+    #[test]
+    fn loop_headers() {
+        let code = "void f(void) { for (;;) { g(); } while (1) x(); do { y(); } while (1); }";
+        facts_of(Lang::C, code, |f| {
+            let h: Vec<&str> = f
+                .loops
+                .iter()
+                .map(|l| std::str::from_utf8(&f.text[l.header()]).unwrap())
+                .collect();
+            assert_eq!(h, vec!["for (;;)", "while (1)", "do"]);
+        });
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! declarations, loops, platform branches, comments and includes.
 
 pub mod loops;
+pub mod order;
 pub mod platform;
 pub mod sockets;
 pub mod strings;
+pub mod winsock;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -206,6 +208,11 @@ pub struct Facts<'t> {
     /// Nodes of ERROR and MISSING kinds: findings inside them rest on tree-sitter's guesswork.
     pub errors: Vec<Range<usize>>,
     pub socket_types: sockets::SocketTypes,
+    /// Struct, class and union bodies by name (and by the typedef names given to them):
+    /// `struct conn { SOCKET sock; }` maps `conn` to the range of its field list.
+    pub records: HashMap<String, Range<usize>>,
+    /// The file is Windows code at all (see `platform::is_windows_code`).
+    pub windows_code: bool,
 }
 
 impl<'t> Facts<'t> {
@@ -226,6 +233,8 @@ impl<'t> Facts<'t> {
             typedefs: HashMap::new(),
             errors: Vec::new(),
             socket_types: sockets::SocketTypes::default(),
+            windows_code: false,
+            records: HashMap::new(),
         };
         let mut raw_calls = Vec::new();
         walk(root, |node| match node.kind() {
@@ -241,6 +250,7 @@ impl<'t> Facts<'t> {
             "preproc_include" => facts.add_include(node),
             "preproc_def" | "preproc_function_def" => facts.add_define(node),
             "type_definition" => facts.add_typedef(node),
+            "struct_specifier" | "class_specifier" | "union_specifier" => facts.add_record(node),
             "ERROR" => facts.errors.push(node.byte_range()),
             _ => {
                 if node.is_missing() {
@@ -253,6 +263,7 @@ impl<'t> Facts<'t> {
             facts.add_call(node);
         }
         facts.socket_types = sockets::SocketTypes::new(config, &facts.typedefs);
+        facts.windows_code = platform::is_windows_code(&facts);
         facts
     }
 
@@ -502,7 +513,9 @@ impl<'t> Facts<'t> {
                     && !v.as_bytes()[0].is_ascii_digit()
             })
         };
-        if let Some(t) = target {
+        // `#define CLOSE_FD(s) close(s)` in the POSIX branch does not undo the Windows
+        // branch's `#define CLOSE_FD(s) closesocket(s)`: the facts describe the Windows build.
+        if let Some(t) = target.filter(|_| !self.not_for_windows(node.start_byte())) {
             self.renames.insert(name.clone(), t.to_string());
         }
         self.defines.push(Define {
@@ -514,10 +527,37 @@ impl<'t> Facts<'t> {
         });
     }
 
+    fn add_record(&mut self, node: Node<'t>) {
+        let Some(body) = node.child_by_field_name("body") else {
+            return;
+        };
+        if let Some(name) = node.child_by_field_name("name") {
+            let name = self.text_of(name);
+            let short = name.rsplit("::").next().unwrap_or(name).trim().to_string();
+            self.records.insert(short, body.byte_range());
+        }
+        // `typedef struct { ... } conn_t;`
+        if let Some(parent) = node.parent().filter(|p| p.kind() == "type_definition") {
+            let mut cursor = parent.walk();
+            for d in parent.children_by_field_name("declarator", &mut cursor) {
+                if let (Some(n), false) = declarator_name(d) {
+                    self.records
+                        .insert(self.text_of(n).to_string(), body.byte_range());
+                }
+            }
+        }
+    }
+
     fn add_typedef(&mut self, node: Node<'t>) {
         let Some(ty) = node.child_by_field_name("type") else {
             return;
         };
+        // `typedef int sock_t;` in the POSIX branch does not undo `typedef SOCKET sock_t;`:
+        // the facts describe the Windows build. (Regions are known here: a `#if` is visited
+        // before the code under it.)
+        if self.not_for_windows(node.start_byte()) {
+            return;
+        }
         let ty = self.text_of(ty).to_string();
         let mut cursor = node.walk();
         for d in node.children_by_field_name("declarator", &mut cursor) {
@@ -636,10 +676,13 @@ impl<'t> Facts<'t> {
             match d.kind {
                 DeclKind::Local | DeclKind::Param => {
                     if d.scope.contains(&offset) && d.range.start <= offset {
+                        // In the same scope, the latest declaration before `offset` wins
+                        // (`SOCKET s` in one `#if` branch, `int s` in the next).
                         let tighter = best.is_none_or(|b| {
                             b.kind == DeclKind::Global
                                 || b.kind == DeclKind::Field
                                 || d.scope.len() < b.scope.len()
+                                || (d.scope.len() == b.scope.len() && d.range.start > b.range.start)
                         });
                         if tighter {
                             best = Some(d);
@@ -778,6 +821,17 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn posix_branch_macros_and_typedefs_do_not_override() {
+        let code = "#ifdef _WIN32\n#define CLOSE_FD(s) closesocket(s)\ntypedef SOCKET fd_t;\n\
+                    #else\n#define CLOSE_FD(s) close(s)\ntypedef int fd_t;\n#endif\n\
+                    void f(fd_t s) { CLOSE_FD(s); }";
+        facts_of(Lang::C, code, |f| {
+            assert_eq!(f.calls[0].name, "closesocket");
+            assert_eq!(f.typedefs.get("fd_t").map(String::as_str), Some("SOCKET"));
+        });
+    }
+
+    #[test]
     fn functions_and_params() {
         let code = "static int Conn::open(SOCKET s, int *n) { return 0; }\n\
                     void g(void) { auto l = [](SOCKET t) { return t; }; }";
@@ -805,6 +859,13 @@ pub(crate) mod tests {
             assert_eq!(f.decl_of("g", in_h).unwrap().ty, "SOCKET");
             assert_eq!(f.decl_of("sock", in_h).unwrap().kind, DeclKind::Field);
             assert!(f.decl_of("s", in_f + 10).unwrap().init.is_some());
+            let branches = "void k(void) {\n#ifdef _WIN32\nSOCKET l;\nuse(l);\n#else\nint l;\nuse(l);\n#endif\n}";
+            facts_of(Lang::C, branches, |f| {
+                let first = branches.find("use(l)").unwrap();
+                let second = branches.rfind("use(l)").unwrap();
+                assert_eq!(f.decl_of("l", first).unwrap().ty, "SOCKET");
+                assert_eq!(f.decl_of("l", second).unwrap().ty, "int");
+            });
             assert!(f.decl_of("s", in_h).is_none());
         });
     }

@@ -21,6 +21,140 @@ pub const WINDOWS_MACROS: &[&str] = &[
     "_WINSOCK2API_",
 ];
 
+/// Macros defined only on targets that are not Windows: code under `#ifdef __linux__` is
+/// never compiled for Windows (but its `#else` may or may not be).
+pub const NON_WINDOWS_MACROS: &[&str] = &[
+    "__linux__",
+    "__linux",
+    "__APPLE__",
+    "__MACH__",
+    "__FreeBSD__",
+    "__OpenBSD__",
+    "__NetBSD__",
+    "__DragonFly__",
+    "__sun",
+    "__ANDROID__",
+    "__unix__",
+    "__unix",
+    "__HAIKU__",
+];
+
+/// Headers that only Windows code includes.
+pub const WINDOWS_HEADERS: &[&str] = &[
+    "winsock2.h",
+    "winsock.h",
+    "windows.h",
+    "ws2tcpip.h",
+    "mswsock.h",
+    "ws2def.h",
+    "ws2ipdef.h",
+    "afxsock.h",
+    "afxwin.h",
+    "afx.h",
+    "winbase.h",
+];
+
+/// Whether a file is Windows code at all: it includes a Windows header, has an
+/// `#ifdef _WIN32` branch, calls a Winsock-only function (`WSA*`, `closesocket`,
+/// `ioctlsocket`) or declares a `SOCKET`. A pure POSIX file (a `unix/` directory of a portable
+/// library) is none of these, and rules about Windows semantics leave it alone.
+pub fn is_windows_code(facts: &crate::facts::Facts) -> bool {
+    facts.includes.iter().any(|i| {
+        let base = i.header.rsplit(['/', '\\']).next().unwrap_or(&i.header);
+        WINDOWS_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(base))
+    }) || facts
+        .regions
+        .iter()
+        .any(|r| r.platform == Platform::Windows)
+        || facts.calls.iter().any(|c| {
+            !c.member
+                && (c.name.starts_with("WSA")
+                    || matches!(c.name.as_str(), "closesocket" | "ioctlsocket"))
+        })
+        || facts.decls.iter().any(|d| {
+            let ty = d.ty.trim_start_matches("const ").trim();
+            ty == "SOCKET" || ty == "::SOCKET"
+        })
+}
+
+/// Whether a macro is defined exactly when compiling for Windows: one of `WINDOWS_MACROS`, or
+/// a project's own platform macro built from a Windows token (`ZMQ_HAVE_WINDOWS`,
+/// `USE_WINSOCK`, `HAVE_WINSOCK2_H`). Macros for a subset of Windows (`_WIN32_WCE`,
+/// `ZMQ_HAVE_WINDOWS_UWP`), version macros (`_WIN32_WINNT`) and switches that turn something
+/// off (`CURL_DISABLE_WINDOWS_SSPI`) are not: their negation does not mean "not Windows".
+pub fn is_windows_macro(name: &str) -> bool {
+    if WINDOWS_MACROS.contains(&name) {
+        return true;
+    }
+    let tokens: Vec<&str> = name.split('_').filter(|t| !t.is_empty()).collect();
+    let windows = tokens
+        .iter()
+        .any(|t| matches!(*t, "WIN32" | "WIN64" | "WINDOWS" | "WINSOCK" | "WINSOCK2"));
+    let subset_or_switch = tokens.iter().any(|t| {
+        matches!(
+            *t,
+            "WCE"
+                | "CE"
+                | "UWP"
+                | "WINNT"
+                | "PHONE"
+                | "APP"
+                | "STORE"
+                | "LEAN"
+                | "DISABLE"
+                | "DISABLED"
+                | "NO"
+                | "NOT"
+                | "WITHOUT"
+                | "VER"
+                | "VERSION"
+        )
+    });
+    windows && !subset_or_switch
+}
+
+/// Whether a macro is defined only when compiling for one particular other system (`__linux__`,
+/// `__APPLE__`, a project's `OS_LINUX` or `ZMQ_HAVE_OPENVMS`).
+pub fn is_other_os_macro(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "linux", "unix", "__unix", "__linux", "__sun", "_AIX", "__hpux",
+    ];
+    if EXACT.contains(&name) {
+        return true;
+    }
+    let tokens: Vec<&str> = name.split('_').filter(|t| !t.is_empty()).collect();
+    let os = tokens.iter().any(|t| {
+        matches!(
+            t.to_ascii_uppercase().as_str(),
+            "LINUX"
+                | "APPLE"
+                | "DARWIN"
+                | "MACOS"
+                | "OSX"
+                | "UNIX"
+                | "FREEBSD"
+                | "NETBSD"
+                | "OPENBSD"
+                | "DRAGONFLY"
+                | "ANDROID"
+                | "SOLARIS"
+                | "QNX"
+                | "HAIKU"
+                | "CYGWIN"
+                | "HPUX"
+                | "VXWORKS"
+                | "OPENVMS"
+                | "AMIGA"
+                | "AMIGAOS"
+                | "EMSCRIPTEN"
+        )
+    });
+    let switch = tokens
+        .iter()
+        .any(|t| matches!(*t, "DISABLE" | "DISABLED" | "NO" | "NOT" | "WITHOUT"));
+    os && !switch && !is_windows_macro(name)
+}
+
 /// What a preprocessor branch says about where its code is compiled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Platform {
@@ -32,6 +166,9 @@ pub enum Platform {
     Dead,
     /// Depends on something else.
     Unknown,
+    /// Only on one particular other system (`#ifdef __linux__`): never on Windows, but its
+    /// negation says nothing. Recorded in regions as `NonWindows`.
+    OtherOs,
 }
 
 impl Platform {
@@ -40,7 +177,8 @@ impl Platform {
             Platform::Windows => Platform::NonWindows,
             Platform::NonWindows => Platform::Windows,
             // The `#else` of `#if 0` is always compiled; of `#if 1` never, but nobody writes it.
-            Platform::Dead | Platform::Unknown => Platform::Unknown,
+            // "Not Linux" is not Windows.
+            Platform::Dead | Platform::Unknown | Platform::OtherOs => Platform::Unknown,
         }
     }
 }
@@ -58,14 +196,25 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
         Some(c) => c,
         None => return,
     };
+    if let Some(body) = posix_only_body(node, text) {
+        out.push(Region {
+            range: body,
+            platform: Platform::NonWindows,
+        });
+        // The `#else` of `#ifdef __linux__` may be Windows or another POSIX: say nothing.
+        push_chain(node, Platform::Unknown, Platform::Unknown, text, out);
+        return;
+    }
     let platform = match node.kind() {
         "preproc_ifdef" => {
             let name = node
                 .child_by_field_name("name")
                 .and_then(|n| n.utf8_text(text).ok())
                 .unwrap_or("");
-            let windows = if WINDOWS_MACROS.contains(&name) {
+            let windows = if is_windows_macro(name) {
                 Platform::Windows
+            } else if is_other_os_macro(name) {
+                Platform::OtherOs
             } else {
                 Platform::Unknown
             };
@@ -86,6 +235,101 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
     push_chain(node, platform, Platform::Unknown, text, out);
 }
 
+/// The offset of the next `#elif`, `#else` or `#endif` that closes the branch starting at
+/// `from` (the end of a `#if` line), counting nested `#if`s, read from the text.
+pub fn next_directive_at_depth(text: &[u8], from: usize) -> usize {
+    let mut depth = 0usize;
+    let mut pos = match text
+        .get(from..)
+        .and_then(|t| t.iter().position(|&b| b == b'\n'))
+    {
+        Some(i) => from + i + 1,
+        None => return text.len(),
+    };
+    while pos < text.len() {
+        let end = text[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |i| pos + i + 1);
+        let line = &text[pos..end];
+        let trimmed: &[u8] = {
+            let start = line
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(line.len());
+            &line[start..]
+        };
+        if let Some(rest) = trimmed.strip_prefix(b"#") {
+            let start = rest
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(rest.len());
+            let word: Vec<u8> = rest[start..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .copied()
+                .collect();
+            match word.as_slice() {
+                b"if" | b"ifdef" | b"ifndef" => depth += 1,
+                b"endif" if depth == 0 => return pos,
+                b"endif" => depth -= 1,
+                b"elif" | b"else" | b"elifdef" | b"elifndef" if depth == 0 => return pos,
+                _ => {}
+            }
+        }
+        pos = end;
+    }
+    text.len()
+}
+
+/// The body of `#ifdef __linux__` / `#if defined(__APPLE__)`: code for one POSIX target.
+fn posix_only_body(node: Node, text: &[u8]) -> Option<Range<usize>> {
+    let name = match node.kind() {
+        "preproc_ifdef" => {
+            let directive = node.child(0)?.utf8_text(text).ok()?;
+            if directive.contains("ifndef") {
+                return None;
+            }
+            node.child_by_field_name("name")?.utf8_text(text).ok()?
+        }
+        "preproc_if" => {
+            let cond = node.child_by_field_name("condition")?;
+            match cond.kind() {
+                "identifier" => cond.utf8_text(text).ok()?,
+                "preproc_defined" => cond
+                    .utf8_text(text)
+                    .ok()?
+                    .trim_start_matches("defined")
+                    .trim()
+                    .trim_start_matches('(')
+                    .trim_end_matches(')')
+                    .trim(),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    if !NON_WINDOWS_MACROS.contains(&name) {
+        return None;
+    }
+    let start = node
+        .child_by_field_name("condition")
+        .or_else(|| node.child_by_field_name("name"))?
+        .end_byte();
+    let end = node
+        .child_by_field_name("alternative")
+        .map_or(node.end_byte(), |a| a.start_byte())
+        .min(next_directive_at_depth(text, start));
+    (start < end).then_some(start..end)
+}
+
+/// A project's own name for "the target is Windows": `MG_ARCH == MG_ARCH_WIN32`,
+/// `OS == OS_WINDOWS`.
+fn names_windows_target(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper.ends_with("_WIN32") || upper.ends_with("_WIN64") || upper.ends_with("_WINDOWS")
+}
+
 /// Pushes the body of `node` (under `platform`, combined with what the earlier branches of the
 /// chain exclude) and walks its `alternative` chain.
 fn push_chain(
@@ -100,9 +344,13 @@ fn push_chain(
         .child_by_field_name("condition")
         .or_else(|| node.child_by_field_name("name"))
         .map_or(node.start_byte(), |n| n.end_byte());
-    let body_end = alternative.map_or(node.end_byte(), |a| a.start_byte());
+    // tree-sitter may nest a directive wrongly when it splits a C statement (`} else if`
+    // across `#if`): the preprocessor's own nesting, read from the text, bounds the body.
+    let body_end = alternative
+        .map_or(node.end_byte(), |a| a.start_byte())
+        .min(next_directive_at_depth(text, body_start));
     // A branch reached only when an earlier `#ifdef _WIN32` was false is non-Windows code.
-    let effective = if earlier_excluded == Platform::NonWindows {
+    let effective = if earlier_excluded == Platform::NonWindows || platform == Platform::OtherOs {
         Platform::NonWindows
     } else {
         platform
@@ -154,8 +402,10 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
             }
         }
         "identifier" => {
-            if WINDOWS_MACROS.contains(&raw) {
+            if is_windows_macro(raw) {
                 Platform::Windows
+            } else if is_other_os_macro(raw) {
+                Platform::OtherOs
             } else {
                 Platform::Unknown
             }
@@ -167,8 +417,10 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
                 .trim_start_matches('(')
                 .trim_end_matches(')')
                 .trim();
-            if WINDOWS_MACROS.contains(&name) {
+            if is_windows_macro(name) {
                 Platform::Windows
+            } else if is_other_os_macro(name) {
+                Platform::OtherOs
             } else {
                 Platform::Unknown
             }
@@ -202,6 +454,8 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
                         Platform::Dead
                     } else if l == Platform::NonWindows || r == Platform::NonWindows {
                         Platform::NonWindows
+                    } else if l == Platform::OtherOs || r == Platform::OtherOs {
+                        Platform::OtherOs
                     } else if l == Platform::Windows || r == Platform::Windows {
                         Platform::Windows
                     } else {
@@ -209,14 +463,34 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
                     }
                 }
                 Some("||") => {
+                    let non_windows = |p| matches!(p, Platform::NonWindows | Platform::OtherOs);
                     if l == r {
                         l
+                    } else if non_windows(l) && non_windows(r) {
+                        Platform::OtherOs
                     } else if l == Platform::Dead {
                         r
                     } else if r == Platform::Dead {
                         l
                     } else {
                         Platform::Unknown
+                    }
+                }
+                Some(op @ ("==" | "!=")) => {
+                    let (Some(ln), Some(rn)) = (
+                        cond.child_by_field_name("left"),
+                        cond.child_by_field_name("right"),
+                    ) else {
+                        return Platform::Unknown;
+                    };
+                    let windows = [ln, rn].into_iter().any(|n| {
+                        n.kind() == "identifier"
+                            && names_windows_target(n.utf8_text(text).unwrap_or(""))
+                    });
+                    match (windows, op) {
+                        (true, "==") => Platform::Windows,
+                        (true, _) => Platform::NonWindows,
+                        _ => Platform::Unknown,
                     }
                 }
                 _ => Platform::Unknown,
@@ -260,6 +534,94 @@ mod tests {
         assert_eq!(platform_of(code, "int e"), Platform::Windows);
         assert_eq!(platform_of(code, "int f"), Platform::NonWindows);
         assert_eq!(platform_of(code, "int g"), Platform::NonWindows);
+    }
+
+    #[test]
+    fn misnested_directives_end_at_their_own_endif() {
+        // `#if` splitting an `else if` chain: tree-sitter may close it at a later `#endif`.
+        let code = "#if ENABLE\nstatic void f(int fd) {\n  if (fd < 0) {\n\
+                    #if ARCH == ARCH_THREADX\n    if (errno != EAGAIN)\n#endif\n      err(fd);\n\
+                    #if (ARCH != ARCH_WIN32) && !RTOS\n  } else if ((long) fd >= FD_SETSIZE) {\n\
+                    h(fd);\n#endif\n  } else if ((c = alloc()) == NULL) {\n    k();\n  }\n}\n\
+                    void later(void) { tail(); }\n#endif\n";
+        assert_eq!(platform_of(code, "tail()"), Platform::Unknown);
+    }
+
+    #[test]
+    fn posix_only_and_project_spellings() {
+        let code = "#ifdef __linux__\nint a;\n#else\nint b;\n#endif\n\
+                    #if MG_ARCH == MG_ARCH_WIN32 && MG_ENABLE_WINSOCK\nint c;\n\
+                    #elif MG_ENABLE_RL\nint d;\n#endif\n\
+                    #if defined(__APPLE__)\nint e;\n#endif\n";
+        assert_eq!(platform_of(code, "int a"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int b"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int c"), Platform::Windows);
+        assert_eq!(platform_of(code, "int d"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int e"), Platform::NonWindows);
+    }
+
+    #[test]
+    fn windows_code_or_not() {
+        let windows = |code: &str| facts_of(Lang::C, code, |f| f.windows_code);
+        assert!(windows("#include <winsock2.h>\nint x;"));
+        assert!(windows("#include \"sys/Windows.h\"\nint x;"));
+        assert!(windows("#ifdef _WIN32\nint a;\n#endif\n"));
+        assert!(windows("void f(void) { WSACleanup(); }"));
+        assert!(windows("void f(SOCKET s) { }"));
+        assert!(!windows(
+            "#include <sys/socket.h>\nvoid f(int fd) { close(fd); }"
+        ));
+        assert!(!windows("void f(int fd) { connect(fd, 0, 0); }"));
+    }
+
+    #[test]
+    fn project_platform_macros() {
+        use crate::facts::platform::is_windows_macro;
+        for yes in [
+            "ZMQ_HAVE_WINDOWS",
+            "USE_WINSOCK",
+            "HAVE_WINSOCK2_H",
+            "EVENT__HAVE_WIN32",
+        ] {
+            assert!(is_windows_macro(yes), "{yes}");
+        }
+        for no in [
+            "_WIN32_WCE",
+            "ZMQ_HAVE_WINDOWS_UWP",
+            "_WIN32_WINNT",
+            "CURL_DISABLE_WINDOWS_SSPI",
+            "WIN32_LEAN_AND_MEAN",
+            "HAVE_SYS_SOCKET_H",
+            "DARWIN",
+        ] {
+            assert!(!is_windows_macro(no), "{no}");
+        }
+        let code = "#if defined ZMQ_HAVE_EVENTFD\nint a;\n#elif defined ZMQ_HAVE_WINDOWS\nint b;\n\
+                    #elif defined ZMQ_HAVE_OPENVMS\nint c;\n#endif\n\
+                    #if !defined _WIN32_WCE && !defined ZMQ_HAVE_WINDOWS_UWP\nint d;\n#endif\n";
+        assert_eq!(platform_of(code, "int a"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int b"), Platform::Windows);
+        assert_eq!(platform_of(code, "int c"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int d"), Platform::Unknown);
+    }
+
+    #[test]
+    fn other_systems_are_not_windows_but_their_negation_is_not_windows_either() {
+        let code =
+            "#ifdef OS_LINUX\nint a;\n#elif defined(OS_WIN)\nint b;\n#else\nint c;\n#endif\n\
+                    #ifndef __APPLE__\nint d;\n#else\nint e;\n#endif\n\
+                    #if defined(__linux__) || defined(__FreeBSD__)\nint f;\n#else\nint g;\n#endif\n\
+                    #if !defined(__linux__)\nint h;\n#endif\n";
+        assert_eq!(platform_of(code, "int a"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int b"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int c"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int d"), Platform::Unknown);
+        // The `#else` of `#ifndef __APPLE__` is Apple-only, but "not not Apple" is not tracked:
+        // unknown is the safe answer.
+        assert_eq!(platform_of(code, "int e"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int f"), Platform::NonWindows);
+        assert_eq!(platform_of(code, "int g"), Platform::Unknown);
+        assert_eq!(platform_of(code, "int h"), Platform::Unknown);
     }
 
     #[test]

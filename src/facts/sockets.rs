@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 use crate::config::Config;
-use crate::facts::{unwrap_casts, Facts};
+use crate::facts::{unwrap_casts, DeclKind, Facts};
 
 /// Expressions longer than this are never the same object as another spelling.
 const MAX_KEY_BYTES: usize = 512;
@@ -55,6 +55,20 @@ impl SocketTypes {
     }
 }
 
+/// Members of well-known frameworks that hold a socket, for files that use them without
+/// declaring them: MFC's `CAsyncSocket::m_hSocket`.
+fn framework_field(name: &str) -> Option<String> {
+    (name == "m_hSocket").then(|| "SOCKET".to_string())
+}
+
+/// `struct conn` -> `conn`, `class Conn` -> `Conn`.
+fn strip_tag(ty: &str) -> &str {
+    ty.trim_start_matches("struct ")
+        .trim_start_matches("class ")
+        .trim_start_matches("union ")
+        .trim()
+}
+
 /// `const SOCKET` -> `SOCKET`, `::SOCKET` -> `SOCKET`.
 fn normalize_type(ty: &str) -> String {
     let ty = ty
@@ -94,16 +108,36 @@ impl<'t> Facts<'t> {
         let expr = unwrap_casts(expr);
         match expr.kind() {
             "identifier" => {
-                let d = self.decl_of(self.text_of(expr), expr.start_byte())?;
-                Some(normalize_type(&d.ty))
+                let name = self.text_of(expr);
+                match self.decl_of(name, expr.start_byte()) {
+                    Some(d) if d.kind == DeclKind::Field => {
+                        // A bare member inside a method: the field of the method's own class.
+                        let own = self
+                            .class_at(expr.start_byte())
+                            .and_then(|range| self.field_in(&range, name));
+                        Some(normalize_type(&own.unwrap_or(d).ty))
+                    }
+                    Some(d) => Some(normalize_type(&d.ty)),
+                    None => framework_field(name),
+                }
             }
             "field_expression" => {
                 let field = expr.child_by_field_name("field")?;
-                let d = self
-                    .decls
-                    .iter()
-                    .find(|d| d.kind == super::DeclKind::Field && d.name == self.text_of(field))?;
-                Some(normalize_type(&d.ty))
+                let name = self.text_of(field);
+                // The field of the object's own struct when its type is known.
+                let own = expr
+                    .child_by_field_name("argument")
+                    .and_then(|obj| self.record_of(obj))
+                    .and_then(|range| self.field_in(&range, name));
+                let d = own.or_else(|| {
+                    self.decls
+                        .iter()
+                        .find(|d| d.kind == DeclKind::Field && d.name == name)
+                });
+                match d {
+                    Some(d) => Some(normalize_type(&d.ty)),
+                    None => framework_field(name),
+                }
             }
             "subscript_expression" => {
                 let arr = expr.child_by_field_name("argument")?;
@@ -124,6 +158,72 @@ impl<'t> Facts<'t> {
         }
     }
 
+    /// The field list of the struct or class an object expression has (`c` of type
+    /// `struct conn *`, `this` inside `Conn::f`).
+    fn record_of(&self, obj: Node) -> Option<std::ops::Range<usize>> {
+        let obj = unwrap_casts(obj);
+        if obj.kind() == "this" {
+            return self.class_at(obj.start_byte());
+        }
+        let ty = self.declared_type(obj)?;
+        let ty = strip_tag(&ty);
+        if let Some(r) = self.records.get(ty) {
+            return Some(r.clone());
+        }
+        let alias = self.typedefs.get(ty)?;
+        self.records.get(strip_tag(&normalize_type(alias))).cloned()
+    }
+
+    /// The class whose method (or inline member function) holds `offset`.
+    fn class_at(&self, offset: usize) -> Option<std::ops::Range<usize>> {
+        let func = &self.functions[self.function_at(offset)?];
+        if let Some((class, _)) = func.name.rsplit_once("::") {
+            let class = class.rsplit("::").next().unwrap_or(class);
+            return self.records.get(class).cloned();
+        }
+        self.records
+            .values()
+            .filter(|r| r.contains(&func.node.start_byte()))
+            .min_by_key(|r| r.len())
+            .cloned()
+    }
+
+    /// The field `name` declared in the field list `range`.
+    fn field_in(&self, range: &std::ops::Range<usize>, name: &str) -> Option<&super::Decl> {
+        self.decls
+            .iter()
+            .find(|d| d.kind == DeclKind::Field && d.name == name && d.scope == *range)
+    }
+
+    /// Whether the expression holds a socket, or is a local copy of one: `HANDLE h = (HANDLE)s;`
+    /// then `h`. Only copies made in the same function count, and only when every value the
+    /// variable is given there holds a socket.
+    pub fn holds_socket_or_copy(&self, expr: Node) -> bool {
+        if self.holds_socket(expr) {
+            return true;
+        }
+        let expr = unwrap_casts(expr);
+        if expr.kind() != "identifier" {
+            return false;
+        }
+        let name = self.text_of(expr);
+        let is_local = self
+            .decl_of(name, expr.start_byte())
+            .is_some_and(|d| matches!(d.kind, DeclKind::Local | DeclKind::Param));
+        if !is_local {
+            return false;
+        }
+        let func = self.function_at(expr.start_byte());
+        let mut values = self
+            .assignments
+            .iter()
+            .filter(|a| a.function == func && a.target == name)
+            .filter(|a| a.target_node.start_byte() < expr.start_byte())
+            .map(|a| a.value)
+            .peekable();
+        values.peek().is_some() && values.all(|v| self.holds_socket(v))
+    }
+
     /// Whether the same expression (by its normalized text) is assigned the result of a creator
     /// inside the same function, or at file level for a field or global.
     pub fn assigned_from_creator(&self, expr: Node) -> bool {
@@ -135,7 +235,7 @@ impl<'t> Facts<'t> {
         let is_local = expr.kind() == "identifier"
             && self
                 .decl_of(self.text_of(expr), expr.start_byte())
-                .is_some_and(|d| matches!(d.kind, super::DeclKind::Local | super::DeclKind::Param));
+                .is_some_and(|d| matches!(d.kind, DeclKind::Local | DeclKind::Param));
         self.assignments.iter().any(|a| {
             (!is_local || a.function == func) && self.key_text(a.target_node) == key && {
                 let v = unwrap_casts(a.value);
@@ -145,6 +245,22 @@ impl<'t> Facts<'t> {
                         .is_some_and(|c| self.socket_types.creators.contains(&c.name))
             }
         })
+    }
+
+    /// The object an expression's value lives in: through parentheses and casts, and through
+    /// an assignment to what it assigns (`(s = socket(...))` -> `s`). The node itself otherwise.
+    pub fn value_object<'n>(&self, expr: Node<'n>) -> Node<'n> {
+        let inner = unwrap_casts(expr);
+        if inner.kind() == "assignment_expression"
+            && inner
+                .child_by_field_name("operator")
+                .is_some_and(|o| o.kind() == "=")
+        {
+            if let Some(left) = inner.child_by_field_name("left") {
+                return unwrap_casts(left);
+            }
+        }
+        inner
     }
 
     /// A key that names the same object however it is spelled: casts and parentheses removed,
@@ -222,6 +338,71 @@ mod tests {
         config.resources.socket_types = vec!["evutil_socket_t".into()];
         let code = "void f(evutil_socket_t fd) { use(fd); }";
         assert_eq!(socketness(Lang::C, code, &config), vec![(true, false)]);
+    }
+
+    #[test]
+    fn assignments_in_conditions_name_their_target() {
+        let code = "void f(void) { SOCKET s; if ((s = socket(2, 1, 0)) < 0) use((s = 0)); }";
+        let got = socketness(Lang::C, code, &Config::default());
+        // `(s = 0)` as an expression is not a declared object...
+        assert_eq!(got, vec![(false, false)]);
+        // ...but the object it stores into is.
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&Lang::C.grammar()).unwrap();
+        let tree = parser.parse(code, None).unwrap();
+        let facts = Facts::build(tree.root_node(), code.as_bytes(), &Config::default());
+        let mut objects = Vec::new();
+        walk(tree.root_node(), |n| {
+            if n.kind() == "binary_expression" {
+                let left = n.child_by_field_name("left").unwrap();
+                let obj = facts.value_object(left);
+                objects.push((facts.text_of(obj).to_string(), facts.has_socket_type(obj)));
+            }
+        });
+        assert_eq!(objects, vec![("s".to_string(), true)]);
+    }
+
+    #[test]
+    fn fields_resolve_through_the_object_type() {
+        let code = "struct pipe_end { int sock; };\nstruct conn { SOCKET sock; };\n\
+            typedef struct { HANDLE sock; } file_t;\n\
+            void f(struct pipe_end *p, struct conn *c, file_t *h) {\n\
+              use(p->sock); use(c->sock); use(h->sock); use(m_hSocket);\n\
+            }";
+        let got = socketness(Lang::C, code, &Config::default());
+        assert_eq!(
+            got,
+            vec![(false, false), (true, true), (false, false), (true, true)]
+        );
+    }
+
+    #[test]
+    fn copies_of_a_socket() {
+        let code = "void f(SOCKET s, HANDLE ev) {\n\
+            HANDLE h = (HANDLE)s; HANDLE e = ev; HANDLE m; m = (HANDLE)s; m = ev;\n\
+            use(h); use(e); use(m);\n\
+            }";
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&Lang::C.grammar()).unwrap();
+        let tree = parser.parse(code, None).unwrap();
+        let config = Config::default();
+        let facts = Facts::build(tree.root_node(), code.as_bytes(), &config);
+        let uses: Vec<bool> = facts
+            .calls
+            .iter()
+            .filter(|c| c.name == "use")
+            .map(|c| facts.holds_socket_or_copy(c.args[0]))
+            .collect();
+        assert_eq!(uses, vec![true, false, false]);
+    }
+
+    #[test]
+    fn members_of_the_own_class() {
+        let code = "class Pipe { HANDLE m_sock; void f(); };\n\
+            class Conn { SOCKET m_sock; void f(); };\n\
+            void Pipe::f() { use(m_sock); }\nvoid Conn::f() { use(m_sock); use(this->m_sock); }";
+        let got = socketness(Lang::Cpp, code, &Config::default());
+        assert_eq!(got, vec![(false, false), (true, true), (true, true)]);
     }
 
     #[test]

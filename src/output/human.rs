@@ -92,6 +92,13 @@ fn to_codespan(f: &Finding, id: usize) -> Diagnostic<usize> {
             "note: {source}`wsalint explain {}` ({})",
             meta.code, meta.name
         ));
+    } else {
+        // Custom rules and the suppression pseudo-rules.
+        notes.push(format!(
+            "note: `wsalint explain {}` ({})",
+            f.code,
+            sanitize_for_terminal(&f.name)
+        ));
     }
     Diagnostic::new(severity)
         .with_code(f.code.clone())
@@ -143,11 +150,18 @@ pub fn summary(report: &Report, opts: &OutputOptions) -> String {
                 .is_some_and(|x| x.applicability == Applicability::Safe && !x.edits.is_empty())
         })
         .count();
-    if safe > 0 {
-        text.push_str(&format!(" {safe} fixable with --fix."));
-    }
     if opts.fixes_applied > 0 {
-        text.push_str(&format!(" Applied {}.", plural(opts.fixes_applied, "fix")));
+        text.push_str(&format!(
+            " Applied {} {}, {safe} fixable with --fix remaining.",
+            opts.fixes_applied,
+            if opts.fixes_applied == 1 {
+                "fix"
+            } else {
+                "fixes"
+            }
+        ));
+    } else if safe > 0 {
+        text.push_str(&format!(" {safe} fixable with --fix."));
     }
     if suppressed > 0 {
         text.push_str(&format!(" {suppressed} suppressed."));

@@ -14,7 +14,15 @@ pub struct Json;
 struct Log<'a> {
     version: &'static str,
     diagnostics: Vec<Diag<'a>>,
+    /// Files that could not be linted, with why.
+    skipped: Vec<Skipped<'a>>,
     summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Skipped<'a> {
+    path: String,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -130,6 +138,14 @@ impl Printer for Json {
         let log = Log {
             version: env!("CARGO_PKG_VERSION"),
             diagnostics: visible.iter().map(|f| diag(f)).collect(),
+            skipped: report
+                .warnings
+                .iter()
+                .map(|w| Skipped {
+                    path: crate::diagnostic::path_string(&w.path),
+                    message: &w.message,
+                })
+                .collect(),
             summary: Summary {
                 files_checked: report.files_checked,
                 files_parsed: report.files_parsed,

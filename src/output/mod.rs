@@ -1,9 +1,11 @@
 //! Output formats, one module each, behind one trait. Rules never print; printers never decide.
 
 pub mod gcc;
+pub mod github;
 pub mod human;
 pub mod json;
 pub mod msvc;
+pub mod sarif;
 
 use std::io::{self, Write};
 
@@ -13,6 +15,8 @@ use crate::engine::Report;
 pub enum Format {
     Human,
     Json,
+    Sarif,
+    Github,
     Gcc,
     Msvc,
 }
@@ -27,6 +31,9 @@ pub struct OutputOptions {
     pub statistics: bool,
     /// Fixes applied in this run (for the summary).
     pub fixes_applied: usize,
+    /// A path named on the command line could not be linted (exit code 2; SARIF's
+    /// `executionSuccessful` is false).
+    pub incomplete: bool,
 }
 
 pub trait Printer {
@@ -37,6 +44,8 @@ pub fn printer(format: Format) -> Box<dyn Printer> {
     match format {
         Format::Human => Box::new(human::Human),
         Format::Json => Box::new(json::Json),
+        Format::Sarif => Box::new(sarif::Sarif),
+        Format::Github => Box::new(github::Github),
         Format::Gcc => Box::new(gcc::Gcc),
         Format::Msvc => Box::new(msvc::Msvc),
     }

@@ -7,7 +7,24 @@
 //! (`finish`, the project-wide phase).
 
 pub mod wsa001_iphlpapi_load_cycle;
+pub mod wsa002_duplicated_socket_early_close;
+pub mod wsa003_duplicatehandle_on_socket;
+pub mod wsa004_socket_churn_loop;
 pub mod wsa005_ipx_spx_socket;
+pub mod wsa006_unchecked_winsock_result;
+pub mod wsa101_socket_leak;
+pub mod wsa102_socket_double_close;
+pub mod wsa103_socket_use_after_close;
+pub mod wsa104_addrinfo_leak;
+pub mod wsa105_wsastartup_without_cleanup;
+pub mod wsa201_invalid_socket_comparison;
+pub mod wsa202_close_on_socket;
+pub mod wsa203_errno_for_winsock_error;
+pub mod wsa204_socket_truncation;
+pub mod wsa205_reuseaddr_port_hijack;
+pub mod wsa206_deprecated_winsock_api;
+pub mod wsa207_fd_setsize_after_include;
+pub mod wsa208_stale_wsagetlasterror;
 
 use std::ops::Range;
 use std::path::Path;
@@ -110,6 +127,33 @@ impl RuleMeta {
             related: Vec::new(),
             fix: None,
         }
+    }
+
+    /// The rule's full documentation as `wsalint explain` prints it (also SARIF's `help`).
+    pub fn explain(&self) -> String {
+        let source = if self.source.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", self.source)
+        };
+        format!(
+            "# {} {} ({}, fix: {}{source})\n\n{}\n\n{}",
+            self.code,
+            self.name,
+            self.severity.as_str(),
+            self.fix.as_str(),
+            self.summary,
+            self.docs.trim_end()
+        )
+    }
+
+    /// The text of one `## NAME` section of the docs, without its heading.
+    pub fn section(&self, name: &str) -> Option<&'static str> {
+        let heading = format!("## {name}\n");
+        let start = self.docs.find(&heading)? + heading.len();
+        let rest = &self.docs[start..];
+        let end = rest.find("\n## ").map_or(rest.len(), |i| i + 1);
+        Some(rest[..end].trim())
     }
 
     /// The link to the rule's documentation.

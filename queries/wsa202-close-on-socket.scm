@@ -1,0 +1,7 @@
+; WSA202 close-on-socket
+; `close(x)` or `_close(x)` (also `::close`). Rust decides whether the call still means the CRT
+; after the file's macros, whether `x` holds a socket, and whether the code is built for Windows.
+(call_expression
+  function: (_) @callee
+  arguments: (argument_list . (_) @socket)
+  (#match? @callee "^(::)?_?close$")) @call

@@ -1,0 +1,9 @@
+; WSA203 errno-for-winsock-error
+; A read of `errno`, or a call to `perror`. Rust decides whether it sits where the failure of a
+; Winsock call is handled, in code compiled for Windows.
+((identifier) @errno
+  (#eq? @errno "errno"))
+
+(call_expression
+  function: (identifier) @perror
+  (#eq? @perror "perror")) @call

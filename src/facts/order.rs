@@ -1,0 +1,612 @@
+//! Order and paths inside one function body: which branch of an `if` a node sits on with
+//! respect to a call's result (the failure branch of
+//! `if (WSADuplicateSocket(...) == SOCKET_ERROR)`), whether one node can be reached from another
+//! by falling through (no `return`, `goto`, `break`... in between, unless a label lets control
+//! back in), whether two nodes sit in exclusive branches, and which calls lie between two nodes.
+
+use tree_sitter::Node;
+
+use crate::facts::{unwrap_parens, Call, Facts};
+
+/// What a call's result says at some point of the code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+}
+
+impl Outcome {
+    fn negate(self) -> Outcome {
+        match self {
+            Outcome::Success => Outcome::Failure,
+            Outcome::Failure => Outcome::Success,
+        }
+    }
+}
+
+/// How a call reports failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailsWith {
+    /// Zero on success, non-zero (`SOCKET_ERROR`, an error code) on failure: `WSADuplicateSocket`,
+    /// `bind`, `WSAStartup`.
+    NonZero,
+    /// Zero (`FALSE`, `NULL`) on failure: `DuplicateHandle`, `ReadFile`.
+    Zero,
+}
+
+/// Constants that stand for a zero result.
+const ZERO: &[&str] = &[
+    "0",
+    "NO_ERROR",
+    "ERROR_SUCCESS",
+    "FALSE",
+    "false",
+    "NULL",
+    "nullptr",
+];
+/// Constants that stand for `SOCKET_ERROR`.
+const MINUS_ONE: &[&str] = &["SOCKET_ERROR", "-1", "INVALID_SOCKET"];
+
+/// Statements that never fall through to the next one.
+pub fn is_jump(stmt: Node, text: &[u8]) -> bool {
+    match stmt.kind() {
+        "return_statement" | "goto_statement" | "break_statement" | "continue_statement"
+        | "throw_statement" => true,
+        "expression_statement" => stmt.named_child(0).is_some_and(|e| {
+            let e = unwrap_parens(e);
+            match e.kind() {
+                "throw_expression" => true,
+                "call_expression" => e.child_by_field_name("function").is_some_and(|f| {
+                    let name = f.utf8_text(text).unwrap_or("");
+                    let name = name.rsplit("::").next().unwrap_or(name);
+                    matches!(
+                        name,
+                        "exit" | "_exit" | "abort" | "ExitProcess" | "ExitThread" | "_endthreadex"
+                    )
+                }),
+                _ => false,
+            }
+        }),
+        _ => false,
+    }
+}
+
+impl<'t> Facts<'t> {
+    /// The variable a call's result is stored in: `rc = f(...)`, `int rc = f(...)`,
+    /// `(rc = f(...)) == -1`.
+    pub fn stored_in(&self, call: Node) -> Option<String> {
+        let mut node = call;
+        while let Some(parent) = node.parent() {
+            match parent.kind() {
+                "parenthesized_expression" | "cast_expression" => node = parent,
+                "init_declarator" => {
+                    let (name, _) = crate::facts::declarator_name(parent);
+                    return name.map(|n| self.text_of(n).to_string());
+                }
+                "assignment_expression" => {
+                    if parent.child_by_field_name("right").map(|r| r.id()) != Some(node.id()) {
+                        return None;
+                    }
+                    let left = parent.child_by_field_name("left")?;
+                    return Some(self.socket_key(left));
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// Which outcome of `call` is known to hold at `node`, from the `if` statements around
+    /// `node` that test the call's result - directly (`if (f(...) == SOCKET_ERROR)`, `if (f())`,
+    /// `if (!f())`) or through the variable it was stored in (`rc = f(...); if (rc != 0)`).
+    /// A branch taken when the call fails *or* something else fails counts as failure: it is
+    /// the error path.
+    pub fn outcome_at(&self, call: Node, node: Node, fails: FailsWith) -> Option<Outcome> {
+        let var = self.stored_in(call);
+        let func = self.function_at(call.start_byte());
+        let mut child = node;
+        while let Some(parent) = child.parent() {
+            if parent.kind() == "if_statement" && self.function_at(parent.start_byte()) == func {
+                let cond = parent.child_by_field_name("condition");
+                let in_cond = cond.is_some_and(|c| Facts::within(node, c));
+                let tests_after = parent.start_byte() >= call.end_byte()
+                    || cond.is_some_and(|c| Facts::within(call, c));
+                if !in_cond && tests_after {
+                    if let Some(cond) = cond {
+                        let (when_true, when_false) = self.test(cond, call, var.as_deref(), fails);
+                        let in_consequence = parent
+                            .child_by_field_name("consequence")
+                            .is_some_and(|c| Facts::within(node, c));
+                        let known = if in_consequence {
+                            when_true
+                        } else {
+                            when_false
+                        };
+                        if known.is_some() {
+                            return known;
+                        }
+                    }
+                }
+            }
+            if matches!(parent.kind(), "function_definition" | "lambda_expression") {
+                break;
+            }
+            child = parent;
+        }
+        None
+    }
+
+    /// What a condition says about `call`'s outcome: (when it is true, when it is false).
+    fn test(
+        &self,
+        cond: Node,
+        call: Node,
+        var: Option<&str>,
+        fails: FailsWith,
+    ) -> (Option<Outcome>, Option<Outcome>) {
+        let cond = strip_condition(cond);
+        if self.is_result(cond, call, var) {
+            let truthy = match fails {
+                FailsWith::NonZero => Outcome::Failure,
+                FailsWith::Zero => Outcome::Success,
+            };
+            return (Some(truthy), Some(truthy.negate()));
+        }
+        match cond.kind() {
+            "unary_expression" => {
+                let op = cond.child_by_field_name("operator").map(|o| o.kind());
+                match (op, cond.child_by_field_name("argument")) {
+                    (Some("!"), Some(arg)) => {
+                        let (t, f) = self.test(arg, call, var, fails);
+                        (f, t)
+                    }
+                    _ => (None, None),
+                }
+            }
+            "binary_expression" => {
+                let op = cond
+                    .child_by_field_name("operator")
+                    .map(|o| o.kind())
+                    .unwrap_or("");
+                let (Some(l), Some(r)) = (
+                    cond.child_by_field_name("left"),
+                    cond.child_by_field_name("right"),
+                ) else {
+                    return (None, None);
+                };
+                match op {
+                    "||" => {
+                        let (lt, lf) = self.test(l, call, var, fails);
+                        let (rt, rf) = self.test(r, call, var, fails);
+                        let fail_side =
+                            lt == Some(Outcome::Failure) || rt == Some(Outcome::Failure);
+                        // Both operands false: every failure-shaped test is known false.
+                        let when_false = if lt == Some(Outcome::Failure) {
+                            lf
+                        } else if rt == Some(Outcome::Failure) {
+                            rf
+                        } else {
+                            None
+                        };
+                        (fail_side.then_some(Outcome::Failure), when_false)
+                    }
+                    "&&" => {
+                        let (lt, _) = self.test(l, call, var, fails);
+                        let (rt, _) = self.test(r, call, var, fails);
+                        let when_true = lt.or(rt);
+                        let success_side =
+                            lt == Some(Outcome::Success) || rt == Some(Outcome::Success);
+                        // One operand false: the call may have failed.
+                        let when_false = success_side.then_some(Outcome::Failure);
+                        (when_true, when_false)
+                    }
+                    "==" | "!=" | "<" | "<=" | ">" | ">=" => {
+                        let (constant, flipped) = if self.is_result(l, call, var) {
+                            (r, false)
+                        } else if self.is_result(r, call, var) {
+                            (l, true)
+                        } else {
+                            return (None, None);
+                        };
+                        let c = self
+                            .text_of(unwrap_parens(constant))
+                            .trim()
+                            .replace(' ', "");
+                        let op = if flipped { flip(op) } else { op };
+                        let is_zero = ZERO.contains(&c.as_str());
+                        let is_minus_one = MINUS_ONE.contains(&c.as_str());
+                        // The outcome when the comparison is true.
+                        let when_true = match (op, fails) {
+                            ("==", FailsWith::NonZero) if is_zero => Some(Outcome::Success),
+                            ("==", FailsWith::NonZero) if is_minus_one => Some(Outcome::Failure),
+                            ("!=", FailsWith::NonZero) if is_zero => Some(Outcome::Failure),
+                            ("!=", FailsWith::NonZero) if is_minus_one => Some(Outcome::Success),
+                            ("<", FailsWith::NonZero) if is_zero => Some(Outcome::Failure),
+                            (">=", FailsWith::NonZero) if is_zero => Some(Outcome::Success),
+                            ("==", FailsWith::Zero) if is_zero => Some(Outcome::Failure),
+                            ("!=", FailsWith::Zero) if is_zero => Some(Outcome::Success),
+                            _ => None,
+                        };
+                        (when_true, when_true.map(Outcome::negate))
+                    }
+                    _ => (None, None),
+                }
+            }
+            _ => (None, None),
+        }
+    }
+
+    /// Whether `expr` is the call itself, an assignment of it, or the variable it was stored in.
+    fn is_result(&self, expr: Node, call: Node, var: Option<&str>) -> bool {
+        let expr = unwrap_parens(expr);
+        if expr.id() == call.id() {
+            return true;
+        }
+        if expr.kind() == "assignment_expression" {
+            return expr
+                .child_by_field_name("right")
+                .is_some_and(|r| unwrap_parens(r).id() == call.id());
+        }
+        expr.kind() == "identifier" && var.is_some_and(|v| self.text_of(expr) == v)
+    }
+
+    /// Whether `a` and `b` sit in exclusive branches: the consequence and the alternative of one
+    /// `if`, the two arms of a `?:`, or two cases of one `switch`.
+    pub fn exclusive(a: Node, b: Node) -> bool {
+        let mut cur = a.parent();
+        while let Some(p) = cur {
+            if Facts::within(b, p) {
+                let arm_of = |n: Node| {
+                    let mut c = p.walk();
+                    let found = p
+                        .children(&mut c)
+                        .find(|ch| Facts::within(n, *ch))
+                        .map(|ch| (ch.id(), ch.kind()));
+                    found
+                };
+                return match p.kind() {
+                    "if_statement" => {
+                        let fa = field_containing(p, a);
+                        let fb = field_containing(p, b);
+                        matches!(
+                            (fa, fb),
+                            (Some("consequence"), Some("alternative"))
+                                | (Some("alternative"), Some("consequence"))
+                        )
+                    }
+                    "conditional_expression" => {
+                        let fa = field_containing(p, a);
+                        let fb = field_containing(p, b);
+                        matches!(
+                            (fa, fb),
+                            (Some("consequence"), Some("alternative"))
+                                | (Some("alternative"), Some("consequence"))
+                        )
+                    }
+                    "compound_statement"
+                        if p.parent().is_some_and(|s| s.kind() == "switch_statement") =>
+                    {
+                        match (arm_of(a), arm_of(b)) {
+                            (Some((ia, "case_statement")), Some((ib, "case_statement"))) => {
+                                ia != ib
+                            }
+                            _ => false,
+                        }
+                    }
+                    _ => false,
+                };
+            }
+            cur = p.parent();
+        }
+        false
+    }
+
+    /// Whether control can get from `from` to `to` (later in the same function) without
+    /// leaving: no `return`, `goto`, `break`, `continue`, `throw` or `exit` in between in the
+    /// blocks that hold `to`, unless a label between lets control back in through a `goto`
+    /// that itself comes after `from` and that `skip_goto` does not rule out.
+    pub fn reaches(&self, from: Node, to: Node, skip_goto: &dyn Fn(Node) -> bool) -> bool {
+        self.reaches_depth(from, to, skip_goto, 0)
+    }
+
+    fn reaches_depth(
+        &self,
+        from: Node,
+        to: Node,
+        skip_goto: &dyn Fn(Node) -> bool,
+        depth: usize,
+    ) -> bool {
+        if depth > 4 || to.start_byte() < from.end_byte() {
+            return depth <= 4 && to.start_byte() >= from.end_byte();
+        }
+        let mut block = to.parent();
+        while let Some(b) = block {
+            if matches!(b.kind(), "function_definition" | "lambda_expression") {
+                break;
+            }
+            if b.kind() == "compound_statement" {
+                let mut blocked = false;
+                let mut cursor = b.walk();
+                for s in b.named_children(&mut cursor) {
+                    if s.start_byte() > to.start_byte() {
+                        break;
+                    }
+                    if s.end_byte() <= from.end_byte() || s.start_byte() < from.end_byte() {
+                        // Before `from`, or holding it: `from`'s own statement may exit on
+                        // some branch but not on all.
+                        if !Facts::within(to, s) {
+                            continue;
+                        }
+                    }
+                    // A label lets control back in.
+                    if let Some(label) = label_of(s, self.text) {
+                        if blocked {
+                            blocked = !self.goto_reaches(from, label, skip_goto, depth);
+                        }
+                    }
+                    if Facts::within(to, s) {
+                        break;
+                    }
+                    if is_jump(s, self.text) {
+                        blocked = true;
+                    }
+                }
+                if blocked {
+                    return false;
+                }
+            }
+            block = b.parent();
+        }
+        true
+    }
+
+    /// Whether some `goto label` after `from` is reachable from it and not ruled out.
+    fn goto_reaches(
+        &self,
+        from: Node,
+        label: &str,
+        skip_goto: &dyn Fn(Node) -> bool,
+        depth: usize,
+    ) -> bool {
+        let Some(fi) = self.function_at(from.start_byte()) else {
+            return false;
+        };
+        let body = self.functions[fi].body;
+        let mut gotos = Vec::new();
+        crate::facts::walk(body, |n| {
+            if n.kind() == "goto_statement"
+                && n.start_byte() >= from.end_byte()
+                && n.child_by_field_name("label")
+                    .is_some_and(|l| self.text_of(l) == label)
+            {
+                gotos.push(n);
+            }
+        });
+        gotos
+            .into_iter()
+            .any(|g| !skip_goto(g) && self.reaches_depth(from, g, skip_goto, depth + 1))
+    }
+
+    /// The first call after `from` and before `to`, in the same function, that `pred` accepts
+    /// and that does not sit in a branch exclusive with `to`.
+    pub fn call_between(
+        &self,
+        from: Node,
+        to: Node,
+        pred: impl Fn(&Call<'t>) -> bool,
+    ) -> Option<&Call<'t>> {
+        let func = self.function_at(to.start_byte());
+        self.calls_in(from.end_byte()..to.start_byte())
+            .filter(|c| c.function == func)
+            .find(|c| pred(c) && !Facts::exclusive(c.node, to))
+    }
+}
+
+impl<'t> Facts<'t> {
+    /// The functions of this file (by short name) whose body calls one of `names`: wrappers
+    /// such as `wait_for_child(h)` around `WaitForSingleObject`.
+    pub fn functions_calling(&self, names: &[&str]) -> std::collections::HashSet<String> {
+        self.calls
+            .iter()
+            .filter(|c| names.contains(&c.name.as_str()))
+            .filter_map(|c| c.function)
+            .map(|fi| self.functions[fi].short_name().to_string())
+            .filter(|n| !n.is_empty())
+            .collect()
+    }
+}
+
+/// The field of `parent` (`consequence`, `alternative`, `condition`) whose node holds `n`.
+fn field_containing<'a>(parent: Node<'a>, n: Node) -> Option<&'static str> {
+    ["consequence", "alternative", "condition"]
+        .into_iter()
+        .find(|f| {
+            parent
+                .child_by_field_name(f)
+                .is_some_and(|c| Facts::within(n, c))
+        })
+}
+
+/// The label of a labeled statement (`done: closesocket(s);`).
+fn label_of<'a>(stmt: Node, text: &'a [u8]) -> Option<&'a str> {
+    (stmt.kind() == "labeled_statement")
+        .then(|| stmt.child_by_field_name("label"))
+        .flatten()
+        .and_then(|l| l.utf8_text(text).ok())
+}
+
+/// `a < b` read from the other side is `b > a`.
+fn flip(op: &str) -> &str {
+    match op {
+        "<" => ">",
+        ">" => "<",
+        "<=" => ">=",
+        ">=" => "<=",
+        o => o,
+    }
+}
+
+fn strip_condition(mut cond: Node) -> Node {
+    loop {
+        match cond.kind() {
+            "parenthesized_expression" | "condition_clause" => match cond.named_child(0) {
+                Some(n) => cond = n,
+                None => return cond,
+            },
+            _ => return cond,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FailsWith, Outcome};
+    use crate::facts::tests::facts_of;
+    use crate::facts::Facts;
+    use crate::lang::Lang;
+
+    /// The outcome of the first call to `dup` at the first call to `close`.
+    fn outcome(body: &str, fails: FailsWith) -> Option<Outcome> {
+        let code = format!("int f(SOCKET s) {{ int rc; {body} return 0; }}");
+        facts_of(Lang::C, &code, |f| {
+            let dup = f.calls.iter().find(|c| c.name == "dup").unwrap().node;
+            let close = f.calls.iter().find(|c| c.name == "close").unwrap().node;
+            f.outcome_at(dup, close, fails)
+        })
+    }
+
+    #[test]
+    fn failure_branch_of_a_direct_test() {
+        let nz = FailsWith::NonZero;
+        let fail = Some(Outcome::Failure);
+        let ok = Some(Outcome::Success);
+        assert_eq!(
+            outcome("if (dup(s) == SOCKET_ERROR) { close(s); }", nz),
+            fail
+        );
+        assert_eq!(outcome("if (SOCKET_ERROR == dup(s)) close(s);", nz), fail);
+        assert_eq!(
+            outcome("if (dup(s) != 0) { close(s); return 1; }", nz),
+            fail
+        );
+        assert_eq!(outcome("if (dup(s)) close(s);", nz), fail);
+        assert_eq!(outcome("if (!dup(s)) close(s);", nz), ok);
+        assert_eq!(outcome("if (dup(s) == 0) { } else { close(s); }", nz), fail);
+        assert_eq!(outcome("if (dup(s) != SOCKET_ERROR) { close(s); }", nz), ok);
+        assert_eq!(outcome("if (dup(s) < 0) close(s);", nz), fail);
+        assert_eq!(outcome("dup(s); close(s);", nz), None);
+        assert_eq!(outcome("if (dup(s) == 0) { } close(s);", nz), None);
+    }
+
+    #[test]
+    fn failure_branch_through_a_variable() {
+        let nz = FailsWith::NonZero;
+        let fail = Some(Outcome::Failure);
+        assert_eq!(
+            outcome(
+                "rc = dup(s); if (rc == SOCKET_ERROR) { close(s); return 1; }",
+                nz
+            ),
+            fail
+        );
+        assert_eq!(outcome("int r = dup(s); if (r) { close(s); }", nz), fail);
+        assert_eq!(
+            outcome("if ((rc = dup(s)) == SOCKET_ERROR) { close(s); }", nz),
+            fail
+        );
+        assert_eq!(
+            outcome("rc = dup(s); if (rc == 0) { close(s); }", nz),
+            Some(Outcome::Success)
+        );
+        // An `if` before the call says nothing about it.
+        assert_eq!(outcome("if (rc) { rc = dup(s); close(s); }", nz), None);
+    }
+
+    #[test]
+    fn compound_conditions_and_zero_failing_calls() {
+        let nz = FailsWith::NonZero;
+        assert_eq!(
+            outcome("if (x || dup(s) != 0) { close(s); }", nz),
+            Some(Outcome::Failure)
+        );
+        assert_eq!(
+            outcome("if (x && dup(s) == 0) { y(); } else { close(s); }", nz),
+            Some(Outcome::Failure)
+        );
+        let z = FailsWith::Zero;
+        assert_eq!(outcome("if (!dup(s)) close(s);", z), Some(Outcome::Failure));
+        assert_eq!(outcome("if (dup(s)) close(s);", z), Some(Outcome::Success));
+        assert_eq!(
+            outcome("if (dup(s) == FALSE) close(s);", z),
+            Some(Outcome::Failure)
+        );
+    }
+
+    fn reaches(body: &str) -> bool {
+        let code = format!("int f(SOCKET s) {{ int rc; {body} }}");
+        facts_of(Lang::C, &code, |f| {
+            let dup = f.calls.iter().find(|c| c.name == "dup").unwrap().node;
+            let close = f.calls.iter().find(|c| c.name == "close").unwrap().node;
+            let skip = |g: tree_sitter::Node| {
+                f.outcome_at(dup, g, FailsWith::NonZero) == Some(Outcome::Failure)
+            };
+            f.reaches(dup, close, &skip)
+        })
+    }
+
+    #[test]
+    fn falling_through_and_labels() {
+        assert!(reaches("dup(s); send_info(); close(s); return 0;"));
+        assert!(reaches("if (dup(s) != 0) return 1; close(s); return 0;"));
+        assert!(!reaches("dup(s); return 0; close(s);"));
+        assert!(!reaches(
+            "if (dup(s) != 0) goto fail; hand_off(); return 0; fail: close(s); return 1;"
+        ));
+        assert!(reaches(
+            "if (dup(s) != 0) goto fail; if (x) goto fail; return 0; fail: close(s); return 1;"
+        ));
+        assert!(reaches("dup(s); goto done; done: close(s); return 0;"));
+        assert!(reaches(
+            "{ dup(s); } { if (x) return 1; } close(s); return 0;"
+        ));
+    }
+
+    #[test]
+    fn wrappers_of_a_call() {
+        let code = "static void wait_ack(HANDLE h) { WaitForSingleObject(h, INFINITE); }\n\
+                    void Conn::sync() { wait_ack(m_ack); }\nvoid other(void) { Sleep(1); }";
+        facts_of(Lang::Cpp, code, |f| {
+            let w = f.functions_calling(&["WaitForSingleObject"]);
+            assert!(w.contains("wait_ack"));
+            assert_eq!(w.len(), 1);
+        });
+    }
+
+    #[test]
+    fn exclusive_branches() {
+        let code = "void f(int k) { if (k) { a(); } else { b(); } c();\n\
+                    switch (k) { case 1: d(); break; case 2: e(); break; } }";
+        facts_of(Lang::C, code, |f| {
+            let n = |name: &str| f.calls.iter().find(|c| c.name == name).unwrap().node;
+            assert!(Facts::exclusive(n("a"), n("b")));
+            assert!(!Facts::exclusive(n("a"), n("c")));
+            assert!(Facts::exclusive(n("d"), n("e")));
+        });
+    }
+
+    #[test]
+    fn calls_between_two_nodes() {
+        let code = "void f(SOCKET s) { dup(s); if (x) { wait(h); } else { close(s); } \
+                    wait2(h); close(s); }";
+        facts_of(Lang::C, code, |f| {
+            let dup = f.calls.iter().find(|c| c.name == "dup").unwrap().node;
+            let closes: Vec<_> = f.calls.iter().filter(|c| c.name == "close").collect();
+            let is_wait = |c: &crate::facts::Call| c.name.starts_with("wait");
+            assert!(f.call_between(dup, closes[0].node, is_wait).is_none());
+            assert_eq!(
+                f.call_between(dup, closes[1].node, is_wait).unwrap().name,
+                "wait"
+            );
+        });
+    }
+}

@@ -1,0 +1,345 @@
+//! Winsock facts: whether code is compiled for Windows with Winsock in sight, which calls report
+//! their errors through `WSAGetLastError()`, and which Winsock call an `if` tests for failure.
+
+use tree_sitter::Node;
+
+use crate::facts::{unwrap_casts, Call, Facts, Include, Platform};
+
+/// Headers that declare Winsock (directly or through `windows.h`).
+pub const WINSOCK_HEADERS: &[&str] = &[
+    "winsock2.h",
+    "winsock.h",
+    "ws2tcpip.h",
+    "windows.h",
+    "mswsock.h",
+    "ws2def.h",
+];
+
+/// The headers after which `FD_SETSIZE` is fixed (WSA207).
+pub const FD_SET_HEADERS: &[&str] = &["winsock2.h", "winsock.h", "windows.h", "ws2tcpip.h"];
+
+/// Calls that report failure through `WSAGetLastError()` (and never through `errno`).
+pub const WINSOCK_CALLS: &[&str] = &[
+    "accept",
+    "bind",
+    "closesocket",
+    "connect",
+    "gethostbyaddr",
+    "gethostbyname",
+    "getpeername",
+    "getsockname",
+    "getsockopt",
+    "ioctlsocket",
+    "listen",
+    "recv",
+    "recvfrom",
+    "select",
+    "send",
+    "sendto",
+    "setsockopt",
+    "shutdown",
+    "socket",
+    "WSAAccept",
+    "WSAAsyncSelect",
+    "WSACleanup",
+    "WSAConnect",
+    "WSADuplicateSocket",
+    "WSADuplicateSocketA",
+    "WSADuplicateSocketW",
+    "WSAEnumNetworkEvents",
+    "WSAEventSelect",
+    "WSAGetOverlappedResult",
+    "WSAIoctl",
+    "WSAPoll",
+    "WSARecv",
+    "WSARecvFrom",
+    "WSASend",
+    "WSASendTo",
+    "WSASocket",
+    "WSASocketA",
+    "WSASocketW",
+    "WSAWaitForMultipleEvents",
+];
+
+/// Whether a call reports its failure through `WSAGetLastError()`.
+pub fn is_winsock_call(name: &str) -> bool {
+    WINSOCK_CALLS.contains(&name)
+}
+
+/// The file name of a header as written (`sys/socket.h` -> `socket.h`), lowercased.
+fn base_name(header: &str) -> String {
+    header
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(header)
+        .to_ascii_lowercase()
+}
+
+impl<'t> Facts<'t> {
+    /// The `#include`s of Winsock headers that a Windows build can reach, in document order.
+    pub fn winsock_includes<'a>(
+        &'a self,
+        headers: &'a [&str],
+    ) -> impl Iterator<Item = &'a Include> + 'a {
+        self.includes.iter().filter(move |i| {
+            headers.contains(&base_name(&i.header).as_str())
+                && !self.not_for_windows(i.directive.start)
+        })
+    }
+
+    /// Whether a Windows build of this file sees Winsock: it includes a Winsock header outside
+    /// non-Windows branches.
+    pub fn includes_winsock(&self) -> bool {
+        self.winsock_includes(WINSOCK_HEADERS).next().is_some()
+    }
+
+    /// Whether the code at `offset` is compiled for Windows with Winsock: not in a non-Windows
+    /// branch, and either in a Windows branch or in a file that includes Winsock. A POSIX-only
+    /// file (no Winsock header) is not Windows code, whatever it calls.
+    pub fn windows_code(&self, offset: usize) -> bool {
+        match self.platform_at(offset) {
+            Platform::NonWindows | Platform::OtherOs | Platform::Dead => false,
+            Platform::Windows => true,
+            Platform::Unknown => self.includes_winsock(),
+        }
+    }
+
+    /// The Winsock call whose failure an `if` statement tests: a Winsock call in its condition
+    /// (`if (connect(...) == SOCKET_ERROR)`), or the Winsock call last assigned, before the
+    /// `if` and in the same function, to a variable the condition reads
+    /// (`rc = send(...); if (rc == SOCKET_ERROR)`).
+    pub fn failed_winsock_call(&self, if_node: Node) -> Option<&Call<'t>> {
+        let cond = if_node.child_by_field_name("condition")?;
+        let calls: Vec<&Call<'t>> = self
+            .calls_in(cond.byte_range())
+            .filter(|c| !c.member && c.name != "WSAGetLastError")
+            .collect();
+        if let Some(call) = calls.iter().find(|c| is_winsock_call(&c.name)) {
+            return Some(call);
+        }
+        // A call compared with `SOCKET_ERROR` or `INVALID_SOCKET` reports through
+        // `WSAGetLastError()` whatever its name (`idealsendbacklognotify`, a wrapper).
+        let text = self.text_of(cond);
+        if text.contains("SOCKET_ERROR") || text.contains("INVALID_SOCKET") {
+            if let Some(call) = calls.first() {
+                return Some(call);
+            }
+        }
+        self.calls_assigned_to_condition(if_node)
+            .into_iter()
+            .find(|c| is_winsock_call(&c.name) && !c.member)
+    }
+
+    /// The calls whose results the condition of `if_node` reads through variables: for each
+    /// identifier of the condition, the call last assigned to it before the `if`, in the same
+    /// function.
+    fn calls_assigned_to_condition(&self, if_node: Node) -> Vec<&Call<'t>> {
+        let Some(cond) = if_node.child_by_field_name("condition") else {
+            return Vec::new();
+        };
+        let func = self.function_at(if_node.start_byte());
+        let mut found = Vec::new();
+        crate::facts::walk(cond, |n| {
+            // The condition's own operands, not the arguments of a call it makes.
+            if n.kind() != "identifier"
+                || crate::facts::enclosing_kind(n, &["argument_list"])
+                    .is_some_and(|a| Facts::within(a, cond))
+            {
+                return;
+            }
+            let name = self.text_of(n);
+            let last = self
+                .assignments
+                .iter()
+                .filter(|a| {
+                    a.function == func
+                        && a.target == name
+                        && a.value.end_byte() <= if_node.start_byte()
+                })
+                .max_by_key(|a| a.value.start_byte());
+            if let Some(a) = last {
+                let v = unwrap_casts(a.value);
+                if v.kind() == "call_expression" {
+                    found.extend(self.call_of(v));
+                }
+            }
+        });
+        found
+    }
+
+    /// The innermost `if` statement whose consequence (not its `else`) contains `node`, inside
+    /// the same function, with the Winsock call it tests for failure.
+    pub fn failure_branch_of(&self, node: Node<'t>) -> Option<(Node<'t>, &Call<'t>)> {
+        let mut child = node;
+        let mut cur = node.parent();
+        while let Some(n) = cur {
+            match n.kind() {
+                "function_definition" | "lambda_expression" => return None,
+                "if_statement" => {
+                    let within = |field: &str| {
+                        n.child_by_field_name(field)
+                            .is_some_and(|c| Facts::within(child, c))
+                    };
+                    let (in_condition, in_then, in_else) = (
+                        within("condition"),
+                        within("consequence"),
+                        within("alternative"),
+                    );
+                    let success_test = n
+                        .child_by_field_name("condition")
+                        .is_some_and(|c| self.is_success_test(c));
+                    // An inner `if` that tests another call: whatever `node` reads there is
+                    // about that call, not about an outer Winsock call.
+                    let tests_a_call = n
+                        .child_by_field_name("condition")
+                        .is_some_and(|c| self.calls_in(c.byte_range()).next().is_some())
+                        || !self.calls_assigned_to_condition(n).is_empty();
+                    let failure_side =
+                        in_condition || (in_then && !success_test) || (in_else && success_test);
+                    if failure_side {
+                        if let Some(call) = self.failed_winsock_call(n) {
+                            if call.node.end_byte() <= node.start_byte() {
+                                return Some((n, call));
+                            }
+                        }
+                        if !in_condition && tests_a_call {
+                            return None;
+                        }
+                    } else if (in_then || in_else) && tests_a_call {
+                        // The success side of a test, or the `else` of a failure test.
+                        return None;
+                    }
+                }
+                _ => {}
+            }
+            child = n;
+            cur = n.parent();
+        }
+        None
+    }
+
+    /// Whether a condition tests for success, so that its `else` is the failure branch:
+    /// `x != SOCKET_ERROR`, `s != INVALID_SOCKET` (either order), `n > 0`, `n >= 0`.
+    pub fn is_success_test(&self, cond: Node) -> bool {
+        let mut c = cond;
+        while matches!(c.kind(), "parenthesized_expression" | "condition_clause") {
+            match c.child_by_field_name("value").or_else(|| c.named_child(0)) {
+                Some(inner) => c = inner,
+                None => return false,
+            }
+        }
+        if c.kind() != "binary_expression" {
+            return false;
+        }
+        let op = c.child_by_field_name("operator").map(|o| o.kind());
+        let (Some(l), Some(r)) = (
+            c.child_by_field_name("left"),
+            c.child_by_field_name("right"),
+        ) else {
+            return false;
+        };
+        let (l, r) = (self.text_of(l).trim(), self.text_of(r).trim());
+        let invalid = |t: &str| t == "SOCKET_ERROR" || t == "INVALID_SOCKET";
+        match op {
+            Some("!=") => invalid(l) || invalid(r),
+            Some(">") | Some(">=") => r == "0",
+            Some("<") | Some("<=") => l == "0",
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::facts::tests::facts_of;
+    use crate::facts::walk;
+    use crate::lang::Lang;
+
+    #[test]
+    fn success_tests_make_the_else_the_failure_branch() {
+        let code = "void f(SOCKET s, PVOID p) {\n\
+              if (connect(s, 0, 0) != SOCKET_ERROR) { if (send(s, 0, 0, 0) != SOCKET_ERROR) { a(); } else { b(); } } else { c(); }\n\
+              if (SOCKET_ERROR == idealsendbacklognotify(s, p, 0)) { d(); }\n\
+              if (s != INVALID_SOCKET) { int rc = WSAIoctl(s, 0, 0, 0, 0, 0, 0, 0, 0); if (rc == SOCKET_ERROR && GetLastError() == 1) { } else { e(); } }\n\
+            }";
+        let got = facts_of(Lang::C, code, |f| {
+            let mut out = Vec::new();
+            walk(f.functions[0].body, |n| {
+                if n.kind() == "call_expression" {
+                    let name = f.text_of(n.child_by_field_name("function").unwrap());
+                    if matches!(name, "a" | "b" | "c" | "d" | "e") {
+                        let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
+                        out.push((name.to_string(), tested));
+                    }
+                }
+            });
+            out
+        });
+        assert_eq!(
+            got,
+            vec![
+                ("a".into(), None),
+                ("b".into(), Some("send".into())),
+                ("c".into(), Some("connect".into())),
+                ("d".into(), Some("idealsendbacklognotify".into())),
+                ("e".into(), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn windows_code_needs_a_winsock_header_or_a_windows_branch() {
+        let posix = "#include <sys/socket.h>\nvoid f(void) { g(); }\n";
+        let at = posix.find("g()").unwrap();
+        assert!(!facts_of(Lang::C, posix, |f| f.windows_code(at)));
+        let win = "#include <winsock2.h>\nvoid f(void) { g(); }\n";
+        let at = win.find("g()").unwrap();
+        assert!(facts_of(Lang::C, win, |f| f.windows_code(at)));
+        let portable = "#ifdef _WIN32\n#include <winsock2.h>\n#else\n#include <unistd.h>\n#endif\n\
+                        void f(void) {\n#ifndef _WIN32\n  a();\n#endif\n  b();\n}\n";
+        facts_of(Lang::C, portable, |f| {
+            assert!(!f.windows_code(portable.find("a()").unwrap()));
+            assert!(f.windows_code(portable.find("b()").unwrap()));
+        });
+        let only_posix_include =
+            "#ifndef _WIN32\n#include <winsock2.h>\n#endif\nvoid f(void) { c(); }";
+        let at = only_posix_include.find("c()").unwrap();
+        assert!(!facts_of(Lang::C, only_posix_include, |f| f.windows_code(at)));
+    }
+
+    #[test]
+    fn failure_branches_find_the_tested_call() {
+        let code = "void f(SOCKET s) {\n\
+              if (connect(s, 0, 0) == SOCKET_ERROR) { a(); if (!fopen(0, 0)) { e(); } FILE *f = fopen(0, 0); if (!f) { e(); } if (v) { g(); } }\n\
+              int rc = send(s, 0, 0, 0);\n\
+              if (rc < 0) { b(); } else { c(); }\n\
+              rc = compute();\n\
+              if (rc < 0) { d(); }\n\
+            }";
+        let got = facts_of(Lang::C, code, |f| {
+            let mut out = Vec::new();
+            walk(f.functions[0].body, |n| {
+                if n.kind() == "call_expression" && n.named_child_count() > 0 {
+                    let name = f.text_of(n.child_by_field_name("function").unwrap());
+                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g") {
+                        let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
+                        out.push((name.to_string(), tested));
+                    }
+                }
+            });
+            out
+        });
+        assert_eq!(
+            got,
+            vec![
+                ("a".into(), Some("connect".into())),
+                ("e".into(), None),
+                ("e".into(), None),
+                ("g".into(), Some("connect".into())),
+                ("b".into(), Some("send".into())),
+                ("c".into(), None),
+                ("d".into(), None),
+            ]
+        );
+    }
+}

@@ -1,0 +1,410 @@
+//! Applying fixes: the only module that writes source files.
+//!
+//! Fixes are byte-range edits on a file's parse text (`Source::text`). Per file they are sorted,
+//! a fix whose edits overlap an already accepted one waits for the next run, the rest are applied
+//! back to front, and the result is re-encoded in the file's own encoding (UTF-16 LE/BE with BOM,
+//! UTF-8 with or without BOM, any other bytes untouched outside the edits) and line endings.
+//! Before anything is written the result is re-parsed: a fix that adds syntax errors is rolled
+//! back with a warning. Writes are atomic (a temporary file in the same directory, then a rename,
+//! permissions kept) and refused when the file's bytes changed since they were read.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use similar::TextDiff;
+
+use crate::diagnostic::{Applicability, Edit, Finding, Fix};
+use crate::engine::Report;
+use crate::lang::{self, Lang};
+use crate::source::Source;
+use crate::walk::Warning;
+
+/// Which fixes to apply, and whether to write them or only show them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FixOptions {
+    /// Also apply fixes marked unsafe (those that have edits).
+    pub unsafe_fixes: bool,
+    /// Write the fixed files (`--fix`); otherwise only compute the diff (`--diff`).
+    pub write: bool,
+}
+
+impl FixOptions {
+    /// Whether a fix is applied under these options.
+    pub fn wants(&self, fix: &Fix) -> bool {
+        !fix.edits.is_empty()
+            && match fix.applicability {
+                Applicability::Safe => true,
+                Applicability::Unsafe => self.unsafe_fixes,
+                Applicability::Suggestion => false,
+            }
+    }
+}
+
+/// What a fix run did.
+#[derive(Debug, Default)]
+pub struct FixRun {
+    /// Fixes applied (written, or that would be written under `--diff`).
+    pub applied: usize,
+    /// Files changed (or that would change).
+    pub files: usize,
+    /// The unified diff of every change, in path order.
+    pub diff: String,
+    /// Files not written and fixes rolled back, one warning each.
+    pub warnings: Vec<Warning>,
+}
+
+/// The result of applying fixes to one text.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Fixed {
+    pub text: Vec<u8>,
+    /// Indices (into the fixes given) of the fixes applied.
+    pub applied: Vec<usize>,
+    /// Indices of the fixes held back because they overlap an applied one.
+    pub deferred: Vec<usize>,
+    /// Indices of the fixes rolled back because they add syntax errors.
+    pub rolled_back: Vec<usize>,
+}
+
+/// Whether two edits may not be applied together: their ranges overlap, or both insert at the
+/// same offset (their order would be a guess).
+fn conflict(a: &Edit, b: &Edit) -> bool {
+    (a.range.start < b.range.end && b.range.start < a.range.end) || a.range.start == b.range.start
+}
+
+/// The content of an edit with the file's line endings.
+fn with_line_endings(content: &str, crlf: bool) -> String {
+    if !crlf || !content.contains('\n') {
+        return content.to_string();
+    }
+    let mut out = String::with_capacity(content.len() + 8);
+    let mut prev = '\0';
+    for ch in content.chars() {
+        if ch == '\n' && prev != '\r' {
+            out.push('\r');
+        }
+        out.push(ch);
+        prev = ch;
+    }
+    out
+}
+
+/// Applies `edits` (sorted, non-overlapping) back to front.
+fn splice(text: &[u8], edits: &[&Edit], crlf: bool) -> Vec<u8> {
+    let mut out = text.to_vec();
+    for edit in edits.iter().rev() {
+        let content = with_line_endings(&edit.content, crlf);
+        out.splice(edit.range.clone(), content.into_bytes());
+    }
+    out
+}
+
+/// Picks the fixes that can be applied together: in order of their first edit, a fix is taken
+/// when none of its edits conflicts with an edit already taken and all of them lie inside the
+/// text. Returns (taken, deferred) as indices into `fixes`.
+pub fn select(text_len: usize, fixes: &[&Fix]) -> (Vec<usize>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..fixes.len())
+        .filter(|&i| !fixes[i].edits.is_empty())
+        .collect();
+    order.sort_by_key(|&i| {
+        let first = fixes[i].edits.iter().map(|e| e.range.start).min();
+        (first, i)
+    });
+    let mut taken: Vec<usize> = Vec::new();
+    let mut deferred = Vec::new();
+    let mut accepted: Vec<&Edit> = Vec::new();
+    for i in order {
+        let fix = fixes[i];
+        let in_bounds = fix
+            .edits
+            .iter()
+            .all(|e| e.range.start <= e.range.end && e.range.end <= text_len);
+        let self_conflict = fix
+            .edits
+            .iter()
+            .enumerate()
+            .any(|(j, a)| fix.edits[j + 1..].iter().any(|b| conflict(a, b)));
+        if !in_bounds || self_conflict {
+            continue;
+        }
+        if fix
+            .edits
+            .iter()
+            .any(|e| accepted.iter().any(|a| conflict(a, e)))
+        {
+            deferred.push(i);
+            continue;
+        }
+        accepted.extend(fix.edits.iter());
+        taken.push(i);
+    }
+    (taken, deferred)
+}
+
+/// Applies the fixes `indices` of `fixes` to `text`.
+fn apply_indices(text: &[u8], fixes: &[&Fix], indices: &[usize], crlf: bool) -> Vec<u8> {
+    let mut edits: Vec<&Edit> = indices
+        .iter()
+        .flat_map(|&i| fixes[i].edits.iter())
+        .collect();
+    edits.sort_by_key(|e| (e.range.start, e.range.end));
+    splice(text, &edits, crlf)
+}
+
+/// The number of syntax errors (ERROR and MISSING nodes) in `text` parsed as `lang`.
+pub fn syntax_errors(lang: Lang, text: &[u8]) -> usize {
+    let mut parser = tree_sitter::Parser::new();
+    if parser.set_language(&lang.grammar()).is_err() {
+        return 0;
+    }
+    let Some(tree) = parser.parse(text, None) else {
+        return usize::MAX;
+    };
+    if !tree.root_node().has_error() {
+        return 0;
+    }
+    let mut count = 0;
+    crate::facts::walk(tree.root_node(), |n| {
+        if n.is_error() || n.is_missing() {
+            count += 1;
+        }
+    });
+    count
+}
+
+/// Applies `fixes` to the parse text of `source` (the file `path`, for the grammar): the
+/// non-overlapping ones together; when the result has more syntax errors than the original,
+/// the fixes are tried one by one and each one that adds errors is rolled back.
+pub fn fix_text(path: &Path, source: &Source, fixes: &[&Fix]) -> Fixed {
+    let text = &source.text;
+    let (taken, deferred) = select(text.len(), fixes);
+    if taken.is_empty() {
+        return Fixed {
+            text: text.clone(),
+            applied: Vec::new(),
+            deferred,
+            rolled_back: Vec::new(),
+        };
+    }
+    let lang = lang::choose(path, text);
+    let before = syntax_errors(lang, text);
+    let all = apply_indices(text, fixes, &taken, source.crlf);
+    if syntax_errors(lang, &all) <= before {
+        return Fixed {
+            text: all,
+            applied: taken,
+            deferred,
+            rolled_back: Vec::new(),
+        };
+    }
+    // Some fix breaks the syntax: keep the ones that do not, one at a time.
+    let mut kept: Vec<usize> = Vec::new();
+    let mut rolled_back = Vec::new();
+    for &i in &taken {
+        let mut trial = kept.clone();
+        trial.push(i);
+        let result = apply_indices(text, fixes, &trial, source.crlf);
+        if syntax_errors(lang, &result) <= before {
+            kept = trial;
+        } else {
+            rolled_back.push(i);
+        }
+    }
+    Fixed {
+        text: apply_indices(text, fixes, &kept, source.crlf),
+        applied: kept,
+        deferred,
+        rolled_back,
+    }
+}
+
+/// A unified diff of one file's parse text before and after, lossily shown as UTF-8.
+pub fn unified_diff(path: &str, before: &[u8], after: &[u8]) -> String {
+    let old = String::from_utf8_lossy(before);
+    let new = String::from_utf8_lossy(after);
+    let diff = TextDiff::from_lines(old.as_ref(), new.as_ref());
+    let mut out = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// Applies the fixes of every visible finding of `report` (suppressed findings are never fixed).
+pub fn run(report: &Report, opts: FixOptions) -> FixRun {
+    let mut result = FixRun::default();
+    let mut start = 0;
+    let findings = &report.findings;
+    while start < findings.len() {
+        let path = findings[start].path.clone();
+        let end = start
+            + findings[start..]
+                .iter()
+                .take_while(|f| f.path == path)
+                .count();
+        let group: Vec<&Finding> = findings[start..end]
+            .iter()
+            .filter(|f| f.suppression.is_none())
+            .collect();
+        start = end;
+        let fixes: Vec<&Fix> = group
+            .iter()
+            .filter_map(|f| f.fix.as_ref())
+            .filter(|f| opts.wants(f))
+            .collect();
+        if fixes.is_empty() {
+            continue;
+        }
+        let source = &group[0].source;
+        let shown = crate::diagnostic::path_string(&path);
+        let fixed = fix_text(&path, source, &fixes);
+        for &i in &fixed.rolled_back {
+            let line = fixes[i]
+                .edits
+                .first()
+                .map_or(1, |e| source.position(e.range.start).line);
+            result.warnings.push(Warning {
+                path: path.clone(),
+                message: format!(
+                    "fix rolled back: \"{}\" at line {line} would introduce a syntax error",
+                    fixes[i].message
+                ),
+            });
+        }
+        if fixed.applied.is_empty() || fixed.text == source.text {
+            continue;
+        }
+        if opts.write {
+            if let Err(message) = write_fixed(&path, source, &fixed.text) {
+                result.warnings.push(Warning {
+                    path: path.clone(),
+                    message,
+                });
+                continue;
+            }
+        }
+        result
+            .diff
+            .push_str(&unified_diff(&shown, &source.text, &fixed.text));
+        result.applied += fixed.applied.len();
+        result.files += 1;
+    }
+    result
+}
+
+/// Writes the fixed parse text `text` of `source` back to `path` in the file's own encoding,
+/// atomically, unless the file changed since `source` was read.
+pub fn write_fixed(path: &Path, source: &Source, text: &[u8]) -> Result<(), String> {
+    // Write to the file a symbolic link points to, not over the link.
+    let target: PathBuf =
+        std::fs::canonicalize(path).map_err(|e| format!("not fixed: cannot resolve: {e}"))?;
+    let original = source.encode(&source.text);
+    let unchanged = || -> Result<(), String> {
+        let now = crate::engine::read_regular_file(&target, i64::MAX as u64)
+            .map_err(|m| format!("not fixed: {}", m.trim_start_matches("skipped: ")))?;
+        if now != original {
+            return Err("not fixed: the file changed since it was read".to_string());
+        }
+        Ok(())
+    };
+    unchanged()?;
+    let permissions = std::fs::metadata(&target)
+        .map_err(|e| format!("not fixed: cannot read its permissions: {e}"))?
+        .permissions();
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let bytes = source.encode(text);
+    let io = |e: std::io::Error| format!("not fixed: cannot write: {e}");
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".wsalint-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    tmp.write_all(&bytes).map_err(io)?;
+    tmp.as_file().set_permissions(permissions).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    // Narrow the window: check again just before the rename (the temporary file is removed when
+    // `tmp` is dropped on this early return).
+    unchanged()?;
+    tmp.persist(&target).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Encoding;
+
+    fn fix(edits: &[(usize, usize, &str)]) -> Fix {
+        Fix::safe(
+            "test",
+            edits
+                .iter()
+                .map(|&(s, e, c)| Edit::replace(s..e, c))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn overlapping_fixes_wait_for_the_next_run() {
+        let src = Source::from_text(b"int a = b < 0;\n".to_vec(), Encoding::Utf8);
+        let f1 = fix(&[(10, 11, "=="), (12, 13, "X")]);
+        let f2 = fix(&[(12, 13, "Y")]);
+        let f3 = fix(&[(0, 3, "long")]);
+        let fixed = fix_text(Path::new("a.c"), &src, &[&f1, &f2, &f3]);
+        assert_eq!(fixed.text, b"long a = b == X;\n");
+        assert_eq!(fixed.applied, vec![2, 0]);
+        assert_eq!(fixed.deferred, vec![1]);
+    }
+
+    #[test]
+    fn insertions_at_the_same_offset_conflict() {
+        let f1 = fix(&[(3, 3, "x")]);
+        let f2 = fix(&[(3, 3, "y")]);
+        assert_eq!(select(10, &[&f1, &f2]), (vec![0], vec![1]));
+        let out_of_bounds = fix(&[(8, 12, "z")]);
+        assert_eq!(select(10, &[&out_of_bounds]), (vec![], vec![]));
+    }
+
+    #[test]
+    fn crlf_files_keep_crlf_in_inserted_lines() {
+        let src = Source::from_text(b"int a;\r\nint b;\r\n".to_vec(), Encoding::Utf8);
+        let f = fix(&[(8, 8, "int c;\n")]);
+        let fixed = fix_text(Path::new("a.c"), &src, &[&f]);
+        assert_eq!(fixed.text, b"int a;\r\nint c;\r\nint b;\r\n");
+    }
+
+    #[test]
+    fn a_fix_that_breaks_syntax_is_rolled_back_alone() {
+        let code = b"int f(void) { return a < 0; }\nint g;\n";
+        let src = Source::from_text(code.to_vec(), Encoding::Utf8);
+        let good = fix(&[(30, 33, "long")]);
+        let bad = fix(&[(27, 28, "{")]);
+        let fixed = fix_text(Path::new("a.c"), &src, &[&good, &bad]);
+        assert_eq!(fixed.rolled_back, vec![1]);
+        assert_eq!(fixed.applied, vec![0]);
+        assert_eq!(fixed.text, b"int f(void) { return a < 0; }\nlong g;\n");
+    }
+
+    #[test]
+    fn windows_1252_bytes_outside_edits_stay() {
+        let code = b"/* Gr\xf6\xdfe */ int a;\n";
+        let src = Source::decode(code).unwrap();
+        let at = code.iter().position(|&b| b == b'a').unwrap();
+        let f = fix(&[(at, at + 1, "b")]);
+        let fixed = fix_text(Path::new("a.c"), &src, &[&f]);
+        assert_eq!(src.encode(&fixed.text), b"/* Gr\xf6\xdfe */ int b;\n");
+    }
+
+    #[test]
+    fn diff_names_both_sides() {
+        let d = unified_diff("x.c", b"a\nb\n", b"a\nc\n");
+        assert!(d.starts_with("--- a/x.c\n+++ b/x.c\n"), "{d}");
+        assert!(d.contains("-b\n+c\n"), "{d}");
+    }
+}

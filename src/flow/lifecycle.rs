@@ -1,0 +1,1594 @@
+//! The lifecycle of sockets and `addrinfo` lists inside one function, over its control-flow
+//! graph: a forward dataflow whose state is, per tracked variable, the set of what it may hold
+//! on the paths reaching a point (nothing of ours, an open resource, a closed one, one that has
+//! escaped, or something we do not own).
+//!
+//! The resource model comes from `[resources]` in the config: creators, closers (users add their
+//! wrappers), owners (functions that take ownership) and validity checks (`sock_ok(s)`).
+//! A resource escapes when it is returned, stored anywhere but a plain local, passed to a
+//! function outside the model, or has its address taken; passing it to a Winsock call
+//! (`send`, `connect`, `setsockopt`, `FD_SET`...) is a use. Branches that test a creation's
+//! result (`s == INVALID_SOCKET`, `s < 0`, `!s`, `getaddrinfo(...) != 0`, `rc != 0` for the
+//! status of a lookup, configured `valid_checks`) refine the state, so failed creations do not
+//! leak and cleanup code guarded by a validity test is understood.
+
+use std::collections::HashMap;
+
+use tree_sitter::Node;
+
+use crate::config::Config;
+use crate::facts::{unwrap_casts, unwrap_parens, Call, DeclKind, Facts, Platform};
+use crate::flow::cfg::{Cfg, Item};
+
+/// What a tracked resource is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Socket,
+    AddrInfo,
+}
+
+/// Lookups that return an `addrinfo` list, with the index of the result argument.
+pub const LOOKUPS: &[(&str, usize)] = &[
+    ("getaddrinfo", 3),
+    ("GetAddrInfoA", 3),
+    ("GetAddrInfoW", 3),
+    ("GetAddrInfoEx", 5),
+    ("GetAddrInfoExA", 5),
+    ("GetAddrInfoExW", 5),
+];
+
+/// The calls that free an `addrinfo` list.
+pub const FREERS: &[&str] = &[
+    "freeaddrinfo",
+    "FreeAddrInfoA",
+    "FreeAddrInfoW",
+    "FreeAddrInfoEx",
+    "FreeAddrInfoExA",
+    "FreeAddrInfoExW",
+];
+
+/// Closers of portable code besides the configured ones (`close(fd)` in a POSIX branch).
+const PORTABLE_CLOSERS: &[&str] = &["close", "_close"];
+
+/// Calls that use a socket without taking it over (a use, not an escape).
+pub const USES: &[&str] = &[
+    "send",
+    "recv",
+    "sendto",
+    "recvfrom",
+    "sendmsg",
+    "recvmsg",
+    "connect",
+    "bind",
+    "listen",
+    "accept",
+    "accept4",
+    "WSAAccept",
+    "AcceptEx",
+    "setsockopt",
+    "getsockopt",
+    "ioctlsocket",
+    "ioctl",
+    "fcntl",
+    "shutdown",
+    "getsockname",
+    "getpeername",
+    "WSASend",
+    "WSARecv",
+    "WSASendTo",
+    "WSARecvFrom",
+    "WSASendMsg",
+    "WSARecvMsg",
+    "WSAIoctl",
+    "WSAConnect",
+    "WSAConnectByNameA",
+    "WSAConnectByNameW",
+    "WSAEventSelect",
+    "WSAAsyncSelect",
+    "WSADuplicateSocket",
+    "WSADuplicateSocketA",
+    "WSADuplicateSocketW",
+    "WSAGetOverlappedResult",
+    "TransmitFile",
+    "ConnectEx",
+    "DisconnectEx",
+    "FD_SET",
+    "FD_CLR",
+    "FD_ISSET",
+    "read",
+    "write",
+];
+
+/// Something wrong on a path.
+#[derive(Clone, Debug)]
+pub enum Problem<'t> {
+    /// A resource created at `created` is still open at `at`.
+    Leak {
+        kind: Kind,
+        var: String,
+        created: Node<'t>,
+        at: Node<'t>,
+        how: LeakHow,
+    },
+    /// `second` closes what `first` already closed.
+    DoubleClose {
+        var: String,
+        second: Node<'t>,
+        first: Node<'t>,
+    },
+    /// `at` (a call to `callee`) uses what `close` closed.
+    UseAfterClose {
+        var: String,
+        at: Node<'t>,
+        callee: String,
+        close: Node<'t>,
+    },
+}
+
+/// Where a leak happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeakHow {
+    Return,
+    End,
+    Overwrite,
+    Scope,
+}
+
+/// Which problems a caller wants (each rule asks only for its own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Want {
+    SocketLeak,
+    AddrInfoLeak,
+    Closes,
+}
+
+/// The resource model of a run.
+pub struct Model<'c> {
+    config: &'c Config,
+}
+
+impl<'c> Model<'c> {
+    pub fn new(config: &'c Config) -> Model<'c> {
+        Model { config }
+    }
+
+    fn is_creator(&self, call: &Call) -> bool {
+        !call.member
+            && !call.written.trim_start_matches("::").contains("::")
+            && self.config.resources.is_creator(&call.name)
+    }
+
+    fn lookup_result(&self, call: &Call) -> Option<usize> {
+        if call.member {
+            return None;
+        }
+        LOOKUPS
+            .iter()
+            .find(|(n, _)| *n == call.name)
+            .map(|(_, i)| *i)
+    }
+
+    fn is_closer(&self, call: &Call) -> bool {
+        !call.member
+            && (self.config.resources.is_closer(&call.name)
+                || PORTABLE_CLOSERS.contains(&call.name.as_str())
+                || FREERS.contains(&call.name.as_str()))
+    }
+
+    fn is_use(&self, call: &Call) -> bool {
+        !call.member && USES.contains(&call.name.as_str())
+    }
+
+    fn is_owner(&self, call: &Call) -> bool {
+        self.config.resources.owners.contains(&call.name)
+    }
+
+    fn is_valid_check(&self, call: &Call) -> bool {
+        self.config.resources.valid_checks.contains(&call.name)
+    }
+
+    /// Whether a function holds a call this analysis is about, for `want`.
+    pub fn relevant(&self, facts: &Facts, func: usize, want: Want) -> bool {
+        let f = &facts.functions[func];
+        facts
+            .calls_in(f.body.byte_range())
+            .filter(|c| c.function == Some(func))
+            .any(|c| match want {
+                Want::SocketLeak => self.is_creator(c),
+                Want::AddrInfoLeak => self.lookup_result(c).is_some(),
+                Want::Closes => self.is_closer(c) && !FREERS.contains(&c.name.as_str()),
+            })
+    }
+}
+
+/// The problems `want` asks for in every function of a file that holds a relevant call.
+pub fn problems_in_file<'t>(facts: &'t Facts<'t>, config: &Config, want: Want) -> Vec<Problem<'t>> {
+    let model = Model::new(config);
+    (0..facts.functions.len())
+        .filter(|&f| model.relevant(facts, f, want))
+        .flat_map(|f| analyze(facts, &model, f, want))
+        .collect()
+}
+
+/// The function that frees what `lookup` returns.
+pub fn freer_of(lookup: &str) -> &'static str {
+    match lookup {
+        "GetAddrInfoW" => "FreeAddrInfoW",
+        "GetAddrInfoEx" | "GetAddrInfoExA" => "FreeAddrInfoEx",
+        "GetAddrInfoExW" => "FreeAddrInfoExW",
+        _ => "freeaddrinfo",
+    }
+}
+
+/// A variable (or field path) the analysis follows.
+#[derive(Clone, Debug)]
+struct Var {
+    key: String,
+    /// The identifier the key starts with (`c` for `c->fd`).
+    base: String,
+    /// A plain local of the function: only these can leak.
+    local: bool,
+    /// The scope of a local (its compound statement).
+    scope: Option<std::ops::Range<usize>>,
+    /// What a lookup fills (a list pointer: non-null means valid).
+    kind_hint: Option<Kind>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Ev<'t> {
+    Create {
+        var: usize,
+        call: Node<'t>,
+    },
+    Close {
+        var: usize,
+        call: Node<'t>,
+    },
+    Use {
+        var: usize,
+        call: Node<'t>,
+    },
+    Escape {
+        var: usize,
+    },
+    /// Assigned an invalid value (`INVALID_SOCKET`, `NULL`) or declared without one.
+    Reset {
+        var: usize,
+        at: Node<'t>,
+    },
+    /// Assigned something else.
+    Assign {
+        var: usize,
+        at: Node<'t>,
+    },
+    /// Written through something we cannot follow: no longer ours to judge.
+    Forget {
+        var: usize,
+    },
+}
+
+/// What a leaf condition says about a variable: when true / when false, whether it holds a
+/// valid resource (`Some(true)`), none (`Some(false)`), or nothing is learned.
+#[derive(Clone, Copy, Debug)]
+struct Test {
+    var: usize,
+    when_true: Option<bool>,
+    when_false: Option<bool>,
+}
+
+const NONE: u8 = 1;
+const OPEN: u8 = 2;
+const CLOSED: u8 = 4;
+const ESCAPED: u8 = 8;
+const UNKNOWN: u8 = 16;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct VarState<'t> {
+    bits: u8,
+    created: Option<Node<'t>>,
+    closed: Option<Node<'t>>,
+}
+
+fn earlier<'t>(a: Option<Node<'t>>, b: Option<Node<'t>>) -> Option<Node<'t>> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if y.start_byte() < x.start_byte() {
+            y
+        } else {
+            x
+        }),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+impl<'t> VarState<'t> {
+    fn join(&mut self, other: &VarState<'t>) -> bool {
+        let before = *self;
+        self.bits |= other.bits;
+        self.created = earlier(self.created, other.created);
+        self.closed = earlier(self.closed, other.closed);
+        *self != before
+    }
+}
+
+/// The analysis of one function.
+struct Analysis<'a, 't> {
+    facts: &'a Facts<'t>,
+    model: &'a Model<'a>,
+    func: usize,
+    vars: Vec<Var>,
+    by_key: HashMap<String, usize>,
+    /// Plain locals that copy a tracked variable: their escapes are its escapes.
+    aliases: HashMap<String, usize>,
+    /// Status variables of lookups: `rc = getaddrinfo(..., &res)` maps `rc` to `res`.
+    status: HashMap<String, usize>,
+}
+
+/// Runs the analysis over one function and returns what `want` asks for.
+pub fn analyze<'t>(
+    facts: &'t Facts<'t>,
+    model: &Model,
+    func: usize,
+    want: Want,
+) -> Vec<Problem<'t>> {
+    let f = &facts.functions[func];
+    // Tree-sitter's guesses inside syntax errors make paths up.
+    if facts.in_error(f.body.byte_range()) {
+        return Vec::new();
+    }
+    let mut a = Analysis {
+        facts,
+        model,
+        func,
+        vars: Vec::new(),
+        by_key: HashMap::new(),
+        aliases: HashMap::new(),
+        status: HashMap::new(),
+    };
+    a.collect_vars(want);
+    if a.vars.is_empty() {
+        return Vec::new();
+    }
+    let dead = |n: Node<'t>| {
+        let start = n
+            .child_by_field_name("condition")
+            .or_else(|| n.child_by_field_name("name"))
+            .map_or(n.start_byte(), |c| c.end_byte());
+        facts.platform_at(start) == Platform::Dead
+    };
+    let cfg = Cfg::build(f.body, facts.text, &dead);
+    a.collect_aliases(&cfg);
+    a.run(&cfg, want)
+}
+
+/// The key of an expression that names a variable or a field path (`s`, `c->fd`,
+/// `this->m_sock`), or `None`.
+fn key_of(facts: &Facts, node: Node) -> Option<String> {
+    let node = unwrap_casts(node);
+    if !matches!(node.kind(), "identifier" | "field_expression") {
+        return None;
+    }
+    let key = facts.socket_key(node);
+    let valid = key.split("->").flat_map(|p| p.split('.')).all(|p| {
+        !p.is_empty()
+            && !p.as_bytes()[0].is_ascii_digit()
+            && p.bytes().all(crate::lang::is_ident_byte)
+    });
+    valid.then_some(key)
+}
+
+fn base_of(key: &str) -> &str {
+    key.split("->")
+        .next()
+        .and_then(|p| p.split('.').next())
+        .unwrap_or(key)
+}
+
+/// Names that hold no resource: `INVALID_SOCKET`, `CURL_SOCKET_BAD`, `-1`, `NULL`, `nullptr`.
+fn is_invalid_constant(facts: &Facts, node: Node) -> bool {
+    let node = unwrap_casts(node);
+    let t = facts.text_of(node).trim();
+    match node.kind() {
+        "null" | "nullptr" => true,
+        "number_literal" => t == "0" || t == "-1",
+        "unary_expression" => matches!(t.replace(' ', "").as_str(), "-1" | "~0"),
+        "identifier" => {
+            t == "NULL"
+                || t == "SOCKET_ERROR"
+                || (t
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit())
+                    && (t.contains("INVALID") || t.ends_with("_BAD")))
+        }
+        _ => false,
+    }
+}
+
+/// `0`, `NO_ERROR`, `ERROR_SUCCESS`, `S_OK`: a status that says the call succeeded.
+fn is_success_status(facts: &Facts, node: Node) -> bool {
+    let node = unwrap_casts(node);
+    let t = facts.text_of(node).trim();
+    matches!(t, "0" | "NO_ERROR" | "ERROR_SUCCESS" | "S_OK" | "0L")
+}
+
+/// The node whose value an expression passes on: up through parentheses, casts and the arms
+/// of `?:` and `,`.
+fn value_context(mut node: Node) -> (Node, Option<Node>) {
+    while let Some(p) = node.parent() {
+        let through = match p.kind() {
+            "parenthesized_expression" | "cast_expression" => true,
+            "conditional_expression" => p.child_by_field_name("condition") != Some(node),
+            "comma_expression" => p.child_by_field_name("right") == Some(node),
+            _ => false,
+        };
+        if !through {
+            return (node, Some(p));
+        }
+        node = p;
+    }
+    (node, None)
+}
+
+impl<'a, 't> Analysis<'a, 't> {
+    fn var(&mut self, key: String, facts: &Facts, at: Node) -> usize {
+        if let Some(&i) = self.by_key.get(&key) {
+            return i;
+        }
+        let func = &facts.functions[self.func];
+        let decl = (!key.contains("->") && !key.contains('.'))
+            .then(|| facts.decl_of(&key, at.start_byte()))
+            .flatten();
+        let local = decl.is_some_and(|d| {
+            d.kind == DeclKind::Local
+                && func.node.byte_range().contains(&d.range.start)
+                && !is_static(facts, func.node, d.range.clone())
+        });
+        let scope = decl.filter(|_| local).map(|d| d.scope.clone());
+        self.vars.push(Var {
+            base: base_of(&key).to_string(),
+            key: key.clone(),
+            local,
+            scope,
+            kind_hint: None,
+        });
+        self.by_key.insert(key, self.vars.len() - 1);
+        self.vars.len() - 1
+    }
+
+    /// The variables created, closed or freed in the function.
+    fn collect_vars(&mut self, want: Want) {
+        let facts = self.facts;
+        let body = facts.functions[self.func].body;
+        let func = self.func;
+        for call in facts
+            .calls_in(body.byte_range())
+            .filter(|c| c.function == Some(func))
+        {
+            if self.model.is_creator(call) {
+                if want != Want::AddrInfoLeak {
+                    if let Some(k) = creation_target(call.node).and_then(|t| key_of(facts, t)) {
+                        self.var(k, facts, call.node);
+                    }
+                }
+            } else if let Some(i) = self.model.lookup_result(call) {
+                if want == Want::AddrInfoLeak {
+                    if let Some(k) = lookup_target(facts, call, i) {
+                        let v = self.var(k, facts, call.node);
+                        if let Some(s) = creation_target(call.node).and_then(|t| key_of(facts, t)) {
+                            self.status.insert(s, v);
+                        }
+                    }
+                }
+            } else if self.model.is_closer(call) {
+                let freer = FREERS.contains(&call.name.as_str());
+                if (want == Want::AddrInfoLeak) != freer && want != Want::SocketLeak {
+                    continue;
+                }
+                for arg in &call.args {
+                    if let Some(k) = key_of(facts, *arg) {
+                        self.var(k, facts, call.node);
+                    }
+                }
+            }
+        }
+        if want == Want::SocketLeak && !self.vars.iter().any(|v| v.local) {
+            self.vars.clear();
+        }
+        if want == Want::AddrInfoLeak && !self.vars.iter().any(|v| v.local) {
+            self.vars.clear();
+        }
+    }
+
+    /// `tmp = s` and `SOCKET tmp = s` where `tmp` is a plain local that is not followed itself.
+    fn collect_aliases(&mut self, cfg: &Cfg<'t>) {
+        let facts = self.facts;
+        for block in &cfg.blocks {
+            for item in &block.items {
+                let (Item::Stmt(n) | Item::Cond(n)) = item else {
+                    continue;
+                };
+                crate::facts::walk(*n, |node| {
+                    let (target, value) = match node.kind() {
+                        "assignment_expression" => (
+                            node.child_by_field_name("left"),
+                            node.child_by_field_name("right"),
+                        ),
+                        "init_declarator" => (
+                            node.child_by_field_name("declarator")
+                                .and_then(|d| crate::facts::declarator_name(d).0),
+                            node.child_by_field_name("value"),
+                        ),
+                        _ => return,
+                    };
+                    let (Some(t), Some(v)) = (target, value) else {
+                        return;
+                    };
+                    let Some(vk) = key_of(facts, v) else { return };
+                    let Some(&var) = self.by_key.get(&vk) else {
+                        return;
+                    };
+                    if t.kind() != "identifier" {
+                        return;
+                    }
+                    let name = facts.text_of(t);
+                    if self.by_key.contains_key(name) {
+                        return;
+                    }
+                    let local = facts.decl_of(name, t.start_byte()).is_some_and(|d| {
+                        d.kind == DeclKind::Local
+                            && !is_static(facts, facts.functions[self.func].node, d.range.clone())
+                    });
+                    if local {
+                        self.aliases.insert(name.to_string(), var);
+                    }
+                });
+            }
+        }
+    }
+
+    /// The events of one statement or condition, in evaluation order.
+    fn events(&self, item: Node<'t>) -> Vec<(usize, Ev<'t>)> {
+        let facts = self.facts;
+        let mut out: Vec<(usize, Ev<'t>)> = Vec::new();
+        // `for (SOCKET fd : fds)`: each iteration binds a new value.
+        // (`parent` walks down from the root: only asked of what can be such a declarator, or
+        // deeply nested code turns quadratic.)
+        let followed_by_colon = || {
+            let rest = facts.text.get(item.end_byte()..).unwrap_or_default();
+            let rest = rest.trim_ascii_start();
+            rest.starts_with(b":") && !rest.starts_with(b"::")
+        };
+        let maybe_declarator = item.kind().ends_with("declarator")
+            || (item.kind() == "identifier" && followed_by_colon());
+        let range_for = maybe_declarator
+            .then(|| item.parent())
+            .flatten()
+            .filter(|p| {
+                p.kind() == "for_range_loop" && p.child_by_field_name("declarator") == Some(item)
+            });
+        if range_for.is_some() {
+            let name = crate::facts::declarator_name(item)
+                .0
+                .map(|n| facts.text_of(n))
+                .unwrap_or_else(|| facts.text_of(item));
+            if let Some(&var) = self.by_key.get(name) {
+                out.push((item.end_byte(), Ev::Forget { var }));
+            }
+            return out;
+        }
+        let mut stack = vec![item];
+        while let Some(node) = stack.pop() {
+            let mut descend = true;
+            match node.kind() {
+                "lambda_expression" => {
+                    // Whatever a lambda captures may live on after the function.
+                    crate::facts::walk(node, |n| {
+                        if n.kind() == "identifier" {
+                            let name = facts.text_of(n);
+                            for (i, v) in self.vars.iter().enumerate() {
+                                if v.key == name || v.base == name {
+                                    out.push((n.start_byte(), Ev::Escape { var: i }));
+                                }
+                            }
+                            if let Some(&i) = self.aliases.get(name) {
+                                out.push((n.start_byte(), Ev::Escape { var: i }));
+                            }
+                        }
+                    });
+                    descend = false;
+                }
+                "call_expression" => self.call_events(node, &mut out),
+                // `Socket owned(raw);` parses as a function declaration whose parameter type
+                // is `raw`: C++'s most vexing parse hands the socket to a constructor.
+                "type_identifier" => {
+                    if let Some(&var) = self.by_key.get(facts.text_of(node)) {
+                        if crate::facts::enclosing_kind(node, &["parameter_list"]).is_some() {
+                            out.push((node.start_byte(), Ev::Escape { var }));
+                        }
+                    }
+                }
+                "assignment_expression" => {
+                    if let Some(left) = node.child_by_field_name("left") {
+                        let op = node.child_by_field_name("operator").map(|o| o.kind());
+                        let value = node.child_by_field_name("right");
+                        self.write_events(left, value.filter(|_| op == Some("=")), node, &mut out);
+                    }
+                }
+                "update_expression" => {
+                    if let Some(arg) = node.child_by_field_name("argument") {
+                        self.write_events(arg, None, node, &mut out);
+                    }
+                }
+                "declaration" => {
+                    let mut cursor = node.walk();
+                    for d in node.children_by_field_name("declarator", &mut cursor) {
+                        let (name, pointer) = crate::facts::declarator_name(d);
+                        let Some(name) = name else { continue };
+                        let value = (d.kind() == "init_declarator")
+                            .then(|| d.child_by_field_name("value"))
+                            .flatten();
+                        let key = facts.text_of(name);
+                        // A fresh `cp` means fresh `cp->fd`.
+                        for (i, v) in self.vars.iter().enumerate() {
+                            if v.key != key && v.base == key {
+                                out.push((d.end_byte(), Ev::Forget { var: i }));
+                            }
+                        }
+                        let Some(&var) = self.by_key.get(key) else {
+                            continue;
+                        };
+                        let _ = pointer;
+                        match value {
+                            None => out.push((d.end_byte(), Ev::Reset { var, at: d })),
+                            Some(v) if is_invalid_constant(facts, v) => {
+                                out.push((d.end_byte(), Ev::Reset { var, at: d }))
+                            }
+                            Some(v) if is_creation(self, v) => {}
+                            // A fresh variable takes something we do not own.
+                            Some(_) => out.push((d.end_byte(), Ev::Forget { var })),
+                        }
+                    }
+                }
+                "identifier" | "field_expression" => {
+                    if let Some(key) = key_of(facts, node) {
+                        if let Some(&var) = self.by_key.get(&key) {
+                            self.occurrence(node, var, false, &mut out);
+                            descend = false;
+                        } else if let Some(&var) = self.aliases.get(&key) {
+                            self.occurrence(node, var, true, &mut out);
+                            descend = false;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if descend {
+                let mut cursor = node.walk();
+                let children: Vec<Node<'t>> = node.children(&mut cursor).collect();
+                stack.extend(children.into_iter().rev());
+            }
+        }
+        // Evaluation order: by position, a write after what it evaluates.
+        out.sort_by_key(|(pos, _)| *pos);
+        out
+    }
+
+    fn call_events(&self, node: Node<'t>, out: &mut Vec<(usize, Ev<'t>)>) {
+        let facts = self.facts;
+        let Some(call) = facts.call_of(node) else {
+            return;
+        };
+        let end = node.end_byte();
+        if self.model.is_creator(call) {
+            if let Some(k) = creation_target(node).and_then(|t| key_of(facts, t)) {
+                if let Some(&var) = self.by_key.get(&k) {
+                    out.push((end, Ev::Create { var, call: node }));
+                }
+            }
+        } else if let Some(i) = self.model.lookup_result(call) {
+            if let Some(k) = lookup_target(facts, call, i) {
+                if let Some(&var) = self.by_key.get(&k) {
+                    out.push((end, Ev::Create { var, call: node }));
+                }
+            }
+        }
+    }
+
+    /// A write to `left` (with the assigned value for a plain `=`).
+    fn write_events(
+        &self,
+        left: Node<'t>,
+        value: Option<Node<'t>>,
+        at: Node<'t>,
+        out: &mut Vec<(usize, Ev<'t>)>,
+    ) {
+        let facts = self.facts;
+        let Some(key) = key_of(facts, left) else {
+            return;
+        };
+        let end = at.end_byte();
+        // Fields reached through what is written are no longer the ones we followed.
+        for (i, v) in self.vars.iter().enumerate() {
+            if v.key != key && (v.base == key || v.key.starts_with(&format!("{key}->"))) {
+                out.push((end, Ev::Forget { var: i }));
+            }
+        }
+        let Some(&var) = self.by_key.get(&key) else {
+            return;
+        };
+        match value {
+            Some(v) if is_creation(self, v) => {}
+            Some(v) if is_invalid_constant(facts, v) => out.push((end, Ev::Reset { var, at })),
+            _ => out.push((end, Ev::Assign { var, at })),
+        }
+    }
+
+    /// An occurrence of a tracked variable (or of an alias of one): what its context does.
+    fn occurrence(&self, node: Node<'t>, var: usize, alias: bool, out: &mut Vec<(usize, Ev<'t>)>) {
+        let facts = self.facts;
+        let (value, parent) = value_context(node);
+        let Some(parent) = parent else { return };
+        let pos = node.start_byte();
+        let escape = (pos, Ev::Escape { var });
+        match parent.kind() {
+            "argument_list" => {
+                let Some(call_node) = parent.parent().filter(|p| p.kind() == "call_expression")
+                else {
+                    // A constructor argument: `Socket sock(s);`, `new Conn(s)`.
+                    out.push(escape);
+                    return;
+                };
+                let Some(call) = facts.call_of(call_node) else {
+                    out.push(escape);
+                    return;
+                };
+                let pos = call_node.end_byte();
+                if self.model.is_owner(call) {
+                    out.push((pos, Ev::Escape { var }));
+                } else if alias {
+                    // An element of a list walked through an alias is used, not handed over.
+                    let list = self.vars[var].kind_hint == Some(Kind::AddrInfo);
+                    if (!list || self.model.is_closer(call))
+                        && !self.model.is_use(call)
+                        && !self.model.is_valid_check(call)
+                    {
+                        out.push((pos, Ev::Escape { var }));
+                    }
+                } else if self.model.is_closer(call) {
+                    out.push((
+                        pos,
+                        Ev::Close {
+                            var,
+                            call: call_node,
+                        },
+                    ));
+                } else if self.model.is_use(call) {
+                    out.push((
+                        call_node.start_byte(),
+                        Ev::Use {
+                            var,
+                            call: call_node,
+                        },
+                    ));
+                } else if self.model.is_valid_check(call)
+                    || self.model.lookup_result(call).is_some()
+                    || self.model.is_creator(call)
+                    || formats(call, value)
+                {
+                } else {
+                    out.push((pos, Ev::Escape { var }));
+                }
+            }
+            "assignment_expression" => {
+                if parent.child_by_field_name("left") == Some(value) {
+                    return;
+                }
+                let target = parent.child_by_field_name("left");
+                let to_alias = target
+                    .and_then(|t| key_of(facts, t))
+                    .is_some_and(|k| self.aliases.contains_key(&k));
+                if !to_alias || alias {
+                    out.push(escape);
+                }
+            }
+            "init_declarator" => {
+                if parent.child_by_field_name("value") != Some(value) {
+                    return;
+                }
+                let target = parent
+                    .child_by_field_name("declarator")
+                    .and_then(|d| crate::facts::declarator_name(d).0)
+                    .map(|n| facts.text_of(n));
+                let to_alias = target.is_some_and(|k| self.aliases.contains_key(k));
+                if !to_alias || alias {
+                    out.push(escape);
+                }
+            }
+            "return_statement"
+            | "co_return_statement"
+            | "initializer_list"
+            | "initializer_pair"
+            | "compound_literal_expression"
+            | "field_initializer"
+            | "lambda_capture_specifier"
+            | "throw_statement" => out.push(escape),
+            "pointer_expression" => {
+                // `&s`: the callee may store or overwrite it.
+                let op = parent.child_by_field_name("operator").map(|o| o.kind());
+                if op == Some("&") && !self.is_lookup_result(parent) {
+                    out.push((pos, Ev::Forget { var }));
+                    for (i, v) in self.vars.iter().enumerate() {
+                        if i != var && v.base == self.vars[var].key {
+                            out.push((pos, Ev::Forget { var: i }));
+                        }
+                    }
+                }
+            }
+            "update_expression" => {}
+            _ => {}
+        }
+    }
+
+    /// Whether `&x` is the result argument of a lookup.
+    fn is_lookup_result(&self, addr: Node) -> bool {
+        let Some(list) = addr.parent().filter(|p| p.kind() == "argument_list") else {
+            return false;
+        };
+        let Some(call) = list.parent().and_then(|c| self.facts.call_of(c)) else {
+            return false;
+        };
+        self.model
+            .lookup_result(call)
+            .is_some_and(|i| call.arg(i) == Some(addr))
+    }
+
+    /// What a leaf condition tests.
+    fn tests(&self, leaf: Node<'t>) -> Vec<Test> {
+        let facts = self.facts;
+        let leaf = unwrap_parens(leaf);
+        let mut out = Vec::new();
+        match leaf.kind() {
+            "binary_expression" => {
+                let op = leaf
+                    .child_by_field_name("operator")
+                    .map(|o| o.kind())
+                    .unwrap_or("");
+                let (Some(l), Some(r)) = (
+                    leaf.child_by_field_name("left"),
+                    leaf.child_by_field_name("right"),
+                ) else {
+                    return out;
+                };
+                // Put the subject on the left: `INVALID_SOCKET == s` -> `s == INVALID_SOCKET`.
+                let (subject, constant, op) = if self.subjects(l).is_empty() {
+                    (r, l, flip(op))
+                } else {
+                    (l, r, op)
+                };
+                for (var, status) in self.subjects(subject) {
+                    let valid_when_true = if status {
+                        let success = is_success_status(facts, constant);
+                        match op {
+                            "==" if success => Some(true),
+                            "!=" if success => Some(false),
+                            "==" => Some(false),
+                            "<" if success => Some(false),
+                            ">=" if success => Some(true),
+                            _ => None,
+                        }
+                    } else {
+                        let invalid = is_invalid_constant(facts, constant)
+                            || self.is_foreign_constant(constant);
+                        let zero = facts.text_of(unwrap_casts(constant)).trim() == "0";
+                        match op {
+                            "==" if invalid => Some(false),
+                            "!=" if invalid => Some(true),
+                            "<" | "<=" if zero => Some(false),
+                            ">=" | ">" if zero => Some(true),
+                            ">" if is_minus_one(facts, constant) => Some(true),
+                            _ => None,
+                        }
+                    };
+                    if let Some(v) = valid_when_true {
+                        out.push(Test {
+                            var,
+                            when_true: Some(v),
+                            when_false: Some(!v),
+                        });
+                    }
+                }
+            }
+            "call_expression" => {
+                if let Some(call) = facts.call_of(leaf) {
+                    if self.model.is_valid_check(call) {
+                        for arg in &call.args {
+                            if let Some(&var) =
+                                key_of(facts, *arg).and_then(|k| self.by_key.get(&k))
+                            {
+                                out.push(Test {
+                                    var,
+                                    when_true: Some(true),
+                                    when_false: Some(false),
+                                });
+                            }
+                        }
+                        return out;
+                    }
+                }
+                self.truthiness(leaf, &mut out);
+            }
+            _ => self.truthiness(leaf, &mut out),
+        }
+        out
+    }
+
+    /// A name that is no variable of this file (`retired_fd`, `ARES_SOCKET_BAD` from a
+    /// header): compared for (in)equality with a socket, it is the invalid value.
+    fn is_foreign_constant(&self, node: Node<'t>) -> bool {
+        let node = unwrap_casts(node);
+        match node.kind() {
+            "identifier" => {
+                let name = self.facts.text_of(node);
+                !self.by_key.contains_key(name)
+                    && self.facts.decl_of(name, node.start_byte()).is_none()
+            }
+            "qualified_identifier" => true,
+            _ => false,
+        }
+    }
+
+    /// A bare value as a condition: a status is true on failure; a pointer or socket is
+    /// null on failure.
+    fn truthiness(&self, leaf: Node<'t>, out: &mut Vec<Test>) {
+        for (var, status) in self.subjects(leaf) {
+            if status {
+                out.push(Test {
+                    var,
+                    when_true: Some(false),
+                    when_false: Some(true),
+                });
+            } else {
+                // `if (s)`: a non-zero SOCKET may still be INVALID_SOCKET; a non-null list is
+                // valid. `if (!s)`: zero holds nothing either way.
+                let list = self.vars[var].kind_hint == Some(Kind::AddrInfo);
+                out.push(Test {
+                    var,
+                    when_true: list.then_some(true),
+                    when_false: Some(false),
+                });
+            }
+        }
+    }
+
+    /// The variables an operand of a condition stands for: (var, is a status of a lookup).
+    fn subjects(&self, node: Node<'t>) -> Vec<(usize, bool)> {
+        let facts = self.facts;
+        let node = unwrap_casts(node);
+        let mut out = Vec::new();
+        match node.kind() {
+            "assignment_expression" => {
+                if let Some(k) = node
+                    .child_by_field_name("left")
+                    .and_then(|l| key_of(facts, l))
+                {
+                    if let Some(&v) = self.by_key.get(&k) {
+                        out.push((v, false));
+                    } else if let Some(&v) = self.status.get(&k) {
+                        out.push((v, true));
+                    }
+                }
+                if out.is_empty() {
+                    if let Some(r) = node.child_by_field_name("right") {
+                        return self.subjects(r);
+                    }
+                }
+            }
+            "call_expression" => {
+                if let Some(call) = facts.call_of(node) {
+                    if let Some(i) = self.model.lookup_result(call) {
+                        if let Some(&v) =
+                            lookup_target(facts, call, i).and_then(|k| self.by_key.get(&k))
+                        {
+                            out.push((v, true));
+                        }
+                    }
+                }
+            }
+            _ => {
+                if let Some(k) = key_of(facts, node) {
+                    if let Some(&v) = self.by_key.get(&k) {
+                        out.push((v, false));
+                    } else if let Some(&v) = self.status.get(&k) {
+                        out.push((v, true));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn run(&mut self, cfg: &Cfg<'t>, want: Want) -> Vec<Problem<'t>> {
+        // Kind hints for truthiness: a variable a lookup fills is a list pointer.
+        let facts = self.facts;
+        let body = facts.functions[self.func].body;
+        let func = self.func;
+        for call in facts
+            .calls_in(body.byte_range())
+            .filter(|c| c.function == Some(func))
+        {
+            if let Some(i) = self.model.lookup_result(call) {
+                if let Some(&v) = lookup_target(facts, call, i).and_then(|k| self.by_key.get(&k)) {
+                    self.vars[v].kind_hint = Some(Kind::AddrInfo);
+                }
+            }
+        }
+        // Events per block, tests per edge: computed once.
+        let events: Vec<Vec<BlockEv<'t>>> = cfg
+            .blocks
+            .iter()
+            .map(|b| {
+                let mut evs = Vec::new();
+                for item in &b.items {
+                    match item {
+                        Item::Stmt(n) | Item::Cond(n) => {
+                            evs.extend(self.events(*n).into_iter().map(|(_, e)| BlockEv::Ev(e)))
+                        }
+                        Item::ScopeEnd { scope, at } => evs.push(BlockEv::Scope(*scope, *at)),
+                        Item::Exit(at) => evs.push(BlockEv::Exit(*at)),
+                    }
+                }
+                evs
+            })
+            .collect();
+        let mut tests: HashMap<usize, Vec<Test>> = HashMap::new();
+        for b in &cfg.blocks {
+            for e in &b.succs {
+                if let Some((leaf, _)) = e.cond {
+                    tests.entry(leaf.id()).or_insert_with(|| self.tests(leaf));
+                }
+            }
+        }
+        let initial: Vec<VarState<'t>> = self
+            .vars
+            .iter()
+            .map(|v| VarState {
+                bits: if v.local { NONE } else { UNKNOWN },
+                created: None,
+                closed: None,
+            })
+            .collect();
+        let n = cfg.blocks.len();
+        let mut state_in: Vec<Option<Vec<VarState<'t>>>> = vec![None; n];
+        state_in[cfg.entry] = Some(initial);
+        let mut queue: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+        let mut queued = vec![false; n];
+        queue.push_back(cfg.entry);
+        queued[cfg.entry] = true;
+        let mut sink = Sink::default();
+        while let Some(b) = queue.pop_front() {
+            queued[b] = false;
+            let Some(mut state) = state_in[b].clone() else {
+                continue;
+            };
+            self.transfer(&events[b], &mut state, &mut sink, false);
+            for e in &cfg.blocks[b].succs {
+                let mut next = state.clone();
+                if let Some((leaf, outcome)) = e.cond {
+                    if !refine(
+                        &mut next,
+                        tests.get(&leaf.id()).map_or(&[][..], |t| t),
+                        outcome,
+                    ) {
+                        continue;
+                    }
+                }
+                let changed = match &mut state_in[e.to] {
+                    Some(old) => old
+                        .iter_mut()
+                        .zip(&next)
+                        .fold(false, |c, (o, x)| o.join(x) | c),
+                    slot @ None => {
+                        *slot = Some(next);
+                        true
+                    }
+                };
+                if changed && !queued[e.to] {
+                    queued[e.to] = true;
+                    queue.push_back(e.to);
+                }
+            }
+        }
+        // Report from the fixed point.
+        for (b, events) in events.iter().enumerate() {
+            if let Some(mut state) = state_in[b].clone() {
+                self.transfer(events, &mut state, &mut sink, true);
+            }
+        }
+        sink.finish(self, want)
+    }
+
+    fn transfer(
+        &self,
+        events: &[BlockEv<'t>],
+        state: &mut [VarState<'t>],
+        sink: &mut Sink<'t>,
+        report: bool,
+    ) {
+        for ev in events {
+            match *ev {
+                BlockEv::Ev(Ev::Create { var, call }) => {
+                    let s = &mut state[var];
+                    if report && self.vars[var].local && s.bits & OPEN != 0 {
+                        sink.leak(s.created, call, LeakHow::Overwrite);
+                    }
+                    let held = if self.vars[var].local { OPEN } else { ESCAPED };
+                    *s = VarState {
+                        bits: held | NONE,
+                        created: Some(call),
+                        closed: None,
+                    };
+                }
+                BlockEv::Ev(Ev::Close { var, call }) => {
+                    let s = &mut state[var];
+                    // A close retried in a loop while it fails (`rc = close(fd)` until it
+                    // stops saying EAGAIN) is not a second close.
+                    let retried = s.closed == Some(call)
+                        && call
+                            .parent()
+                            .is_some_and(|p| p.kind() != "expression_statement");
+                    if report && s.bits & CLOSED != 0 && !retried {
+                        if let Some(first) = s.closed {
+                            sink.double.push((var, call, first));
+                        }
+                    }
+                    let had = s.bits & (OPEN | ESCAPED | UNKNOWN | CLOSED) != 0;
+                    if s.bits & CLOSED == 0 {
+                        s.closed = Some(call);
+                    }
+                    s.bits = (s.bits & NONE) | if had { CLOSED } else { 0 };
+                    if s.bits == 0 {
+                        s.bits = NONE;
+                    }
+                }
+                BlockEv::Ev(Ev::Use { var, call }) => {
+                    let s = &state[var];
+                    if report && s.bits & CLOSED != 0 {
+                        if let Some(close) = s.closed {
+                            sink.used.push((var, call, close));
+                        }
+                    }
+                }
+                BlockEv::Ev(Ev::Escape { var }) => {
+                    let s = &mut state[var];
+                    if s.bits & OPEN != 0 {
+                        s.bits = (s.bits & !OPEN) | ESCAPED;
+                    }
+                }
+                BlockEv::Ev(Ev::Reset { var, at }) => {
+                    let s = &mut state[var];
+                    if report && self.vars[var].local && s.bits & OPEN != 0 {
+                        sink.leak(s.created, at, LeakHow::Overwrite);
+                    }
+                    *s = VarState {
+                        bits: NONE,
+                        created: None,
+                        closed: None,
+                    };
+                }
+                BlockEv::Ev(Ev::Assign { var, at }) => {
+                    let s = &mut state[var];
+                    if report && self.vars[var].local && s.bits & OPEN != 0 {
+                        sink.leak(s.created, at, LeakHow::Overwrite);
+                    }
+                    *s = VarState {
+                        bits: UNKNOWN,
+                        created: None,
+                        closed: None,
+                    };
+                }
+                BlockEv::Ev(Ev::Forget { var }) => {
+                    state[var] = VarState {
+                        bits: UNKNOWN,
+                        created: None,
+                        closed: None,
+                    };
+                }
+                BlockEv::Scope(scope, at) => {
+                    for (i, v) in self.vars.iter().enumerate() {
+                        if v.scope.as_ref() == Some(&scope.byte_range()) {
+                            let s = &mut state[i];
+                            if report && s.bits & OPEN != 0 {
+                                sink.leak(s.created, at, LeakHow::Scope);
+                            }
+                            *s = VarState {
+                                bits: NONE,
+                                created: None,
+                                closed: None,
+                            };
+                        }
+                    }
+                }
+                BlockEv::Exit(at) => {
+                    if !report {
+                        continue;
+                    }
+                    for (i, v) in self.vars.iter().enumerate() {
+                        if v.local && state[i].bits & OPEN != 0 {
+                            let how = if at.kind() == "}" {
+                                LeakHow::End
+                            } else {
+                                LeakHow::Return
+                            };
+                            sink.leak(state[i].created, at, how);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum BlockEv<'t> {
+    Ev(Ev<'t>),
+    Scope(Node<'t>, Node<'t>),
+    Exit(Node<'t>),
+}
+
+/// What the reporting pass found, deduplicated.
+#[derive(Default)]
+struct Sink<'t> {
+    /// Creation -> the earliest place it leaks.
+    leaks: Vec<(Node<'t>, Node<'t>, LeakHow)>,
+    double: Vec<(usize, Node<'t>, Node<'t>)>,
+    used: Vec<(usize, Node<'t>, Node<'t>)>,
+}
+
+impl<'t> Sink<'t> {
+    fn leak(&mut self, created: Option<Node<'t>>, at: Node<'t>, how: LeakHow) {
+        let Some(created) = created else { return };
+        if let Some(l) = self.leaks.iter_mut().find(|l| l.0 == created) {
+            if at.start_byte() < l.1.start_byte() {
+                l.1 = at;
+                l.2 = how;
+            }
+        } else {
+            self.leaks.push((created, at, how));
+        }
+    }
+
+    fn finish(mut self, a: &Analysis<'_, 't>, want: Want) -> Vec<Problem<'t>> {
+        let facts = a.facts;
+        let mut out = Vec::new();
+        match want {
+            Want::SocketLeak | Want::AddrInfoLeak => {
+                self.leaks.sort_by_key(|l| l.0.start_byte());
+                for (created, at, how) in self.leaks {
+                    let Some(call) = facts.call_of(created) else {
+                        continue;
+                    };
+                    let kind = if a.model.lookup_result(call).is_some() {
+                        Kind::AddrInfo
+                    } else {
+                        Kind::Socket
+                    };
+                    let var = if kind == Kind::AddrInfo {
+                        a.model
+                            .lookup_result(call)
+                            .and_then(|i| lookup_target(facts, call, i))
+                    } else {
+                        creation_target(created).and_then(|t| key_of(facts, t))
+                    };
+                    let Some(var) = var else { continue };
+                    let wanted = (kind == Kind::AddrInfo) == (want == Want::AddrInfoLeak);
+                    if wanted {
+                        out.push(Problem::Leak {
+                            kind,
+                            var,
+                            created,
+                            at,
+                            how,
+                        });
+                    }
+                }
+            }
+            Want::Closes => {
+                self.double.sort_by_key(|d| d.1.start_byte());
+                self.double.dedup_by_key(|d| d.1.id());
+                for (var, second, first) in self.double {
+                    out.push(Problem::DoubleClose {
+                        var: a.vars[var].key.clone(),
+                        second,
+                        first,
+                    });
+                }
+                self.used.sort_by_key(|d| d.1.start_byte());
+                self.used.dedup_by_key(|d| d.1.id());
+                for (var, at, close) in self.used {
+                    let callee = facts
+                        .call_of(at)
+                        .map(|c| c.name.clone())
+                        .unwrap_or_default();
+                    out.push(Problem::UseAfterClose {
+                        var: a.vars[var].key.clone(),
+                        at,
+                        callee,
+                        close,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Applies what a leaf's outcome says; false when the edge cannot be taken.
+fn refine(state: &mut [VarState], tests: &[Test], outcome: bool) -> bool {
+    for t in tests {
+        let valid = if outcome { t.when_true } else { t.when_false };
+        let s = &mut state[t.var];
+        match valid {
+            Some(true) => s.bits &= !NONE,
+            Some(false) => s.bits &= NONE | UNKNOWN,
+            None => {}
+        }
+        if s.bits == 0 {
+            return false;
+        }
+    }
+    true
+}
+
+/// A format call (`printf`, `logmsg`, `infof`): a string literal comes before `arg`, so the
+/// socket is printed, not handed over.
+fn formats(call: &Call, arg: Node) -> bool {
+    call.args
+        .iter()
+        .take_while(|a| a.id() != arg.id())
+        .any(|a| matches!(a.kind(), "string_literal" | "concatenated_string"))
+}
+
+fn flip(op: &str) -> &str {
+    match op {
+        "<" => ">",
+        ">" => "<",
+        "<=" => ">=",
+        ">=" => "<=",
+        o => o,
+    }
+}
+
+fn is_minus_one(facts: &Facts, node: Node) -> bool {
+    facts.text_of(unwrap_casts(node)).replace(' ', "") == "-1"
+}
+
+fn is_creation(a: &Analysis, value: Node) -> bool {
+    let v = unwrap_casts(value);
+    let v = if v.kind() == "assignment_expression" {
+        v.child_by_field_name("right").map_or(v, unwrap_casts)
+    } else {
+        v
+    };
+    v.kind() == "call_expression" && a.facts.call_of(v).is_some_and(|c| a.model.is_creator(c))
+}
+
+/// Where a creator's result goes: `s = socket(...)`, `SOCKET s = socket(...)`,
+/// `(s = socket(...)) == INVALID_SOCKET`, through casts and parentheses.
+fn creation_target(call: Node) -> Option<Node> {
+    let mut node = call;
+    while let Some(p) = node.parent() {
+        match p.kind() {
+            "parenthesized_expression" | "cast_expression" => node = p,
+            "assignment_expression" => {
+                if p.child_by_field_name("right") != Some(node) {
+                    return None;
+                }
+                let op = p.child_by_field_name("operator").map(|o| o.kind());
+                return (op == Some("="))
+                    .then(|| p.child_by_field_name("left"))
+                    .flatten();
+            }
+            "init_declarator" => {
+                return p
+                    .child_by_field_name("declarator")
+                    .and_then(|d| crate::facts::declarator_name(d).0);
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The variable a lookup fills: `&res` at the result index.
+fn lookup_target(facts: &Facts, call: &Call, index: usize) -> Option<String> {
+    let arg = unwrap_parens(call.arg(index)?);
+    if arg.kind() != "pointer_expression" {
+        return None;
+    }
+    let op = arg.child_by_field_name("operator").map(|o| o.kind());
+    if op != Some("&") {
+        return None;
+    }
+    key_of(facts, arg.child_by_field_name("argument")?)
+}
+
+/// Whether the declaration at `range` is `static` or `extern` (not a plain local).
+fn is_static(facts: &Facts, func: Node, range: std::ops::Range<usize>) -> bool {
+    let Some(mut n) = func.descendant_for_byte_range(range.start, range.end) else {
+        return false;
+    };
+    while n.kind() != "declaration" {
+        match n.parent() {
+            Some(p) if p != func => n = p,
+            _ => return false,
+        }
+    }
+    let mut cursor = n.walk();
+    let found = n.children(&mut cursor).any(|c| {
+        c.kind() == "storage_class_specifier"
+            && matches!(facts.text_of(c), "static" | "extern" | "thread_local")
+    });
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::Lang;
+
+    /// The problems `want` finds in every function of `code`, as short strings.
+    fn problems(lang: Lang, code: &str, config: &Config, want: Want) -> Vec<String> {
+        crate::facts::tests::facts_of(lang, code, |_| ());
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&lang.grammar()).unwrap();
+        let tree = parser.parse(code, None).unwrap();
+        let facts = Facts::build(tree.root_node(), code.as_bytes(), config);
+        let model = Model::new(config);
+        let text = |n: Node| n.utf8_text(code.as_bytes()).unwrap().to_string();
+        let mut out = Vec::new();
+        for f in 0..facts.functions.len() {
+            if !model.relevant(&facts, f, want) {
+                continue;
+            }
+            for p in analyze(&facts, &model, f, want) {
+                out.push(match p {
+                    Problem::Leak { var, at, how, .. } => {
+                        format!("leak {var} at {} ({how:?})", text(at))
+                    }
+                    Problem::DoubleClose { var, second, first } => {
+                        format!("double {var}: {} after {}", text(second), text(first))
+                    }
+                    Problem::UseAfterClose { var, at, close, .. } => {
+                        format!("use {var}: {} after {}", text(at), text(close))
+                    }
+                });
+            }
+        }
+        out
+    }
+
+    fn leaks(code: &str) -> Vec<String> {
+        problems(Lang::C, code, &Config::default(), Want::SocketLeak)
+    }
+
+    #[test]
+    fn error_path_after_connect_leaks() {
+        let code = "int f(void) { SOCKET s = socket(2, 1, 0);\n\
+            if (s == INVALID_SOCKET) return -1;\n\
+            if (connect(s, 0, 0) != 0) return -2;\n\
+            closesocket(s); return 0; }";
+        assert_eq!(leaks(code), vec!["leak s at return -2; (Return)"]);
+    }
+
+    #[test]
+    fn goto_cleanup_and_failed_creation_do_not_leak() {
+        let code = "int f(void) { int rc = -1; SOCKET s = INVALID_SOCKET;\n\
+            s = socket(2, 1, 0); if (s == INVALID_SOCKET) goto out;\n\
+            if (connect(s, 0, 0) != 0) goto out;\n\
+            rc = 0;\n\
+            out:\n if (s != INVALID_SOCKET) closesocket(s);\n return rc; }";
+        assert!(leaks(code).is_empty(), "{:?}", leaks(code));
+        let code =
+            "int f(void) { SOCKET s; if ((s = socket(2, 1, 0)) == INVALID_SOCKET) return 1;\n\
+            closesocket(s); return 0; }";
+        assert!(leaks(code).is_empty(), "{:?}", leaks(code));
+    }
+
+    #[test]
+    fn candidate_loop_closes_failed_attempts() {
+        let code =
+            "SOCKET f(struct addrinfo *res) { SOCKET s = INVALID_SOCKET; struct addrinfo *ai;\n\
+            for (ai = res; ai; ai = ai->ai_next) {\n\
+              s = socket(ai->ai_family, 1, 0);\n\
+              if (s == INVALID_SOCKET) continue;\n\
+              if (connect(s, ai->ai_addr, 0) == 0) break;\n\
+              closesocket(s); s = INVALID_SOCKET; }\n\
+            return s; }";
+        assert!(leaks(code).is_empty(), "{:?}", leaks(code));
+        // Forgetting to close the failed attempt overwrites it on the next iteration.
+        let code =
+            "SOCKET f(struct addrinfo *res) { SOCKET s = INVALID_SOCKET; struct addrinfo *ai;\n\
+            for (ai = res; ai; ai = ai->ai_next) {\n\
+              s = socket(ai->ai_family, 1, 0);\n\
+              if (s == INVALID_SOCKET) continue;\n\
+              if (connect(s, ai->ai_addr, 0) == 0) break; }\n\
+            return s; }";
+        assert_eq!(
+            leaks(code),
+            vec!["leak s at socket(ai->ai_family, 1, 0) (Overwrite)"]
+        );
+    }
+
+    #[test]
+    fn escapes_end_tracking() {
+        let code = "int f(struct conn *c, SOCKET *out) { SOCKET s = socket(2, 1, 0);\n\
+            if (s == INVALID_SOCKET) return -1;\n\
+            if (c) { c->sock = s; return 0; }\n\
+            *out = s; return 1; }";
+        assert!(leaks(code).is_empty(), "{:?}", leaks(code));
+        let code = "void f(void) { SOCKET s = socket(2, 1, 0); start_worker(s); }";
+        assert!(leaks(code).is_empty(), "{:?}", leaks(code));
+        let code = "void f(void) { SOCKET s = socket(2, 1, 0); send(s, \"x\", 1, 0); }";
+        assert_eq!(leaks(code), vec!["leak s at } (End)"]);
+    }
+
+    #[test]
+    fn loop_scoped_socket_leaks_at_continue() {
+        let code = "void f(SOCKET l) { for (;;) { SOCKET c = accept(l, 0, 0);\n\
+            if (c == INVALID_SOCKET) continue;\n\
+            if (recv(c, 0, 0, 0) <= 0) continue;\n\
+            closesocket(c); } }";
+        assert_eq!(leaks(code), vec!["leak c at continue; (Scope)"]);
+    }
+
+    #[test]
+    fn double_close_and_use_after_close() {
+        let cfg = Config::default();
+        let code = "void f(SOCKET s, int err) { if (err) { closesocket(s); }\n\
+            send(s, 0, 0, 0); closesocket(s); }";
+        assert_eq!(
+            problems(Lang::C, code, &cfg, Want::Closes),
+            vec![
+                "double s: closesocket(s) after closesocket(s)",
+                "use s: send(s, 0, 0, 0) after closesocket(s)"
+            ]
+        );
+        let code = "void f(SOCKET s) { closesocket(s); s = INVALID_SOCKET;\n\
+            if (s != INVALID_SOCKET) closesocket(s); }";
+        assert!(problems(Lang::C, code, &cfg, Want::Closes).is_empty());
+        let code = "void f(struct conn *list) { struct conn *c;\n\
+            for (c = list; c; c = c->next) closesocket(c->fd); }";
+        assert!(problems(Lang::C, code, &cfg, Want::Closes).is_empty());
+    }
+
+    #[test]
+    fn addrinfo_lists() {
+        let cfg = Config::default();
+        let code = "int f(const char *h) { struct addrinfo *res, *ai; int rc;\n\
+            if (getaddrinfo(h, \"80\", 0, &res) != 0) return -1;\n\
+            for (ai = res; ai; ai = ai->ai_next) { if (try_one(ai)) return 1; }\n\
+            freeaddrinfo(res); return 0; }";
+        assert_eq!(
+            problems(Lang::C, code, &cfg, Want::AddrInfoLeak),
+            vec!["leak res at return 1; (Return)"]
+        );
+        let code = "int f(const char *h) { struct addrinfo *res = NULL; int rc;\n\
+            rc = getaddrinfo(h, \"80\", 0, &res); if (rc) return -1;\n\
+            use_list(res->ai_addr); freeaddrinfo(res); return 0; }";
+        assert!(problems(Lang::C, code, &cfg, Want::AddrInfoLeak).is_empty());
+        let code = "int f(const char *h, struct addrinfo **out) { struct addrinfo *res;\n\
+            int rc = getaddrinfo(h, \"80\", 0, &res); if (rc != 0) return rc;\n\
+            *out = res; return 0; }";
+        assert!(problems(Lang::C, code, &cfg, Want::AddrInfoLeak).is_empty());
+    }
+
+    #[test]
+    fn configured_closers_and_valid_checks() {
+        let mut cfg = Config::default();
+        cfg.resources.closers = vec!["sclose".into()];
+        cfg.resources.valid_checks = vec!["sock_ok".into()];
+        let code = "int f(void) { SOCKET s = socket(2, 1, 0); if (!sock_ok(s)) return 1;\n\
+            sclose(s); return 0; }";
+        assert!(problems(Lang::C, code, &cfg, Want::SocketLeak).is_empty());
+    }
+}

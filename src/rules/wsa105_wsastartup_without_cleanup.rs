@@ -1,0 +1,163 @@
+//! WSA105 wsastartup-without-cleanup.
+
+use crate::diagnostic::{Finding, Fix, Severity};
+use crate::rules::{Ctx, Deferred, FixKind, Rule, RuleMeta};
+
+pub struct WsastartupWithoutCleanup;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "WSA105",
+    name: "wsastartup-without-cleanup",
+    severity: Severity::Warning,
+    fix: FixKind::Suggestion,
+    source: "",
+    summary: "WSAStartup is called but never balanced by WSACleanup, or is called in a loop",
+    docs: DOCS,
+    queries: &[],
+    // The file that calls `WSACleanup` must be read too, or the project-wide phase would
+    // believe there is none.
+    needles: &["WSAStartup", "WSACleanup"],
+    tags: &["reliability", "resource-leak", "winsock"],
+    precision: "medium",
+    security_severity: None,
+    flow: true,
+};
+
+const DOCS: &str = r#"## What it does
+Looks at the whole run: reports each `WSAStartup` call when no file of the run calls
+`WSACleanup` (or refers to it, as in `atexit(WSACleanup)` or a `GetProcAddress` of it), and
+each `WSAStartup` called inside a loop whose body does not also call `WSACleanup`. A
+`WSAStartup` in a loop condition (a retry until it succeeds) is fine.
+
+## Why is this bad?
+Every successful `WSAStartup` takes a reference on the Winsock DLL and its per-process
+resources; `WSACleanup` releases it. A DLL or plug-in that starts Winsock without cleaning up
+keeps those resources after it is unloaded, and a loop that starts Winsock on each iteration
+piles up references that the matching cleanups never reach.
+
+## Example
+```c
+int net_init(void)
+{
+    WSADATA wsa;
+    return WSAStartup(MAKEWORD(2, 2), &wsa);
+}
+/* ... and nothing anywhere calls WSACleanup */
+```
+
+## Use instead
+```c
+int net_init(void)
+{
+    WSADATA wsa;
+    return WSAStartup(MAKEWORD(2, 2), &wsa);
+}
+
+void net_shutdown(void)
+{
+    WSACleanup();
+}
+```
+
+## Fix safety
+No automatic fix: the cleanup belongs at shutdown, which wsalint cannot pick.
+
+## References
+- Microsoft Learn: WSAStartup function and WSACleanup function (winsock.h).
+"#;
+
+const STARTUP: &str = "WSAStartup";
+const CLEANUP: &str = "WSACleanup";
+
+impl Rule for WsastartupWithoutCleanup {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_file(&self, ctx: &mut Ctx) {
+        let facts = ctx.facts;
+        if refers_to_cleanup(ctx) {
+            ctx.defer(&META, "cleanup", None);
+        }
+        for call in facts
+            .calls
+            .iter()
+            .filter(|c| !c.member && c.name == STARTUP)
+        {
+            let at = call.node.start_byte();
+            let loops = facts.loops_in_function_around(at);
+            let looping = loops.iter().find(|l| {
+                // A retry until it succeeds: `while (WSAStartup(...) != 0)`.
+                let in_condition = l.condition.is_some_and(|c| c.byte_range().contains(&at));
+                let balanced = facts
+                    .calls_in(l.node.byte_range())
+                    .any(|c| c.name == CLEANUP);
+                !in_condition && !balanced
+            });
+            if let Some(l) = looping {
+                let func = ctx.function_name(at);
+                let kw = ctx
+                    .text_of(l.node)
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("loop");
+                let kw = kw.split('(').next().unwrap_or(kw).to_string();
+                ctx.report(
+                    META.diag(
+                        call.node.byte_range(),
+                        format!("`WSAStartup` is called on every iteration of a loop in `{func}`"),
+                    )
+                    .with_related(
+                        l.node.start_byte()..l.node.start_byte() + kw.len(),
+                        "the loop around the call".to_string(),
+                    )
+                    .with_fix(Fix::suggestion(
+                        "call `WSAStartup` once before the loop, and `WSACleanup` once at shutdown",
+                    )),
+                );
+            } else {
+                let diag = META
+                    .diag(
+                        call.node.byte_range(),
+                        "`WSAStartup` is called, but nothing in the project calls `WSACleanup`",
+                    )
+                    .with_fix(Fix::suggestion(
+                        "call `WSACleanup` once for each successful `WSAStartup`, at shutdown",
+                    ));
+                ctx.defer(&META, "startup", Some(diag));
+            }
+        }
+    }
+
+    fn finish(&self, deferred: &[Deferred<Finding>]) -> Vec<Finding> {
+        if deferred.iter().any(|d| d.key == "cleanup") {
+            return Vec::new();
+        }
+        deferred
+            .iter()
+            .filter(|d| d.key == "startup")
+            .filter_map(|d| d.item.clone())
+            .collect()
+    }
+}
+
+/// Whether the file calls `WSACleanup` or names it (`atexit(WSACleanup)`, a `GetProcAddress`
+/// of `"WSACleanup"`), outside comments.
+fn refers_to_cleanup(ctx: &Ctx) -> bool {
+    let text = ctx.text;
+    if !text.windows(CLEANUP.len()).any(|w| w == CLEANUP.as_bytes()) {
+        return false;
+    }
+    let mut found = false;
+    crate::facts::walk(ctx.root, |n| {
+        if found {
+            return;
+        }
+        found = match n.kind() {
+            "identifier" => ctx.text_of(n) == CLEANUP,
+            "string_content" => ctx.text_of(n) == CLEANUP,
+            _ => false,
+        };
+    });
+    found
+}

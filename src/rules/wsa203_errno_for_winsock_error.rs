@@ -1,0 +1,127 @@
+//! WSA203 errno-for-winsock-error.
+
+use crate::diagnostic::{Fix, Severity};
+use crate::query;
+use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
+
+pub struct ErrnoForWinsockError;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "WSA203",
+    name: "errno-for-winsock-error",
+    severity: Severity::Warning,
+    fix: FixKind::Suggestion,
+    source: "",
+    summary: "`errno` or `perror` used for a Winsock failure, which sets `WSAGetLastError()`",
+    docs: DOCS,
+    queries: &[query!("wsa203-errno-for-winsock-error.scm")],
+    needles: &["errno", "perror"],
+    tags: &["correctness", "portability", "winsock"],
+    precision: "high",
+    security_severity: None,
+    flow: false,
+};
+
+const DOCS: &str = r#"## What it does
+Finds `errno` (and so `strerror(errno)`) read, or `perror` called, where the failure of a
+Winsock call is handled: in the condition or the body of an `if` that tests the result of
+`connect`, `send`, `recv`, `socket`, `WSARecv`... (directly, or through a variable assigned from
+it just before), in code compiled for Windows. Left alone: the POSIX branch of portable code,
+files that never see Winsock, a file that defines `errno` itself, and a local variable that
+happens to be called `errno`, and `errno` the code itself set from `WSAGetLastError()` after
+the failure.
+
+## Why is this bad?
+Winsock functions do not set `errno`. Their error code is read with `WSAGetLastError()`. Code
+that tests `errno == EWOULDBLOCK` after a non-blocking `send` never sees the condition (and on
+MSVC `EWOULDBLOCK` is not even `WSAEWOULDBLOCK`); `perror("connect")` prints whatever an earlier
+CRT call left behind, often "No error".
+
+## Example
+```c
+if (connect(s, sa, len) == SOCKET_ERROR) {
+    perror("connect");
+    return -1;
+}
+```
+
+## Use instead
+```c
+if (connect(s, sa, len) == SOCKET_ERROR) {
+    fprintf(stderr, "connect: error %d\n", WSAGetLastError());
+    return -1;
+}
+```
+
+## Fix safety
+No automatic fix: error codes and messages differ (`WSAECONNREFUSED` is not `ECONNREFUSED`).
+The suggestion names the cure.
+
+## References
+- Microsoft Learn, "Error Codes - errno, h_errno and WSAGetLastError".
+"#;
+
+impl Rule for ErrnoForWinsockError {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_match(&self, ctx: &mut Ctx, m: &Match) {
+        let facts = ctx.facts;
+        let (node, is_perror) = if let Some(e) = m.get("errno") {
+            // `errno = 0` writes it; a variable or macro of the file's own is not the CRT's.
+            let written = e.parent().is_some_and(|p| {
+                p.kind() == "assignment_expression"
+                    && p.child_by_field_name("left")
+                        .is_some_and(|l| l.id() == e.id())
+            });
+            if written
+                || facts.decl_of("errno", e.start_byte()).is_some()
+                || facts.defines.iter().any(|d| d.name == "errno")
+            {
+                return;
+            }
+            (e, false)
+        } else if let Some(call) = m.get("call") {
+            (call, true)
+        } else {
+            return;
+        };
+        let offset = node.start_byte();
+        if facts.not_for_windows(offset) {
+            return;
+        }
+        let Some((if_node, failed)) = facts.failure_branch_of(node) else {
+            return;
+        };
+        let windows_evidence = facts.windows_code(offset)
+            || failed.arg(0).is_some_and(|a| facts.has_socket_type(a))
+            || if_node.child_by_field_name("condition").is_some_and(|c| {
+                let t = ctx.text_of(c);
+                t.contains("SOCKET_ERROR") || t.contains("INVALID_SOCKET")
+            });
+        if !windows_evidence {
+            return;
+        }
+        // `errno = wsa_error_to_errno(WSAGetLastError())` after the failure: the code set it.
+        let set_before = facts.assignments.iter().any(|a| {
+            a.target == "errno"
+                && a.function == failed.function
+                && failed.node.end_byte() <= a.value.start_byte()
+                && a.value.end_byte() <= offset
+        });
+        if set_before {
+            return;
+        }
+        let name = &failed.name;
+        let message = if is_perror {
+            format!("`perror` prints `errno`, which `{name}` does not set")
+        } else {
+            format!("`{name}` reports its error through `WSAGetLastError()`, not `errno`")
+        };
+        ctx.report(
+            META.diag(node.byte_range(), message)
+                .with_fix(Fix::suggestion("read `WSAGetLastError()` instead")),
+        );
+    }
+}

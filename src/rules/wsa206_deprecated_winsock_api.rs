@@ -1,0 +1,141 @@
+//! WSA206 deprecated-winsock-api.
+
+use crate::diagnostic::{Fix, Severity};
+use crate::query;
+use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
+
+pub struct DeprecatedWinsockApi;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "WSA206",
+    name: "deprecated-winsock-api",
+    severity: Severity::Note,
+    fix: FixKind::Suggestion,
+    source: "",
+    summary: "IPv4-only, thread-unsafe resolver or address conversion call",
+    docs: DOCS,
+    queries: &[query!("wsa206-deprecated-winsock-api.scm")],
+    needles: &[
+        "gethostbyname",
+        "gethostbyaddr",
+        "inet_addr",
+        "inet_ntoa",
+        "WSAAsyncGetHostBy",
+    ],
+    tags: &["maintainability", "portability", "winsock"],
+    precision: "very-high",
+    security_severity: None,
+    flow: false,
+};
+
+const DOCS: &str = r#"## What it does
+Finds calls to `gethostbyname`, `gethostbyaddr`, `inet_addr`, `inet_ntoa`,
+`WSAAsyncGetHostByName` and `WSAAsyncGetHostByAddr` in code compiled for Windows (a file that
+includes a Winsock header, or a Windows-only branch). Left alone: code only compiled for other
+systems, files that never see Winsock, a file that defines its own function of that name, and
+a name the file's macros redirect elsewhere.
+
+## Why is this bad?
+These functions only know IPv4. `gethostbyname`, `gethostbyaddr` and `inet_ntoa` return
+pointers into one buffer per thread that the next call overwrites; `inet_addr` returns
+`INADDR_NONE` both for an error and for the valid address `255.255.255.255`; the
+`WSAAsyncGetHostBy*` calls tie name resolution to a window's message loop. Microsoft marks them
+deprecated: newer SDKs warn unless `_WINSOCK_DEPRECATED_NO_WARNINGS` is defined.
+
+## Example
+```c
+struct hostent *h = gethostbyname(host);
+addr.sin_addr.s_addr = inet_addr("127.0.0.1");
+```
+
+## Use instead
+```c
+struct addrinfo hints = {0}, *res;
+hints.ai_family = AF_UNSPEC;
+hints.ai_socktype = SOCK_STREAM;
+if (getaddrinfo(host, "80", &hints, &res) == 0) { /* ... */ freeaddrinfo(res); }
+inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+```
+
+## Fix safety
+No automatic fix: the replacements take different arguments and return their results
+differently. The suggestion names the replacement.
+
+## References
+- Microsoft Learn, "gethostbyname function" and "inet_addr function": deprecated, use
+  `getaddrinfo` and `inet_pton`.
+"#;
+
+/// (deprecated call, what is wrong with it, its replacement).
+const CALLS: &[(&str, &str, &str)] = &[
+    (
+        "gethostbyname",
+        "is IPv4-only and returns a buffer the next lookup overwrites",
+        "getaddrinfo",
+    ),
+    (
+        "gethostbyaddr",
+        "is IPv4-only and returns a buffer the next lookup overwrites",
+        "getnameinfo",
+    ),
+    (
+        "inet_addr",
+        "is IPv4-only and cannot tell `255.255.255.255` from an error",
+        "inet_pton",
+    ),
+    (
+        "inet_ntoa",
+        "is IPv4-only and returns a buffer the next call overwrites",
+        "inet_ntop",
+    ),
+    (
+        "WSAAsyncGetHostByName",
+        "is IPv4-only and ties name resolution to a window's message loop",
+        "GetAddrInfoExW",
+    ),
+    (
+        "WSAAsyncGetHostByAddr",
+        "is IPv4-only and ties name resolution to a window's message loop",
+        "GetNameInfoW",
+    ),
+];
+
+impl Rule for DeprecatedWinsockApi {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_match(&self, ctx: &mut Ctx, m: &Match) {
+        let (Some(call_node), Some(callee)) = (m.get("call"), m.get("callee")) else {
+            return;
+        };
+        let facts = ctx.facts;
+        let Some(call) = facts.call_of(call_node) else {
+            return;
+        };
+        if call.member || !matches!(callee.kind(), "identifier" | "qualified_identifier") {
+            return;
+        }
+        // `#define inet_ntoa my_inet_ntoa` or a redirect elsewhere changed the call.
+        let Some(&(name, why, instead)) = CALLS.iter().find(|(n, _, _)| *n == call.name) else {
+            return;
+        };
+        // The project's own replacement of that name.
+        if facts.functions.iter().any(|f| f.short_name() == name) {
+            return;
+        }
+        if !facts.windows_code(call_node.start_byte()) {
+            return;
+        }
+        // The name, without a `::` qualifier.
+        let name_node = if callee.kind() == "qualified_identifier" {
+            callee.child_by_field_name("name").unwrap_or(callee)
+        } else {
+            callee
+        };
+        ctx.report(
+            META.diag(name_node.byte_range(), format!("`{name}` {why}"))
+                .with_fix(Fix::suggestion(format!("use `{instead}` instead"))),
+        );
+    }
+}
