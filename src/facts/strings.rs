@@ -62,7 +62,9 @@ pub fn names_dll(value: &str, dll: &str) -> bool {
 
 fn strip_dll(name: &str) -> &str {
     let name = name.trim();
-    if name.len() > 4 && name[name.len() - 4..].eq_ignore_ascii_case(".dll") {
+    // Byte-wise: the name may end in any characters (`"💩.la"`), not only ASCII.
+    let b = name.as_bytes();
+    if b.len() > 4 && b[b.len() - 4..].eq_ignore_ascii_case(b".dll") {
         &name[..name.len() - 4]
     } else {
         name
@@ -73,6 +75,13 @@ fn strip_dll(name: &str) -> &str {
 mod tests {
     use super::*;
     use crate::lang::Lang;
+
+    #[test]
+    fn names_ending_in_multibyte_characters() {
+        assert!(!names_dll("\u{1F4A9}.la", "iphlpapi.dll"));
+        assert!(!names_dll("~\u{bd}\u{ac}{\u{bd}", "iphlpapi.dll"));
+        assert!(names_dll("\u{e9}\\IPHLPAPI.DLL", "iphlpapi.dll"));
+    }
 
     fn value_of(lang: Lang, expr: &str) -> Option<String> {
         let code = format!("void f(void) {{ g({expr}); }}");
