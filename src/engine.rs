@@ -162,22 +162,30 @@ impl Engine {
             CombinedQuery::build(&rules, Lang::C).map_err(EngineError::Query)?,
             CombinedQuery::build(&rules, Lang::Cpp).map_err(EngineError::Query)?,
         ];
-        let mut needles: Vec<&str> = rules
+        // Built-in rules' needles count only in Windows code; what the user configured counts
+        // on its own (see `prefilter`).
+        let builtin: Vec<&str> = rules
             .iter()
+            .filter(|r| registry::find(r.meta().code).is_some())
             .flat_map(|r| r.meta().needles.iter().copied())
             .collect();
-        needles.extend(config.dlls.iter().map(|d| d.trim_end_matches(".dll")));
+        let mut ungated: Vec<&str> = rules
+            .iter()
+            .filter(|r| registry::find(r.meta().code).is_none())
+            .flat_map(|r| r.meta().needles.iter().copied())
+            .collect();
+        ungated.extend(config.dlls.iter().map(|d| d.trim_end_matches(".dll")));
         let res = &config.resources;
         for list in [&res.creators, &res.closers, &res.owners, &res.loaders] {
-            needles.extend(list.iter().map(String::as_str));
+            ungated.extend(list.iter().map(String::as_str));
         }
         // Unused suppressions can only be found in files that are parsed.
         if config.report_unused_suppressions {
-            needles.extend(["wsalint-ignore", "NOLINT"]);
+            ungated.extend(["wsalint-ignore", "NOLINT"]);
         }
         // A rule without needles could match anything: every file passes.
         let pass_all = rules.iter().any(|r| r.meta().needles.is_empty());
-        let prefilter = Prefilter::new(needles, pass_all);
+        let prefilter = Prefilter::new(&builtin, &ungated, pass_all);
         let severity = config
             .severity
             .iter()
