@@ -303,7 +303,7 @@ fn diagnostics_on_open_change_and_close_at_utf16_positions() {
     assert!(d["codeDescription"]["href"]
         .as_str()
         .unwrap()
-        .ends_with("#wsa001"));
+        .ends_with("#wsa001-iphlpapi-load-cycle"));
     let related = &d["relatedInformation"][0];
     assert_eq!(related["location"]["uri"], uri.as_str());
     assert_eq!(

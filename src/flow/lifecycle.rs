@@ -814,7 +814,7 @@ impl<'a, 't> Analysis<'a, 't> {
                     let list = self.vars[var].kind_hint == Some(Kind::AddrInfo);
                     if (!list || self.model.is_closer(call))
                         && !self.model.is_use(call)
-                        && !self.model.is_valid_check(call)
+                        && self.check_polarity(call).is_none()
                     {
                         out.push((pos, Ev::Escape { var }));
                     }
@@ -834,7 +834,7 @@ impl<'a, 't> Analysis<'a, 't> {
                             call: call_node,
                         },
                     ));
-                } else if self.model.is_valid_check(call)
+                } else if self.check_polarity(call).is_some()
                     || self.model.lookup_result(call).is_some()
                     || self.model.is_creator(call)
                     || formats(call, value)
@@ -968,15 +968,15 @@ impl<'a, 't> Analysis<'a, 't> {
             }
             "call_expression" => {
                 if let Some(call) = facts.call_of(leaf) {
-                    if self.model.is_valid_check(call) {
+                    if let Some(valid) = self.check_polarity(call) {
                         for arg in &call.args {
                             if let Some(&var) =
                                 key_of(facts, *arg).and_then(|k| self.by_key.get(&k))
                             {
                                 out.push(Test {
                                     var,
-                                    when_true: Some(true),
-                                    when_false: Some(false),
+                                    when_true: Some(valid),
+                                    when_false: Some(!valid),
                                     close: false,
                                 });
                             }
@@ -1203,6 +1203,38 @@ impl<'a, 't> Analysis<'a, 't> {
                 }
             }
             _ => Vec::new(),
+        }
+    }
+
+    /// A validity check: `Some(true)` when the call is true for a valid socket (configured
+    /// `valid_checks`, or a macro of the file such as `#define SOCK_OK(s) ((s) !=
+    /// INVALID_SOCKET)`), `Some(false)` for a macro that is true for an invalid one
+    /// (`#define BAD_SOCK(s) ((s) == INVALID_SOCKET)`).
+    fn check_polarity(&self, call: &Call) -> Option<bool> {
+        if self.model.is_valid_check(call) {
+            return Some(true);
+        }
+        let def = self
+            .facts
+            .defines
+            .iter()
+            .find(|d| d.function_like && d.name == call.name)?;
+        let body: String = def.value.chars().filter(|c| !c.is_whitespace()).collect();
+        let invalid = ["INVALID_SOCKET", "-1", "SOCKET_ERROR"]
+            .iter()
+            .any(|k| body.contains(k))
+            || body.contains("<0");
+        // Only a pure comparison: `CLOSESOCK(s)` that tests and closes is no check.
+        let statement = body.contains(';') || body.contains('{') || body.starts_with("if(");
+        if !invalid || statement || body.contains("&&") || body.contains("||") {
+            return None;
+        }
+        if body.contains("!=") || body.contains(">=0") || body.contains(">-1") {
+            Some(true)
+        } else if body.contains("==") || body.contains("<0") {
+            Some(false)
+        } else {
+            None
         }
     }
 
@@ -1987,6 +2019,23 @@ mod tests {
             int rc = getaddrinfo(h, \"80\", 0, &res); if (rc != 0) return rc;\n\
             *out = res; return 0; }";
         assert!(problems(Lang::C, code, &cfg, Want::AddrInfoLeak).is_empty());
+    }
+
+    #[test]
+    fn validity_macros_of_the_file() {
+        let code = "#define SOCK_OK(s) ((s) != INVALID_SOCKET)\n\
+            #define BAD_SOCK(s) ((s) == INVALID_SOCKET)\n\
+            int f(void) { SOCKET s = socket(2, 1, 0); if (!SOCK_OK(s)) return 1;\n\
+            closesocket(s); return 0; }\n\
+            #define CLOSESOCK(s) if (INVALID_SOCKET != s) { closesocket(s); }\n\
+            int h(void) { SOCKET s = socket(2, 1, 0); CLOSESOCK(s); return 0; }\n\
+            int g(void) { SOCKET s = socket(2, 1, 0); if (BAD_SOCK(s)) return 1;\n\
+            return send(s, 0, 0, 0); }";
+        // The checks neither hand the socket over nor leak it on the failed path.
+        assert_eq!(
+            leaks(code),
+            vec!["leak s at return send(s, 0, 0, 0); (Return)"]
+        );
     }
 
     #[test]

@@ -36,8 +36,11 @@ out-parameter (`*out = s`), captured by a lambda, or passed to a function outsid
 model (which may take ownership). Passing it to a Winsock call (`send`, `recv`, `connect`,
 `bind`, `setsockopt`, `ioctlsocket`, `FD_SET`...) is a use, not an escape. Paths on which the
 creation failed do not leak: branches that test `s == INVALID_SOCKET`, `s != INVALID_SOCKET`,
-`s < 0`, `!s`, or a configured `valid_checks` macro such as `sock_ok(s)` are understood, so the
-`goto cleanup;` idiom with `if (s != INVALID_SOCKET) closesocket(s);` is fine.
+`s < 0`, `!s`, a configured `valid_checks` macro such as `sock_ok(s)`, or a validity macro
+the file defines (`#define SOCK_OK(s) ((s) != INVALID_SOCKET)`) are understood, so the
+`goto cleanup;` idiom with `if (s != INVALID_SOCKET) closesocket(s);` is fine. Local error
+flags tested against constants (`rc = -1; ... if (rc != 0) closesocket(s);`) keep their paths
+apart, and a `do { ... } while (0)` block runs once.
 
 ## Why is this bad?
 Every leaked socket holds a handle, non-paged pool and often a port until the process exits.

@@ -153,3 +153,51 @@ fn refers_to_cleanup(ctx: &Ctx) -> bool {
     });
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use crate::config::Config;
+    use crate::engine::{Engine, Worker};
+    use crate::source::Source;
+
+    /// The messages of a run of WSA105 alone over in-memory files.
+    fn run(files: &[(&str, &str)]) -> Vec<String> {
+        let config = Config {
+            select: vec!["WSA105".into()],
+            ..Config::default()
+        };
+        let engine = Engine::new(config, Vec::new()).unwrap();
+        let mut worker = Worker::new();
+        let outcomes = files
+            .iter()
+            .map(|(p, t)| {
+                let source = Arc::new(Source::decode(t.as_bytes()).unwrap());
+                engine.lint_source(Path::new(p), source, &mut worker)
+            })
+            .collect();
+        engine
+            .finish(outcomes)
+            .findings
+            .iter()
+            .map(|f| f.message.clone())
+            .collect()
+    }
+
+    const STARTUP: &str = "int init(void) { WSADATA d; return WSAStartup(0x202, &d); }";
+
+    #[test]
+    fn a_cleanup_in_another_file_balances_the_startup() {
+        assert_eq!(
+            run(&[("a.c", STARTUP)]),
+            vec!["`WSAStartup` is called, but nothing in the project calls `WSACleanup`"]
+        );
+        // The file that only cleans up passes the pre-filter on its own needle.
+        let cleanup = "void fini(void) { WSACleanup(); }";
+        assert!(run(&[("a.c", STARTUP), ("b.c", cleanup)]).is_empty());
+        let at_exit = "void reg(void) { atexit((void (*)(void))WSACleanup); }";
+        assert!(run(&[("a.c", STARTUP), ("b.c", at_exit)]).is_empty());
+    }
+}
