@@ -512,6 +512,55 @@ pub fn textual_regions(text: &[u8], out: &mut Vec<Region>) {
     }
 }
 
+/// The body of every `#if`/`#ifdef`/`#ifndef`/`#elif`/`#else` branch, whatever its condition,
+/// read from the text with the preprocessor's own nesting, sorted by start.
+pub fn branch_bodies(text: &[u8]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let end = text[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |i| pos + i + 1);
+        let line = &text[pos..end];
+        let indent = line
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(line.len());
+        if line.get(indent) == Some(&b'#') {
+            let rest = &line[indent + 1..];
+            let skip = rest
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(rest.len());
+            let word: Vec<u8> = rest[skip..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .copied()
+                .collect();
+            match word.as_slice() {
+                b"if" | b"ifdef" | b"ifndef" => open.push(end),
+                b"elif" | b"else" | b"elifdef" | b"elifndef" => {
+                    if let Some(start) = open.pop() {
+                        out.push(start..pos);
+                        open.push(end);
+                    }
+                }
+                b"endif" => {
+                    if let Some(start) = open.pop() {
+                        out.push(start..pos);
+                    }
+                }
+                _ => {}
+            }
+        }
+        pos = end;
+    }
+    out.sort_by_key(|r| r.start);
+    out
+}
+
 /// The body of `#ifdef __linux__` / `#if defined(__APPLE__)`: code for one POSIX target.
 fn posix_only_body(node: Node, text: &[u8]) -> Option<Range<usize>> {
     let name = match node.kind() {
