@@ -8,7 +8,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use tree_sitter::{Parser, QueryCursor, StreamingIterator, Tree};
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+use tree_sitter::{
+    ParseOptions, ParseState, Parser, QueryCursor, QueryCursorOptions, QueryCursorState,
+    StreamingIterator, Tree,
+};
 
 use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
@@ -33,6 +39,24 @@ pub struct Engine {
     pub cwd: PathBuf,
 }
 
+/// Wall time one file may spend in the parser, and again in the query pass: a guard against
+/// hangs on pathological input, far above what any real file needs (30 s, plus 10 s per MiB).
+fn time_budget(bytes: usize) -> Duration {
+    Duration::from_secs(30 + 10 * (bytes as u64 >> 20))
+}
+
+/// Trees deeper than this are not searched for the start of a match below it: the query cursor
+/// stores start depths in 16 bits, and past 65,535 levels its states are never retired.
+const MAX_START_DEPTH: u32 = 50_000;
+
+fn over_budget(started: Instant, budget: Duration) -> ControlFlow<()> {
+    if started.elapsed() > budget {
+        ControlFlow::Break(())
+    } else {
+        ControlFlow::Continue(())
+    }
+}
+
 /// What one worker keeps between files: a parser per language and a query cursor.
 pub struct Worker {
     parsers: [Option<Parser>; 2],
@@ -47,9 +71,11 @@ impl Default for Worker {
 
 impl Worker {
     pub fn new() -> Worker {
+        let mut cursor = QueryCursor::new();
+        cursor.set_max_start_depth(Some(MAX_START_DEPTH));
         Worker {
             parsers: [None, None],
-            cursor: QueryCursor::new(),
+            cursor,
         }
     }
 
@@ -282,6 +308,19 @@ impl Engine {
             Ok(raw) => raw,
             Err(message) => return skip(message),
         };
+        // UTF-16 must be decoded before the needles can be seen; any other file that holds no
+        // needle is never decoded or parsed (a NUL byte still earns its warning).
+        let utf16 = raw.starts_with(&[0xFF, 0xFE]) || raw.starts_with(&[0xFE, 0xFF]);
+        if !utf16 && !self.prefilter.may_match(&raw) {
+            if raw.contains(&0) {
+                return skip(format!("skipped: {}", crate::source::DecodeError::Binary));
+            }
+            return FileOutcome {
+                path: shown,
+                bytes: raw.len(),
+                ..FileOutcome::default()
+            };
+        }
         let source = match Source::decode(&raw) {
             Ok(s) => s,
             Err(e) => return skip(format!("skipped: {e}")),
@@ -321,10 +360,25 @@ impl Engine {
         outcome.parsed = true;
         let lang = lang::choose(path, &source.text);
         let old = old.filter(|(l, _)| *l == lang).map(|(_, t)| t);
-        let Some(tree) = worker.parser(lang).parse(&source.text, old) else {
+        let text = source.text.as_slice();
+        let budget = time_budget(text.len());
+        let started = Instant::now();
+        let mut in_budget = |_: &ParseState| over_budget(started, budget);
+        let parser = worker.parser(lang);
+        let parsed = parser.parse_with_options(
+            &mut |i, _| text.get(i..).unwrap_or_default(),
+            old,
+            Some(ParseOptions::new().progress_callback(&mut in_budget)),
+        );
+        let Some(tree) = parsed else {
+            // A cancelled parse would resume on the next file.
+            parser.reset();
             outcome.warning = Some(Warning {
                 path: path.to_path_buf(),
-                message: "skipped: the parser gave up on this file".into(),
+                message: format!(
+                    "skipped: parsing took longer than {} seconds",
+                    budget.as_secs()
+                ),
             });
             return (outcome, None);
         };
@@ -369,6 +423,7 @@ impl Engine {
         outcome: &mut FileOutcome,
     ) {
         let text = source.text.as_slice();
+        let budget = time_budget(text.len());
         let facts = Facts::build(tree.root_node(), text, &self.config);
         let mut ctx = Ctx {
             path,
@@ -383,9 +438,14 @@ impl Engine {
         };
         let combined = &self.queries[lang.index()];
         let names = combined.query.capture_names();
-        let mut matches = worker
-            .cursor
-            .matches(&combined.query, tree.root_node(), text);
+        let started = Instant::now();
+        let mut in_budget = |_: &QueryCursorState| over_budget(started, budget);
+        let mut matches = worker.cursor.matches_with_options(
+            &combined.query,
+            tree.root_node(),
+            text,
+            QueryCursorOptions::new().progress_callback(&mut in_budget),
+        );
         while let Some(m) = matches.next() {
             let (rule, pattern) = combined.route[m.pattern_index];
             let mm = Match {
@@ -394,6 +454,15 @@ impl Engine {
                 names,
             };
             self.rules[rule].check_match(&mut ctx, &mm);
+        }
+        if started.elapsed() > budget {
+            outcome.warning = Some(Warning {
+                path: path.to_path_buf(),
+                message: format!(
+                    "the query pass stopped after {} seconds: findings may be incomplete",
+                    budget.as_secs()
+                ),
+            });
         }
         for rule in &self.rules {
             rule.check_file(&mut ctx);

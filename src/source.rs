@@ -203,7 +203,12 @@ impl Source {
         let mut out = String::with_capacity(self.text.len());
         for chunk in self.text.utf8_chunks() {
             for ch in chunk.valid().chars() {
-                out.push(sanitize_char(ch));
+                if is_unsafe_for_terminal(ch) && !matches!(ch, '\t' | '\n' | '\r') {
+                    // As many `?` as the character has bytes: offsets stay valid.
+                    out.extend(std::iter::repeat_n('?', ch.len_utf8()));
+                } else {
+                    out.push(ch);
+                }
             }
             for _ in chunk.invalid() {
                 out.push('?');
@@ -228,14 +233,11 @@ impl Source {
     }
 }
 
-/// Replaces a control character (not tab, CR or LF) with `?` when it is one byte long, so that
-/// offsets do not move; longer ones become U+FFFD's cousin in width, `?` repeated.
-fn sanitize_char(ch: char) -> char {
-    if ch.is_ascii_control() && !matches!(ch, '\t' | '\n' | '\r') {
-        '?'
-    } else {
-        ch
-    }
+/// Control characters (C0, DEL, C1: the stuff of ANSI escapes) and the bidirectional
+/// formatting characters that make a terminal show text in another order than it is stored.
+fn is_unsafe_for_terminal(ch: char) -> bool {
+    ch.is_control()
+        || matches!(ch, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Number of characters in `bytes`, counting each invalid UTF-8 byte as one.
@@ -268,7 +270,7 @@ fn memchr_iter_newlines(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
 /// Replaces control characters in a name (a path, a message) for a terminal.
 pub fn sanitize_for_terminal(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
+        .map(|c| if is_unsafe_for_terminal(c) { '?' } else { c })
         .collect()
 }
 
@@ -341,6 +343,16 @@ mod tests {
         assert_eq!(src.offset_of_utf16(0, 3), 5);
         assert_eq!(src.offset_of_utf16(1, 1), 8);
         assert_eq!(src.offset_of_utf16(7, 0), src.text.len());
+    }
+
+    #[test]
+    fn display_text_neutralises_escapes_and_keeps_offsets() {
+        let text = "a\x1b[31mb\u{9b}c\u{202e}d\te\r\n\x07";
+        let src = Source::from_text(text.as_bytes().to_vec(), Encoding::Utf8);
+        let shown = src.display_text();
+        assert_eq!(shown, "a?[31mb??c???d\te\r\n?");
+        assert_eq!(shown.len(), text.len());
+        assert_eq!(sanitize_for_terminal("x\u{9b}\u{2067}y\n"), "x??y?");
     }
 
     #[test]

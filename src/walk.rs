@@ -102,7 +102,23 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> Result<Walked, String>
     }
     out.files.sort();
     out.files.dedup();
+    // A file reached twice (through a link to a directory above it, a hard link) is linted once,
+    // under the first of its names.
+    let mut seen = std::collections::HashSet::new();
+    out.files
+        .retain(|p| file_id(p).is_none_or(|id| seen.insert(id)));
     Ok(out)
+}
+
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok()
 }
 
 fn walk_dir(root: &Path, opts: &WalkOptions, exclude: &GlobSet, out: &mut Walked) {
@@ -167,7 +183,13 @@ fn walk_warning(root: &Path, err: &ignore::Error) -> Warning {
                 break;
             }
             ignore::Error::Io(io) => {
-                message = format!("skipped: {}", describe_io(io));
+                // The walker wraps the OS error with its path; show the OS error alone.
+                let inner = io
+                    .get_ref()
+                    .and_then(|e| e.source())
+                    .and_then(|e| e.downcast_ref::<std::io::Error>())
+                    .unwrap_or(io);
+                message = format!("skipped: {}", describe_io(inner));
                 break;
             }
             other => {
@@ -184,6 +206,8 @@ pub fn describe_io(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        #[cfg(unix)]
+        _ if e.raw_os_error() == Some(libc::ELOOP) => "symbolic link loop".into(),
         _ => {
             let s = e.to_string();
             match s.find(" (os error") {

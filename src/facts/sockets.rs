@@ -13,6 +13,9 @@ use tree_sitter::Node;
 use crate::config::Config;
 use crate::facts::{unwrap_casts, DeclKind, Facts};
 
+/// Expressions longer than this are never the same object as another spelling.
+const MAX_KEY_BYTES: usize = 512;
+
 /// The socket types and creators in force for one file.
 #[derive(Clone, Debug, Default)]
 pub struct SocketTypes {
@@ -279,11 +282,13 @@ impl<'t> Facts<'t> {
     }
 
     fn key_text(&self, expr: Node) -> String {
-        let text: String = self
-            .text_of(expr)
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let raw = self.text_of(expr);
+        if raw.len() > MAX_KEY_BYTES {
+            // Too long to name a socket; comparing it would make deeply nested expressions
+            // quadratic. A key of its own that equals no other node's.
+            return format!("\u{0}{}", expr.start_byte());
+        }
+        let text: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
         text.strip_prefix("this->").unwrap_or(&text).to_string()
     }
 }

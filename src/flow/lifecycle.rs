@@ -602,9 +602,21 @@ impl<'a, 't> Analysis<'a, 't> {
         let facts = self.facts;
         let mut out: Vec<(usize, Ev<'t>)> = Vec::new();
         // `for (SOCKET fd : fds)`: each iteration binds a new value.
-        let range_for = item.parent().filter(|p| {
-            p.kind() == "for_range_loop" && p.child_by_field_name("declarator") == Some(item)
-        });
+        // (`parent` walks down from the root: only asked of what can be such a declarator, or
+        // deeply nested code turns quadratic.)
+        let followed_by_colon = || {
+            let rest = facts.text.get(item.end_byte()..).unwrap_or_default();
+            let rest = rest.trim_ascii_start();
+            rest.starts_with(b":") && !rest.starts_with(b"::")
+        };
+        let maybe_declarator = item.kind().ends_with("declarator")
+            || (item.kind() == "identifier" && followed_by_colon());
+        let range_for = maybe_declarator
+            .then(|| item.parent())
+            .flatten()
+            .filter(|p| {
+                p.kind() == "for_range_loop" && p.child_by_field_name("declarator") == Some(item)
+            });
         if range_for.is_some() {
             let name = crate::facts::declarator_name(item)
                 .0

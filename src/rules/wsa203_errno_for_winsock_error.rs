@@ -94,6 +94,11 @@ impl Rule for ErrnoForWinsockError {
         let Some((if_node, failed)) = facts.failure_branch_of(node) else {
             return;
         };
+        // A wrapper compared with `SOCKET_ERROR` may well set `errno` itself; only a Winsock
+        // call by name is known not to.
+        if !crate::facts::winsock::is_winsock_call(&failed.name) {
+            return;
+        }
         let windows_evidence = facts.windows_code(offset)
             || failed.arg(0).is_some_and(|a| facts.has_socket_type(a))
             || if_node.child_by_field_name("condition").is_some_and(|c| {

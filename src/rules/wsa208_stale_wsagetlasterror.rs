@@ -119,10 +119,6 @@ fn may_overwrite(name: &str) -> bool {
         "fwrite",
         "fflush",
         "syslog",
-        "free",
-        "malloc",
-        "LocalFree",
-        "HeapFree",
         "Sleep",
     ];
     if KNOWN.contains(&name) {
