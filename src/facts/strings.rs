@@ -76,6 +76,13 @@ mod tests {
     use super::*;
     use crate::lang::Lang;
 
+    #[test]
+    fn names_ending_in_multibyte_characters() {
+        assert!(!names_dll("\u{1F4A9}.la", "iphlpapi.dll"));
+        assert!(!names_dll("~\u{bd}\u{ac}{\u{bd}", "iphlpapi.dll"));
+        assert!(names_dll("\u{e9}\\IPHLPAPI.DLL", "iphlpapi.dll"));
+    }
+
     fn value_of(lang: Lang, expr: &str) -> Option<String> {
         let code = format!("void f(void) {{ g({expr}); }}");
         let mut parser = tree_sitter::Parser::new();
