@@ -144,9 +144,7 @@ impl<'t> Facts<'t> {
     pub fn windows_only(&self, offset: usize) -> bool {
         match self.platform_at(offset) {
             Platform::Windows => true,
-            Platform::Unknown => {
-                (self.windows_code || self.windows_code(offset)) && !self.has_posix_side()
-            }
+            Platform::Unknown => self.windows_code(offset) && !self.has_posix_side(),
             _ => false,
         }
     }
