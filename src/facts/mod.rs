@@ -199,6 +199,9 @@ pub struct Facts<'t> {
     pub assignments: Vec<Assignment<'t>>,
     pub loops: Vec<Loop<'t>>,
     pub regions: Vec<Region>,
+    /// The body of every preprocessor branch (`#if`, `#elif`, `#else`), whatever its condition,
+    /// read from the text, sorted by start.
+    pub branches: Vec<Range<usize>>,
     pub comments: Vec<Node<'t>>,
     pub includes: Vec<Include>,
     pub defines: Vec<Define>,
@@ -230,6 +233,7 @@ impl<'t> Facts<'t> {
             assignments: Vec::new(),
             loops: Vec::new(),
             regions: Vec::new(),
+            branches: platform::branch_bodies(text),
             comments: Vec::new(),
             includes: Vec::new(),
             defines: Vec::new(),
@@ -713,26 +717,49 @@ impl<'t> Facts<'t> {
     }
 
     /// The declaration a name refers to at `offset`: the innermost local or parameter whose
-    /// scope contains it, else a global, else a struct or class field of that name.
+    /// scope contains it, else a global, else a struct or class field of that name. Of locals
+    /// declared in sibling preprocessor branches (`SOCKET l` under `#if A`, `int l` under
+    /// `#else`), the one whose branch holds the use; none when the use sits outside all of
+    /// them and they disagree on the type.
     pub fn decl_of(&self, name: &str, offset: usize) -> Option<&Decl> {
+        let locals: Vec<&Decl> = self
+            .decls
+            .iter()
+            .filter(|d| {
+                d.name == name
+                    && matches!(d.kind, DeclKind::Local | DeclKind::Param)
+                    && d.scope.contains(&offset)
+                    && d.range.start <= offset
+            })
+            .collect();
+        if !locals.is_empty() {
+            // Tightest scope, then the latest declaration before `offset`.
+            fn pick<'d>(ds: &[&'d Decl]) -> Option<&'d Decl> {
+                ds.iter()
+                    .min_by_key(|d| (d.scope.len(), std::cmp::Reverse(d.range.start)))
+                    .copied()
+            }
+            if locals.len() == 1 {
+                return Some(locals[0]);
+            }
+            let reaching: Vec<&Decl> = locals
+                .iter()
+                .copied()
+                .filter(|d| self.branch_reaches(d.range.start, offset))
+                .collect();
+            if let Some(d) = pick(&reaching) {
+                return Some(d);
+            }
+            let best = pick(&locals)?;
+            let conflict = locals
+                .iter()
+                .any(|d| d.scope == best.scope && d.ty != best.ty);
+            return (!conflict).then_some(best);
+        }
         let mut best: Option<&Decl> = None;
         for d in self.decls.iter().filter(|d| d.name == name) {
             match d.kind {
-                DeclKind::Local | DeclKind::Param => {
-                    if d.scope.contains(&offset) && d.range.start <= offset {
-                        // In the same scope, the latest declaration before `offset` wins
-                        // (`SOCKET s` in one `#if` branch, `int s` in the next).
-                        let tighter = best.is_none_or(|b| {
-                            b.kind == DeclKind::Global
-                                || b.kind == DeclKind::Field
-                                || d.scope.len() < b.scope.len()
-                                || (d.scope.len() == b.scope.len() && d.range.start > b.range.start)
-                        });
-                        if tighter {
-                            best = Some(d);
-                        }
-                    }
-                }
+                DeclKind::Local | DeclKind::Param => {}
                 DeclKind::Global => {
                     if best.is_none_or(|b| b.kind == DeclKind::Field) {
                         best = Some(d);
@@ -746,6 +773,15 @@ impl<'t> Facts<'t> {
             }
         }
         best
+    }
+
+    /// Whether code at `from` reaches `to` as far as the preprocessor goes: every branch that
+    /// holds `from` also holds `to` (a declaration under `#if A` does not reach its `#else`).
+    pub fn branch_reaches(&self, from: usize, to: usize) -> bool {
+        let end = self.branches.partition_point(|b| b.start <= from);
+        self.branches[..end]
+            .iter()
+            .all(|b| !b.contains(&from) || b.contains(&to))
     }
 
     /// Whether `node` lies inside `outer` (or is it).
@@ -911,6 +947,45 @@ pub(crate) mod tests {
                 assert_eq!(f.decl_of("l", second).unwrap().ty, "int");
             });
             assert!(f.decl_of("s", in_h).is_none());
+        });
+    }
+
+    #[test]
+    fn declarations_in_sibling_branches_of_unknown_conditions() {
+        let code = "int pair(int *r)\n{\n#if defined(USE_IOCP)\n    SOCKET l = WSASocketW(2, 1, 0, 0, 0, 0);\n\
+                    closesocket(l);\n    return 0;\n#elif defined(HAVE_VMS)\n    long l = open_vms();\n    a(l);\n\
+                    #else\n    int l = open_socket(2, 1, 0);\n    if (l == -1)\n        return -1;\n    close(l);\n\
+                    #endif\n    after(l);\n}\n";
+        facts_of(Lang::C, code, |f| {
+            let ty = |marker: &str| {
+                f.decl_of("l", code.find(marker).unwrap())
+                    .map(|d| d.ty.clone())
+            };
+            assert_eq!(ty("closesocket(l)").as_deref(), Some("SOCKET"));
+            assert_eq!(ty("a(l)").as_deref(), Some("long"));
+            assert_eq!(ty("l == -1").as_deref(), Some("int"));
+            assert_eq!(ty("close(l)").as_deref(), Some("int"));
+            // After the chain, the declarations disagree: unknown.
+            assert_eq!(ty("after(l)"), None);
+        });
+        // One declaration under a feature test reaches the code after it.
+        let code = "void f(void)\n{\n#ifdef HAVE_X\n    SOCKET s = socket(2, 1, 0);\n#endif\n    use(s);\n}\n";
+        facts_of(Lang::C, code, |f| {
+            let at = code.find("use(s)").unwrap();
+            assert_eq!(f.decl_of("s", at).unwrap().ty, "SOCKET");
+        });
+        // Shadowing in a nested block is not a conflict.
+        let code =
+            "void g(SOCKET s)\n{\n#ifdef A\n    { int s = 0; use(s); }\n#endif\n    last(s);\n}\n";
+        facts_of(Lang::C, code, |f| {
+            assert_eq!(
+                f.decl_of("s", code.find("use(s)").unwrap()).unwrap().ty,
+                "int"
+            );
+            assert_eq!(
+                f.decl_of("s", code.find("last(s)").unwrap()).unwrap().ty,
+                "SOCKET"
+            );
         });
     }
 

@@ -126,13 +126,45 @@ fn is_include_guard(tokens: &[&str]) -> bool {
     ) && tokens.first().is_some_and(|t| *t != "HAVE")
 }
 
+/// Socket options and flags that the Windows SDK never defines: `#ifdef SO_REUSEPORT` holds
+/// code for other systems only (its `#else` may still be Windows or not).
+pub const NON_WINDOWS_OPTIONS: &[&str] = &[
+    "SO_NOSIGPIPE",
+    "SO_REUSEPORT",
+    "SO_REUSEPORT_LB",
+    "SO_BINDTODEVICE",
+    "SO_PEERCRED",
+    "SO_PASSCRED",
+    "MSG_NOSIGNAL",
+    "MSG_MORE",
+    "TCP_CORK",
+    "TCP_NOPUSH",
+    "TCP_DEFER_ACCEPT",
+    "TCP_QUICKACK",
+    "RO_MSGFILTER",
+    "IP_RECVDSTADDR",
+    "F_SETNOSIGPIPE",
+];
+
+/// Whether a project's configuration macro names a facility that Windows lacks
+/// (`EVENT__HAVE_SETRLIMIT`, `HAVE_EVENTFD`, `USE_NETLINK`, `HAVE_KQUEUE`).
+fn names_non_windows_facility(tokens: &[&str]) -> bool {
+    tokens.iter().any(|t| {
+        matches!(
+            t.to_ascii_uppercase().as_str(),
+            "SETRLIMIT" | "GETRLIMIT" | "EVENTFD" | "KQUEUE" | "EPOLL" | "NETLINK" | "INOTIFY"
+        )
+    })
+}
+
 /// Whether a macro is defined only when compiling for one particular other system (`__linux__`,
-/// `__APPLE__`, a project's `OS_LINUX` or `ZMQ_HAVE_OPENVMS`).
+/// `__APPLE__`, a project's `OS_LINUX` or `ZMQ_HAVE_OPENVMS`), or only where a facility that
+/// Windows lacks exists (`SO_REUSEPORT`, `EVENT__HAVE_SETRLIMIT`).
 pub fn is_other_os_macro(name: &str) -> bool {
     const EXACT: &[&str] = &[
         "linux", "unix", "__unix", "__linux", "__sun", "_AIX", "__hpux",
     ];
-    if EXACT.contains(&name) {
+    if EXACT.contains(&name) || NON_WINDOWS_OPTIONS.contains(&name) {
         return true;
     }
     let tokens: Vec<&str> = name.split('_').filter(|t| !t.is_empty()).collect();
@@ -165,7 +197,7 @@ pub fn is_other_os_macro(name: &str) -> bool {
     let switch = tokens
         .iter()
         .any(|t| matches!(*t, "DISABLE" | "DISABLED" | "NO" | "NOT" | "WITHOUT"));
-    os && !switch && !is_windows_macro(name)
+    (os || names_non_windows_facility(&tokens)) && !switch && !is_windows_macro(name)
 }
 
 /// What a preprocessor branch says about where its code is compiled.
@@ -478,6 +510,55 @@ pub fn textual_regions(text: &[u8], out: &mut Vec<Region>) {
         }
         pos = end;
     }
+}
+
+/// The body of every `#if`/`#ifdef`/`#ifndef`/`#elif`/`#else` branch, whatever its condition,
+/// read from the text with the preprocessor's own nesting, sorted by start.
+pub fn branch_bodies(text: &[u8]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let end = text[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |i| pos + i + 1);
+        let line = &text[pos..end];
+        let indent = line
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(line.len());
+        if line.get(indent) == Some(&b'#') {
+            let rest = &line[indent + 1..];
+            let skip = rest
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(rest.len());
+            let word: Vec<u8> = rest[skip..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .copied()
+                .collect();
+            match word.as_slice() {
+                b"if" | b"ifdef" | b"ifndef" => open.push(end),
+                b"elif" | b"else" | b"elifdef" | b"elifndef" => {
+                    if let Some(start) = open.pop() {
+                        out.push(start..pos);
+                        open.push(end);
+                    }
+                }
+                b"endif" => {
+                    if let Some(start) = open.pop() {
+                        out.push(start..pos);
+                    }
+                }
+                _ => {}
+            }
+        }
+        pos = end;
+    }
+    out.sort_by_key(|r| r.start);
+    out
 }
 
 /// The body of `#ifdef __linux__` / `#if defined(__APPLE__)`: code for one POSIX target.
@@ -891,7 +972,8 @@ mod tests {
         let code = "#if defined ZMQ_HAVE_EVENTFD\nint a;\n#elif defined ZMQ_HAVE_WINDOWS\nint b;\n\
                     #elif defined ZMQ_HAVE_OPENVMS\nint c;\n#endif\n\
                     #if !defined _WIN32_WCE && !defined ZMQ_HAVE_WINDOWS_UWP\nint d;\n#endif\n";
-        assert_eq!(platform_of(code, "int a"), Platform::Unknown);
+        // Windows has no `eventfd`.
+        assert_eq!(platform_of(code, "int a"), Platform::NonWindows);
         assert_eq!(platform_of(code, "int b"), Platform::Windows);
         assert_eq!(platform_of(code, "int c"), Platform::NonWindows);
         assert_eq!(platform_of(code, "int d"), Platform::Unknown);
@@ -938,6 +1020,33 @@ mod tests {
         assert_eq!(platform_of(code, "int b"), Platform::Unknown);
         assert_eq!(platform_of(code, "int c"), Platform::Unknown);
         assert_eq!(platform_of(code, "int d"), Platform::Unknown);
+    }
+
+    #[test]
+    fn options_and_facilities_windows_lacks() {
+        let code = "#if defined(SO_NOSIGPIPE)\nint a;\n#endif\n\
+                    #ifdef SO_REUSEPORT /* no SO_REUSEPORT in Windows */\nint b;\n#else\nint c;\n#endif\n\
+                    #ifdef EVENT__HAVE_SETRLIMIT\nint d;\n#endif\n\
+                    #ifdef USE_NETLINK\nint e;\n#endif\n\
+                    #if defined(_WIN32)\nint f;\n#elif defined(RO_MSGFILTER)\nint g;\n#endif\n\
+                    #ifdef MSG_NOSIGNAL\nint h;\n#endif\n#ifdef TCP_CORK\nint i;\n#endif\n\
+                    #ifdef SO_KEEPALIVE\nint j;\n#endif\n#ifdef HAVE_NO_EPOLL\nint k;\n#endif\n";
+        for (marker, expected) in [
+            ("int a", Platform::NonWindows),
+            ("int b", Platform::NonWindows),
+            // The `#else` of `#ifdef SO_REUSEPORT` is Windows or a system without the option.
+            ("int c", Platform::Unknown),
+            ("int d", Platform::NonWindows),
+            ("int e", Platform::NonWindows),
+            ("int f", Platform::Windows),
+            ("int g", Platform::NonWindows),
+            ("int h", Platform::NonWindows),
+            ("int i", Platform::NonWindows),
+            ("int j", Platform::Unknown),
+            ("int k", Platform::Unknown),
+        ] {
+            assert_eq!(platform_of(code, marker), expected, "{marker}");
+        }
     }
 
     #[test]

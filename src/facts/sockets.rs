@@ -232,12 +232,24 @@ impl<'t> Facts<'t> {
             return false;
         }
         let func = self.function_at(expr.start_byte());
-        let is_local = expr.kind() == "identifier"
-            && self
-                .decl_of(self.text_of(expr), expr.start_byte())
-                .is_some_and(|d| matches!(d.kind, DeclKind::Local | DeclKind::Param));
+        let local = (expr.kind() == "identifier")
+            .then(|| self.decl_of(self.text_of(expr), expr.start_byte()))
+            .flatten()
+            .filter(|d| matches!(d.kind, DeclKind::Local | DeclKind::Param));
         self.assignments.iter().any(|a| {
-            (!is_local || a.function == func) && self.key_text(a.target_node) == key && {
+            let at = a.target_node.start_byte();
+            // A local's own assignments only: not those of a namesake declared in a sibling
+            // `#if` branch (`SOCKET l = WSASocket(...)` under `#if A`, `int l` under `#else`).
+            let same_object = match local {
+                Some(d) => {
+                    a.function == func
+                        && self
+                            .decl_of(self.text_of(expr), at)
+                            .is_some_and(|other| other.range == d.range)
+                }
+                None => true,
+            };
+            same_object && self.key_text(a.target_node) == key && {
                 let v = unwrap_casts(a.value);
                 v.kind() == "call_expression"
                     && self
@@ -330,6 +342,16 @@ mod tests {
                 (false, false),
             ]
         );
+    }
+
+    #[test]
+    fn creators_assigned_to_a_namesake_in_a_sibling_branch_do_not_count() {
+        let code = "int pair(void)\n{\n#if defined(USE_IOCP)\n    SOCKET l = WSASocketW(2, 1, 0, 0, 0, 0);\n\
+                    use(l);\n#else\n    int l = open_pipe();\n    use(l);\n#endif\n\
+                    int fd = -1;\n#ifdef HAVE_IPV6\n    fd = socket(23, 1, 0);\n#endif\n    use(fd);\n    return 0;\n}\n";
+        let got = socketness(Lang::C, code, &Config::default());
+        // An assignment under a feature test still reaches the code after it.
+        assert_eq!(got, vec![(true, true), (false, false), (true, false)]);
     }
 
     #[test]

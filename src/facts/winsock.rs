@@ -121,6 +121,34 @@ impl<'t> Facts<'t> {
         }
     }
 
+    /// Whether the file also builds for other systems: it has a non-Windows branch, or includes
+    /// a POSIX header (`<unistd.h>`, `<sys/socket.h>`...), even under a feature test.
+    pub fn has_posix_side(&self) -> bool {
+        self.regions
+            .iter()
+            .any(|r| matches!(r.platform, Platform::NonWindows | Platform::OtherOs))
+            || self.includes.iter().any(|i| {
+                let h = i.header.as_str();
+                POSIX_ONLY_HEADERS.contains(&h)
+                    || matches!(
+                        h,
+                        "unistd.h" | "sys/select.h" | "sys/ioctl.h" | "poll.h" | "sys/time.h"
+                    )
+            })
+    }
+
+    /// Whether only a Windows build compiles the code at `offset`: a Windows branch, or
+    /// Windows code (`windows_code`) in a file without a POSIX side (`has_posix_side`). In the
+    /// unmarked parts of portable code, a value kept in an `int` is the POSIX half's descriptor
+    /// as often as it is a truncated `SOCKET`.
+    pub fn windows_only(&self, offset: usize) -> bool {
+        match self.platform_at(offset) {
+            Platform::Windows => true,
+            Platform::Unknown => self.windows_code(offset) && !self.has_posix_side(),
+            _ => false,
+        }
+    }
+
     /// Whether the code at `offset` is compiled for Windows with Winsock: not in a non-Windows
     /// branch, and either in a Windows branch or in a file that includes Winsock and no
     /// POSIX-only socket header unconditionally. A POSIX-only file is not Windows code, whatever
@@ -339,6 +367,36 @@ mod tests {
             "#ifndef _WIN32\n#include <winsock2.h>\n#endif\nvoid f(void) { c(); }";
         let at = only_posix_include.find("c()").unwrap();
         assert!(!facts_of(Lang::C, only_posix_include, |f| f.windows_code(at)));
+    }
+
+    #[test]
+    fn windows_only_code_needs_a_windows_branch_or_a_file_without_a_posix_side() {
+        let win = "#include <winsock2.h>\nvoid f(void) { g(); }\n";
+        assert!(facts_of(Lang::C, win, |f| f.windows_only(win.find("g()").unwrap())));
+        let portable = "#ifdef _WIN32\n#include <winsock2.h>\n#else\n#include <unistd.h>\n#endif\n\
+                        void f(void) {\n#ifdef _WIN32\n  a();\n#endif\n#ifdef USE_IOCP\n  b();\n#endif\n  c();\n}\n";
+        facts_of(Lang::C, portable, |f| {
+            assert!(f.has_posix_side());
+            assert!(f.windows_only(portable.find("a()").unwrap()));
+            assert!(!f.windows_only(portable.find("b()").unwrap()));
+            assert!(!f.windows_only(portable.find("c()").unwrap()));
+        });
+        let feature = "#include <winsock2.h>\n#ifdef HAVE_UNISTD_H\n#include <unistd.h>\n#endif\n\
+                       void f(void) { d(); }\n";
+        facts_of(Lang::C, feature, |f| {
+            assert!(f.has_posix_side());
+            assert!(!f.windows_only(feature.find("d()").unwrap()));
+        });
+        let linux_only =
+            "#include <winsock2.h>\n#ifdef __linux__\nint x;\n#endif\nvoid f(void) { e(); }\n";
+        facts_of(Lang::C, linux_only, |f| {
+            assert!(!f.windows_only(linux_only.find("e()").unwrap()));
+        });
+        let dead = "#include <winsock2.h>\n#if 0\nint x;\n#endif\nvoid f(void) { h(); }\n";
+        facts_of(Lang::C, dead, |f| {
+            assert!(!f.has_posix_side());
+            assert!(f.windows_only(dead.find("h()").unwrap()));
+        });
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! WSA005 ipx-spx-socket (Q159254).
 
+use tree_sitter::Node;
+
 use crate::diagnostic::{Fix, Severity};
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
@@ -25,7 +27,9 @@ pub static META: RuleMeta = RuleMeta {
 const DOCS: &str = r#"## What it does
 Finds uses of the IPX/SPX protocol family: `AF_IPX`, `PF_IPX`, `NSPROTO_IPX`, `NSPROTO_SPX`,
 `NSPROTO_SPXII`, and `#include <wsipx.h>` or `<wsnwlink.h>`. One finding per use. Code in a
-non-Windows branch (`#ifndef _WIN32`, Linux had its own IPX) and in `#if 0` is left alone.
+non-Windows branch (`#ifndef _WIN32`, Linux had its own IPX) and in `#if 0` is left alone, and
+so is a constant that only names the protocol: a `case` label or a `==`/`!=` test of a
+protocol field (a protocol catalog printer), `#ifdef AF_IPX`, a fallback `#define`.
 
 ## Why is this bad?
 Windows dropped IPX/SPX after Windows XP: these sockets fail on every supported version. On
@@ -63,6 +67,12 @@ impl Rule for IpxSpxSocket {
             if matches!(parent, Some("preproc_ifdef" | "preproc_defined")) {
                 return;
             }
+            // Naming the protocol to describe one is not using it: `case NSPROTO_IPX:` in a
+            // switch that prints a protocol catalog, `info->iProtocol == NSPROTO_SPX`, and a
+            // fallback `#define NSPROTO_IPX 1000`. Creating, binding and registering use it.
+            if is_description(id) {
+                return;
+            }
             let name = ctx.text_of(id);
             let what = if name.contains("SPX") { "SPX" } else { "IPX" };
             (
@@ -87,5 +97,21 @@ impl Rule for IpxSpxSocket {
             META.diag(node.byte_range(), message)
                 .with_fix(Fix::suggestion("move to TCP/IP (`AF_INET` or `AF_INET6`)")),
         );
+    }
+}
+
+/// Whether the constant only names the protocol: a `case` label, a side of `==`/`!=`, or the
+/// name a `#define` gives it.
+fn is_description(id: Node) -> bool {
+    let Some(parent) = id.parent() else {
+        return false;
+    };
+    match parent.kind() {
+        "case_statement" => parent.child_by_field_name("value") == Some(id),
+        "binary_expression" => parent
+            .child_by_field_name("operator")
+            .is_some_and(|op| matches!(op.kind(), "==" | "!=")),
+        "preproc_def" | "preproc_function_def" => parent.child_by_field_name("name") == Some(id),
+        _ => false,
     }
 }

@@ -27,10 +27,14 @@ pub static META: RuleMeta = RuleMeta {
 const DOCS: &str = r#"## What it does
 Finds `close(s)` and `_close(s)` where `s` holds a socket (declared `SOCKET` or a configured
 socket type, or assigned from `socket`/`accept`/`WSASocket`), in code compiled for Windows: a
-file that includes a Winsock header, or a Windows-only branch. Left alone: the POSIX branch of
-portable code (`#ifndef _WIN32`, the `#else` of `#ifdef _WIN32`), files that never see Winsock,
-and files that rename the call (`#define close closesocket`) themselves or in a header they
-include (a header that is part of the run).
+file that includes a Winsock header, or a Windows-only branch. A plain `int` assigned from
+`socket` counts only in Windows-only code: a Windows branch, or a Windows file with no POSIX
+side (no non-Windows branch, no `<unistd.h>` or `<sys/socket.h>`); elsewhere in portable code
+it is as likely the POSIX half's descriptor, under a project macro such as `USE_NETLINK`. Left
+alone: the POSIX branch of portable code (`#ifndef _WIN32`, the `#else` of `#ifdef _WIN32`,
+`#ifdef SO_REUSEPORT`), files that never see Winsock, and files that rename the call
+(`#define close closesocket`) themselves or in a header they include (a header that is part of
+the run).
 
 ## Why is this bad?
 On Windows a socket is not a C runtime file descriptor. `close` and `_close` look the value up
@@ -52,7 +56,8 @@ closesocket(s);
 
 ## Fix safety
 The fix is safe: it renames the call to `closesocket`, which takes the same argument and also
-returns 0 on success.
+returns 0 on success. In a file that also builds for other systems, outside its Windows
+branches, the fix is unsafe: those builds may have no `closesocket`.
 
 ## References
 - Microsoft Learn, "closesocket function"; "Porting Socket Applications to Winsock".
@@ -87,7 +92,11 @@ impl Rule for CloseOnSocket {
         let typed = facts
             .declared_type(socket)
             .is_some_and(|t| facts.socket_types.holding.contains(&t));
-        if !typed && !facts.windows_code(offset) {
+        // An `int fd = socket(...)` is a socket on every system: it is Windows's bug only where
+        // only Windows compiles it. In portable code the POSIX half is often marked by macros
+        // that say nothing known (`USE_NETLINK`, `OS_LINUX` from a project header).
+        let windows_only = facts.windows_only(offset);
+        if !typed && !windows_only {
             return;
         }
         // Rename the function name only (`::close` keeps its qualifier).
@@ -101,10 +110,13 @@ impl Rule for CloseOnSocket {
         let message = format!(
             "`{written}` closes a CRT file descriptor, not the socket `{key}`, which leaks"
         );
-        let fix = Fix::safe(
-            "call `closesocket` instead",
-            vec![Edit::replace(name_node.byte_range(), "closesocket")],
-        );
+        let edits = vec![Edit::replace(name_node.byte_range(), "closesocket")];
+        // Outside Windows-only code, other builds of the file may have no `closesocket`.
+        let fix = if windows_only {
+            Fix::safe("call `closesocket` instead", edits)
+        } else {
+            Fix::unsafe_("call `closesocket` instead", edits)
+        };
         // A header the file includes may rename the call (`#define close closesocket`): the
         // project-wide phase decides.
         let diag = META.diag(call_node.byte_range(), message).with_fix(fix);

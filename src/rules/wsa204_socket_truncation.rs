@@ -28,8 +28,9 @@ pub static META: RuleMeta = RuleMeta {
 const DOCS: &str = r#"## What it does
 Finds a `SOCKET` stored in an `int`, `long`, `unsigned`, `DWORD` or another 32-bit integer: a
 declaration with an initializer, an assignment to a variable or field of such a type, or a
-cast. The value is a variable declared `SOCKET` (or a typedef of it), or, in code compiled for
-Windows, the result of `socket`, `accept` or `WSASocket`. Left alone: casts passed to
+cast. The value is a variable declared `SOCKET` (or a typedef of it), or, in code only Windows
+compiles (a Windows branch, or a Windows file with no POSIX side), the result of `socket`,
+`accept` or `WSASocket`. Left alone: casts passed to
 `printf`-style or logging calls and to `select` (whose first argument Windows ignores), casts
 inside arithmetic, and code only compiled for other systems.
 
@@ -113,9 +114,11 @@ impl SocketTruncation {
         let inner = unwrap_casts(value);
         if inner.kind() == "call_expression" {
             let call = facts.call_of(inner)?;
+            // In the unmarked parts of portable code, `int fd = socket(...)` is as often the
+            // POSIX half's descriptor (`windows_only`).
             if facts.socket_types.creators.contains(&call.name)
                 && !call.member
-                && facts.windows_code(offset)
+                && facts.windows_only(offset)
             {
                 return Some(format!("`{}` returns a SOCKET", call.name));
             }
