@@ -196,6 +196,8 @@ pub struct Facts<'t> {
     pub functions: Vec<Function<'t>>,
     pub calls: Vec<Call<'t>>,
     pub decls: Vec<Decl>,
+    /// Indices into `decls` by name: name lookups run for every identifier a rule asks about.
+    decl_index: HashMap<String, Vec<usize>>,
     pub assignments: Vec<Assignment<'t>>,
     pub loops: Vec<Loop<'t>>,
     pub regions: Vec<Region>,
@@ -241,6 +243,7 @@ impl<'t> Facts<'t> {
             typedefs: HashMap::new(),
             errors: Vec::new(),
             socket_types: sockets::SocketTypes::default(),
+            decl_index: HashMap::new(),
             windows_code: false,
             records: HashMap::new(),
             methods: Vec::new(),
@@ -281,6 +284,9 @@ impl<'t> Facts<'t> {
             facts.add_call(node);
         }
         facts.add_posix_only_macro_regions(&ifdefs);
+        for (i, d) in facts.decls.iter().enumerate() {
+            facts.decl_index.entry(d.name.clone()).or_default().push(i);
+        }
         facts.socket_types = sockets::SocketTypes::new(config, &facts.typedefs);
         facts.windows_code = platform::is_windows_code(&facts);
         facts
@@ -721,10 +727,18 @@ impl<'t> Facts<'t> {
     /// declared in sibling preprocessor branches (`SOCKET l` under `#if A`, `int l` under
     /// `#else`), the one whose branch holds the use; none when the use sits outside all of
     /// them and they disagree on the type.
+    /// The declarations of `name`, in document order.
+    pub fn decls_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Decl> + 'a {
+        self.decl_index
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(move |&i| &self.decls[i])
+    }
+
     pub fn decl_of(&self, name: &str, offset: usize) -> Option<&Decl> {
         let locals: Vec<&Decl> = self
-            .decls
-            .iter()
+            .decls_named(name)
             .filter(|d| {
                 d.name == name
                     && matches!(d.kind, DeclKind::Local | DeclKind::Param)
@@ -757,7 +771,7 @@ impl<'t> Facts<'t> {
             return (!conflict).then_some(best);
         }
         let mut best: Option<&Decl> = None;
-        for d in self.decls.iter().filter(|d| d.name == name) {
+        for d in self.decls_named(name) {
             match d.kind {
                 DeclKind::Local | DeclKind::Param => {}
                 DeclKind::Global => {

@@ -129,11 +129,7 @@ impl<'t> Facts<'t> {
                     .child_by_field_name("argument")
                     .and_then(|obj| self.record_of(obj))
                     .and_then(|range| self.field_in(&range, name));
-                let d = own.or_else(|| {
-                    self.decls
-                        .iter()
-                        .find(|d| d.kind == DeclKind::Field && d.name == name)
-                });
+                let d = own.or_else(|| self.decls_named(name).find(|d| d.kind == DeclKind::Field));
                 match d {
                     Some(d) => Some(normalize_type(&d.ty)),
                     None => framework_field(name),
@@ -190,9 +186,8 @@ impl<'t> Facts<'t> {
 
     /// The field `name` declared in the field list `range`.
     fn field_in(&self, range: &std::ops::Range<usize>, name: &str) -> Option<&super::Decl> {
-        self.decls
-            .iter()
-            .find(|d| d.kind == DeclKind::Field && d.name == name && d.scope == *range)
+        self.decls_named(name)
+            .find(|d| d.kind == DeclKind::Field && d.scope == *range)
     }
 
     /// Whether the expression holds a socket, or is a local copy of one: `HANDLE h = (HANDLE)s;`
