@@ -149,6 +149,30 @@ pub struct ConfigError {
     pub text: String,
 }
 
+impl ConfigError {
+    /// An error at byte range `span` of the file `path` whose text is `text` (line and column
+    /// 1:1 without a span).
+    pub fn at(
+        path: &Path,
+        text: &str,
+        span: Option<std::ops::Range<usize>>,
+        message: String,
+    ) -> ConfigError {
+        let (line, column) = span
+            .as_ref()
+            .map(|s| line_col(text, s.start))
+            .unwrap_or((1, 1));
+        ConfigError {
+            path: path.to_path_buf(),
+            span,
+            line,
+            column,
+            message,
+            text: text.to_string(),
+        }
+    }
+}
+
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -179,18 +203,7 @@ impl Config {
     /// Parses config text; `path` is for messages and for resolving relative paths.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let error_at = |span: Option<std::ops::Range<usize>>, message: String| {
-            let (line, column) = span
-                .as_ref()
-                .map(|s| line_col(text, s.start))
-                .unwrap_or((1, 1));
-            ConfigError {
-                path: path.to_path_buf(),
-                span,
-                line,
-                column,
-                message,
-                text: text.to_string(),
-            }
+            ConfigError::at(path, text, span, message)
         };
         let mut config: Config = toml::from_str(text).map_err(|e| {
             let message = e.message().trim().to_string();

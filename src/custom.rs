@@ -174,26 +174,7 @@ fn config_error(config: &Config, entry: &str, message: String) -> ConfigError {
 }
 
 fn error_at(path: &Path, text: &str, span: Option<Range<usize>>, message: String) -> ConfigError {
-    let (line, column) = span
-        .as_ref()
-        .map(|s| line_col(text, s.start))
-        .unwrap_or((1, 1));
-    ConfigError {
-        path: path.to_path_buf(),
-        span,
-        line,
-        column,
-        message,
-        text: text.to_string(),
-    }
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
+    ConfigError::at(path, text, span, message)
 }
 
 /// The header: `; key: value` lines before the first line that is not a comment or blank.

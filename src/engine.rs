@@ -443,6 +443,7 @@ impl Engine {
             config: &self.config,
             diagnostics: Vec::new(),
             deferred: Vec::new(),
+            closes: std::cell::OnceCell::new(),
         };
         let combined = &self.queries[lang.index()];
         let names = combined.query.capture_names();

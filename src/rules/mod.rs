@@ -230,6 +230,24 @@ pub struct Ctx<'a, 't> {
     pub config: &'a Config,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) deferred: Vec<Deferred<Diagnostic>>,
+    /// The close analysis of the file, run once for the rules that share it (WSA102, WSA103).
+    pub(crate) closes: std::cell::OnceCell<Vec<crate::flow::lifecycle::Problem<'a>>>,
+}
+
+impl<'a> Ctx<'a, '_> {
+    /// Double closes and uses after close in every function of the file: one flow analysis,
+    /// whichever rules ask for it.
+    pub fn close_problems(&self) -> Vec<crate::flow::lifecycle::Problem<'a>> {
+        self.closes
+            .get_or_init(|| {
+                crate::flow::lifecycle::problems_in_file(
+                    self.facts,
+                    self.config,
+                    crate::flow::lifecycle::Want::Closes,
+                )
+            })
+            .clone()
+    }
 }
 
 impl<'t> Ctx<'_, 't> {

@@ -1,7 +1,7 @@
 //! WSA102 socket-double-close.
 
 use crate::diagnostic::{Fix, Severity};
-use crate::flow::lifecycle::{problems_in_file, Problem, Want};
+use crate::flow::lifecycle::Problem;
 use crate::rules::{Ctx, FixKind, Rule, RuleMeta};
 
 pub struct SocketDoubleClose;
@@ -65,7 +65,7 @@ impl Rule for SocketDoubleClose {
     }
 
     fn check_file(&self, ctx: &mut Ctx) {
-        for p in problems_in_file(ctx.facts, ctx.config, Want::Closes) {
+        for p in ctx.close_problems() {
             let Problem::DoubleClose { var, second, first } = p else {
                 continue;
             };

@@ -1,7 +1,7 @@
 //! WSA103 socket-use-after-close.
 
 use crate::diagnostic::{Fix, Severity};
-use crate::flow::lifecycle::{problems_in_file, Problem, Want};
+use crate::flow::lifecycle::Problem;
 use crate::rules::{Ctx, FixKind, Rule, RuleMeta};
 
 pub struct SocketUseAfterClose;
@@ -58,7 +58,7 @@ impl Rule for SocketUseAfterClose {
     }
 
     fn check_file(&self, ctx: &mut Ctx) {
-        for p in problems_in_file(ctx.facts, ctx.config, Want::Closes) {
+        for p in ctx.close_problems() {
             let Problem::UseAfterClose {
                 var,
                 at,
