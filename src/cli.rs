@@ -120,4 +120,8 @@ pub struct CheckArgs {
     /// Print the fixes as a unified diff and write nothing
     #[arg(long)]
     pub diff: bool,
+    /// Parse every file whole, even the functions that cannot hold a finding (slower; the
+    /// findings are the same)
+    #[arg(long)]
+    pub full_parse: bool,
 }

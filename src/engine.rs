@@ -34,6 +34,13 @@ pub struct Engine {
     pub rules: Vec<&'static dyn Rule>,
     queries: [CombinedQuery; 2],
     prefilter: Prefilter,
+    /// The literals that keep a function in a partial parse (see `partial`).
+    needles: crate::partial::Needles,
+    /// Parse only the parts of a large file that may matter (on by default; the language server
+    /// turns it off to reparse edits incrementally).
+    pub partial: bool,
+    /// Files under this many bytes are parsed whole.
+    pub partial_min_bytes: usize,
     severity: HashMap<String, Severity>,
     /// Where relative display paths start (the current directory).
     pub cwd: PathBuf,
@@ -186,6 +193,15 @@ impl Engine {
         // A rule without needles could match anything: every file passes.
         let pass_all = rules.iter().any(|r| r.meta().needles.is_empty());
         let prefilter = Prefilter::new(&builtin, &ungated, pass_all);
+        let mut all = builtin.clone();
+        all.extend(ungated.iter().copied());
+        all.extend(config.resources.valid_checks.iter().map(String::as_str));
+        let mut socket_types = vec!["SOCKET"];
+        for list in [&res.socket_types, &res.unsigned_socket_types] {
+            socket_types.extend(list.iter().map(String::as_str));
+        }
+        all.extend(socket_types.iter().copied());
+        let needles = crate::partial::Needles::new(&all, &socket_types);
         let severity = config
             .severity
             .iter()
@@ -196,6 +212,9 @@ impl Engine {
             rules,
             queries,
             prefilter,
+            needles,
+            partial: !pass_all,
+            partial_min_bytes: crate::partial::MIN_BYTES,
             severity,
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         })
@@ -372,12 +391,34 @@ impl Engine {
         let budget = time_budget(text.len());
         let started = Instant::now();
         let mut in_budget = |_: &ParseState| over_budget(started, budget);
+        let plan = match old {
+            None if self.partial => {
+                crate::partial::plan(text, &self.needles, self.partial_min_bytes)
+            }
+            _ => None,
+        };
         let parser = worker.parser(lang);
-        let parsed = parser.parse_with_options(
-            &mut |i, _| text.get(i..).unwrap_or_default(),
-            old,
-            Some(ParseOptions::new().progress_callback(&mut in_budget)),
-        );
+        let mut parse = |parser: &mut Parser, ranges: &[tree_sitter::Range]| {
+            // Ordered, disjoint ranges inside the text: cannot be refused.
+            let _ = parser.set_included_ranges(ranges);
+            let tree = parser.parse_with_options(
+                &mut |i, _| text.get(i..).unwrap_or_default(),
+                old,
+                Some(ParseOptions::new().progress_callback(&mut in_budget)),
+            );
+            if !ranges.is_empty() {
+                let _ = parser.set_included_ranges(&[]);
+            }
+            tree
+        };
+        let mut parsed = None;
+        if let Some(ranges) = &plan {
+            // A syntax error across a cut: the file is parsed whole instead.
+            parsed = parse(parser, ranges).filter(|t| !crate::partial::broken(t, ranges));
+        }
+        if parsed.is_none() {
+            parsed = parse(parser, &[]);
+        }
         let Some(tree) = parsed else {
             // A cancelled parse would resume on the next file.
             parser.reset();

@@ -16,6 +16,7 @@ pub mod fix;
 pub mod flow;
 pub mod lang;
 pub mod output;
+pub mod partial;
 pub mod prefilter;
 pub mod query;
 pub mod registry;

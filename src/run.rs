@@ -275,7 +275,10 @@ fn check(args: CheckArgs) -> i32 {
         None => None,
     };
     let engine = match Engine::new(config, custom_rules.clone()) {
-        Ok(e) => e,
+        Ok(mut e) => {
+            e.partial &= !args.full_parse;
+            e
+        }
         Err(e) => {
             eprintln!("error: {}", sanitize_for_terminal(&e.to_string()));
             return EXIT_ERROR;

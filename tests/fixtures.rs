@@ -17,6 +17,9 @@
 //! endings). The harness applies the fixes, compares the bytes, applies them again to the result
 //! (nothing may change) and re-parses it (no new syntax errors). A fixture with safe fixes needs
 //! a `.fixed` file, and a `.fixed` file needs a fixture with safe fixes.
+//! Each directory runs twice: with every file cut into the parts that may matter (as large files
+//! are, see `partial`), and with every file parsed whole; both must meet the expectations.
+//!
 //! `WSALINT_BLESS=1 cargo test --test fixtures` rewrites the `.fixed` files; review the diff.
 
 use std::collections::BTreeMap;
@@ -157,7 +160,8 @@ fn fixtures_match_their_expectations() {
     }
     let mut failures = Vec::new();
     let mut checked = 0;
-    for (dir, files) in by_dir {
+    for ((dir, files), whole) in by_dir.iter().flat_map(|d| [(d, false), (d, true)]) {
+        let mode = if whole { " (parsed whole)" } else { "" };
         let config_path = dir.join("wsalint.toml");
         let config = if config_path.is_file() {
             Config::load(&config_path).unwrap_or_else(|e| panic!("{e}"))
@@ -165,12 +169,15 @@ fn fixtures_match_their_expectations() {
             Config::default()
         };
         let custom = wsalint::custom::load(&config).unwrap_or_else(|e| panic!("{e}"));
-        let engine = Engine::new(config, custom).unwrap();
+        let mut engine = Engine::new(config, custom).unwrap();
+        // Every fixture is cut into its parts as a large file would be; and parsed whole.
+        engine.partial = !whole;
+        engine.partial_min_bytes = 0;
         let mut worker = Worker::new();
         let mut outcomes = Vec::new();
         let mut expected = Vec::new();
         let mut sources = Vec::new();
-        for file in &files {
+        for file in files {
             let rel = file.strip_prefix(&root).unwrap();
             let shown = format!("fixtures/{}", rel.to_string_lossy());
             let raw = std::fs::read(file).unwrap();
@@ -207,8 +214,10 @@ fn fixtures_match_their_expectations() {
                 });
             }
         }
-        for (file, shown, source) in &sources {
-            check_fixed(&engine, &report, file, shown, source, &mut failures);
+        if !whole {
+            for (file, shown, source) in &sources {
+                check_fixed(&engine, &report, file, shown, source, &mut failures);
+            }
         }
         actual.sort();
         expected.sort();
@@ -223,10 +232,10 @@ fn fixtures_match_their_expectations() {
             }
         }
         for m in missing {
-            failures.push(format!("missing:    {m}"));
+            failures.push(format!("missing{mode}:    {m}"));
         }
         for u in unexpected {
-            failures.push(format!("unexpected: {u}"));
+            failures.push(format!("unexpected{mode}: {u}"));
         }
     }
     assert!(checked > 0);

@@ -78,7 +78,7 @@ suggestion names the cure.
 "#;
 
 /// Calls that wait for the other process to acknowledge the hand-off.
-const HANDOFF_WAITS: &[&str] = &[
+pub const HANDOFF_WAITS: &[&str] = &[
     "WaitForSingleObject",
     "WaitForSingleObjectEx",
     "WaitForMultipleObjects",
