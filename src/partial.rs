@@ -4,11 +4,11 @@
 //! the parser then reads only the items that may matter (`Parser::set_included_ranges`), with
 //! every position still that of the whole file.
 //!
-//! What is always parsed: declarations, type definitions, preprocessor lines, `extern "C"` and
-//! namespace braces, and any item the lexer is not sure about. What may be left out: a function
-//! definition whose text holds no needle: no rule's literal, no configured name, no call a rule
-//! looks for in helper functions (`Sleep`, `WaitForSingleObject`), no suppression comment and no
-//! `#define`. A file whose braces do not balance, or balance differently in the branches of an
+//! What is always parsed: preprocessor lines, `extern "C"` and namespace braces, and any item
+//! the lexer is not sure about. What may be left out: a function definition whose text holds
+//! no needle (no rule's literal, no configured name, no call a rule looks for in helper
+//! functions such as `Sleep`, no suppression comment, no `#define`), and a declaration that
+//! holds none either and declares no name that the kept items use. A file whose braces do not balance, or balance differently in the branches of an
 //! `#if`, is parsed whole, and so is a file where a partial parse has a syntax error (the
 //! engine's job: it retries whole).
 
@@ -49,6 +49,58 @@ fn helper_calls() -> impl Iterator<Item = &'static str> {
 /// Literals that occur in strings and comments in any case.
 const ANY_CASE: &[&str] = &[
     "iphlpapi", "wsnwlink", "wsipx", "ws2_32", "mswsock", "wsalint", "NOLINT",
+];
+
+/// Words that are never the name a declaration declares.
+const KEYWORDS: &[&[u8]] = &[
+    b"void",
+    b"char",
+    b"short",
+    b"int",
+    b"long",
+    b"float",
+    b"double",
+    b"signed",
+    b"unsigned",
+    b"const",
+    b"volatile",
+    b"static",
+    b"extern",
+    b"struct",
+    b"union",
+    b"enum",
+    b"typedef",
+    b"inline",
+    b"bool",
+    b"auto",
+    b"register",
+    b"class",
+    b"public",
+    b"private",
+    b"protected",
+    b"virtual",
+    b"override",
+    b"final",
+    b"template",
+    b"typename",
+    b"sizeof",
+    b"return",
+    b"if",
+    b"else",
+    b"while",
+    b"for",
+    b"do",
+    b"switch",
+    b"case",
+    b"default",
+    b"noexcept",
+    b"explicit",
+    b"operator",
+    b"friend",
+    b"using",
+    b"namespace",
+    b"decltype",
+    b"constexpr",
 ];
 
 /// Identifiers longer than this are never a needle.
@@ -641,19 +693,40 @@ pub fn plan(text: &[u8], needles: &Needles, min_bytes: usize) -> Option<Vec<Rang
             }
         }
     }
-    let keep = |it: &Item| {
-        !it.function
-            || it.directive
+    let needed = |it: &Item| {
+        it.directive
             || it.idents.clone().any(|k| names(k, &local))
             || needles
                 .anywhere
                 .as_ref()
                 .is_some_and(|a| a.is_match(&text[it.start..it.end]))
     };
+    let needed: Vec<bool> = lexed.items.iter().map(needed).collect();
+    // A declaration that names nothing a rule looks at is kept when it declares a name the
+    // needed items use: the type of `sock` in `sock = socket(...)`, the fields of a struct.
+    let used: HashSet<&[u8]> = lexed
+        .items
+        .iter()
+        .zip(&needed)
+        .filter(|(_, n)| **n)
+        .flat_map(|(it, _)| it.idents.clone().map(ident))
+        .collect();
+    let declares_used = |it: &Item| {
+        it.idents.clone().any(|k| {
+            let id = lexed.idents[k];
+            let next = text[id.e..].iter().find(|b| !b.is_ascii_whitespace());
+            matches!(
+                next,
+                Some(b';' | b',' | b'=' | b'[' | b'(' | b')' | b':' | b'{')
+            ) && !KEYWORDS.contains(&&text[id.s..id.e])
+                && used.contains(&text[id.s..id.e])
+        })
+    };
+    let keep = |(it, needed): (&Item, &bool)| *needed || (!it.function && declares_used(it));
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut left_out = 0usize;
-    for it in &lexed.items {
-        if !keep(it) {
+    for (it, n) in lexed.items.iter().zip(&needed) {
+        if !keep((it, n)) {
             left_out += it.end - it.start;
             continue;
         }
@@ -818,8 +891,9 @@ mod tests {
         let filler = "static int pad(int x) { return x * 2 + 1; }\n".repeat(600);
         let code = format!(
             "#include <winsock2.h>\n#define sclose(x) closesocket(x)\ntypedef SOCKET sock_t;\n\
-             struct conn {{ SOCKET listener; int n; }};\n{filler}\
-             void f(void) {{ SOCKET s = socket(2, 1, 0); }}\n\
+             struct conn {{ SOCKET listener; int n; }};\nstatic int g_sock;\n\
+             struct unrelated {{ int a; }};\n{filler}\
+             void f(void) {{ SOCKET s = socket(2, 1, 0); g_sock = s; }}\n\
              static void wait_a_bit(void) {{ Sleep(10); }}\n\
              static void g(int x) {{ sclose(x); }}\n\
              static int h(sock_t x) {{ return x < 0; }}\n\
@@ -855,6 +929,8 @@ mod tests {
             "needles in strings, comments, members"
         );
         assert!(!kept.contains("pad(int x)"));
+        assert!(kept.contains("static int g_sock;"), "a global the kept code uses");
+        assert!(!kept.contains("struct unrelated"), "a declaration nothing uses");
         for r in &ranges {
             let line = code[..r.start_byte].matches('\n').count();
             assert_eq!(r.start_point.row, line);
