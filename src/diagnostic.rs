@@ -223,12 +223,7 @@ pub fn path_string(path: &std::path::Path) -> String {
 fn fingerprint(code: &str, path: &std::path::Path, source: &Source, loc: &Location) -> String {
     let own = source.slice_str(source.line_range(loc.start.line));
     let key = own.trim();
-    // Compared as bytes, without decoding every earlier line: this runs once per finding.
-    let line_bytes = |line: usize| source.text[source.line_range(line)].trim_ascii();
-    let own_bytes = line_bytes(loc.start.line);
-    let occurrence = (1..loc.start.line)
-        .filter(|&l| line_bytes(l) == own_bytes)
-        .count();
+    let occurrence = source.earlier_copies(loc.start.line);
     let spot = source.slice_str(loc.range.clone());
     let mut h = Fnv::new();
     for part in [

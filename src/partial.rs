@@ -929,8 +929,14 @@ mod tests {
             "needles in strings, comments, members"
         );
         assert!(!kept.contains("pad(int x)"));
-        assert!(kept.contains("static int g_sock;"), "a global the kept code uses");
-        assert!(!kept.contains("struct unrelated"), "a declaration nothing uses");
+        assert!(
+            kept.contains("static int g_sock;"),
+            "a global the kept code uses"
+        );
+        assert!(
+            !kept.contains("struct unrelated"),
+            "a declaration nothing uses"
+        );
         for r in &ranges {
             let line = code[..r.start_byte].matches('\n').count();
             assert_eq!(r.start_point.row, line);

@@ -59,6 +59,9 @@ pub struct Source {
     /// The file uses CRLF line endings (the first line ending decides).
     pub crlf: bool,
     line_starts: Vec<usize>,
+    /// For each line, how many earlier lines have the same trimmed text (for fingerprints):
+    /// computed once, on first use.
+    repeats: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl Source {
@@ -92,7 +95,25 @@ impl Source {
             encoding,
             crlf,
             line_starts,
+            repeats: std::sync::OnceLock::new(),
         }
+    }
+
+    /// How many lines before `line` (1-based) have the same text, surrounding blanks aside.
+    pub fn earlier_copies(&self, line: usize) -> usize {
+        let repeats = self.repeats.get_or_init(|| {
+            let mut seen: std::collections::HashMap<&[u8], u32> = std::collections::HashMap::new();
+            (1..=self.line_starts.len())
+                .map(|l| {
+                    let n = seen
+                        .entry(self.text[self.line_range(l)].trim_ascii())
+                        .or_insert(0);
+                    *n += 1;
+                    *n - 1
+                })
+                .collect()
+        });
+        repeats.get(line.wrapping_sub(1)).map_or(0, |&n| n as usize)
     }
 
     /// The bytes to write back to disk for this parse text, in the file's own encoding.

@@ -80,6 +80,9 @@ impl Configured {
                 default_engine(extra)
             }
         };
+        // Edits reparse the document's last tree incrementally; that tree is whole.
+        let mut engine = engine;
+        engine.partial = false;
         let exclude = walk::exclude_set(&engine.config.exclude).unwrap_or_default();
         Configured {
             engine,
