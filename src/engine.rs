@@ -473,7 +473,30 @@ impl Engine {
     ) {
         let text = source.text.as_slice();
         let budget = time_budget(text.len());
-        let facts = Facts::build(tree.root_node(), text, &self.config);
+        let combined = &self.queries[lang.index()];
+        let names = combined.query.capture_names();
+        let started = Instant::now();
+        // The facts and the query pass do not need each other: on an idle core (the language
+        // server lints one file at a time) they run side by side; the matches are kept until
+        // both are done.
+        let cursor = &mut worker.cursor;
+        let (facts, matches) = rayon::join(
+            || Facts::build(tree.root_node(), text, &self.config),
+            || {
+                let mut in_budget = |_: &QueryCursorState| over_budget(started, budget);
+                let mut found: Vec<(usize, Vec<tree_sitter::QueryCapture>)> = Vec::new();
+                let mut matches = cursor.matches_with_options(
+                    &combined.query,
+                    tree.root_node(),
+                    text,
+                    QueryCursorOptions::new().progress_callback(&mut in_budget),
+                );
+                while let Some(m) = matches.next() {
+                    found.push((m.pattern_index, m.captures().to_vec()));
+                }
+                found
+            },
+        );
         let mut ctx = Ctx {
             path,
             source,
@@ -486,21 +509,11 @@ impl Engine {
             deferred: Vec::new(),
             closes: std::cell::OnceCell::new(),
         };
-        let combined = &self.queries[lang.index()];
-        let names = combined.query.capture_names();
-        let started = Instant::now();
-        let mut in_budget = |_: &QueryCursorState| over_budget(started, budget);
-        let mut matches = worker.cursor.matches_with_options(
-            &combined.query,
-            tree.root_node(),
-            text,
-            QueryCursorOptions::new().progress_callback(&mut in_budget),
-        );
-        while let Some(m) = matches.next() {
-            let (rule, pattern) = combined.route[m.pattern_index];
+        for (pattern_index, captures) in &matches {
+            let (rule, pattern) = combined.route[*pattern_index];
             let mm = Match {
                 pattern,
-                captures: m.captures(),
+                captures,
                 names,
             };
             self.rules[rule].check_match(&mut ctx, &mm);

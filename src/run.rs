@@ -16,6 +16,9 @@ use crate::custom;
 use crate::diagnostic::{path_string, Severity};
 use crate::engine::{Engine, FileOutcome, Report, Worker};
 use crate::fix::{self, FixOptions, FixRun};
+
+/// `--fix` applies fixes, lints again and applies what is new, at most this many times.
+const MAX_FIX_ROUNDS: usize = 10;
 use crate::output::{self, Format, OutputOptions};
 use crate::registry;
 use crate::source::{sanitize_for_terminal, Source};
@@ -344,16 +347,35 @@ fn check(args: CheckArgs) -> i32 {
             unsafe_fixes: args.unsafe_fixes,
             write: !args.diff,
         };
-        let done = fix::run(&report, opts);
+        let mut done = fix::run(&report, opts);
         if args.diff {
             return print_diff(&args, &done);
         }
         fixes_applied = done.applied;
-        if done.files > 0 {
+        let mut warnings = std::mem::take(&mut done.warnings);
+        // A fix can uncover a finding that the code around it hid (a syntax error the fix
+        // removed): fix again until nothing changes, as a second `--fix` would.
+        let mut rounds = 1;
+        while done.files > 0 {
             // What remains is what a fresh run of the fixed files finds.
             report = analyze();
+            if rounds == MAX_FIX_ROUNDS {
+                break;
+            }
+            rounds += 1;
+            done = fix::run(&report, opts);
+            fixes_applied += done.applied;
+            // A fix rolled back in one round is rolled back again in the next: said once.
+            for w in std::mem::take(&mut done.warnings) {
+                if !warnings
+                    .iter()
+                    .any(|o| o.path == w.path && o.message == w.message)
+                {
+                    warnings.push(w);
+                }
+            }
         }
-        report.warnings.extend(done.warnings);
+        report.warnings.extend(warnings);
     }
     let mut warnings = walked.warnings;
     warnings.append(&mut report.warnings);

@@ -323,3 +323,30 @@ fn fix_through_a_symbolic_link_writes_the_target_and_keeps_the_link() {
         code.replace("close(s)", "closesocket(s)")
     );
 }
+
+#[test]
+fn fix_goes_on_until_nothing_is_left_to_fix() {
+    // The stray `R` hides the `close` call from the rules until the comparison is fixed: a
+    // second round of the same `--fix` run fixes it too (found by the fuzz target).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.cpp");
+    std::fs::write(
+        &file,
+        "#include <winsock2.h>\nint pe(SOCKET s)\n{\n  R if (s < 0)\n    close(s);\n}\n",
+    )
+    .unwrap();
+    let out = wsalint()
+        .current_dir(dir.path())
+        .args(["--fix", "--color", "never", "a.cpp"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Applied 2 fixes, 0 fixable with --fix remaining."),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "#include <winsock2.h>\nint pe(SOCKET s)\n{\n  R if (s == INVALID_SOCKET)\n    closesocket(s);\n}\n"
+    );
+}

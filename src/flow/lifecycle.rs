@@ -207,11 +207,19 @@ impl<'c> Model<'c> {
 }
 
 /// The problems `want` asks for in every function of a file that holds a relevant call.
+/// Functions are analyzed in parallel: the language server lints one large file at a time,
+/// and `check` lints many (there, rayon's workers are busy with other files anyway). The
+/// order of the problems is the order of the functions.
 pub fn problems_in_file<'t>(facts: &'t Facts<'t>, config: &Config, want: Want) -> Vec<Problem<'t>> {
+    use rayon::prelude::*;
     let model = Model::new(config);
-    (0..facts.functions.len())
+    let relevant: Vec<usize> = (0..facts.functions.len())
         .filter(|&f| model.relevant(facts, f, want))
-        .flat_map(|f| analyze(facts, &model, f, want))
+        .collect();
+    relevant
+        .par_iter()
+        .with_min_len(4)
+        .flat_map_iter(|&f| analyze(facts, &model, f, want))
         .collect()
 }
 
