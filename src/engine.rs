@@ -232,10 +232,28 @@ impl Engine {
 
     /// Lints files in parallel, runs the project-wide phase and applies suppressions.
     pub fn run(&self, files: &[PathBuf], jobs: Option<usize>) -> Report {
+        use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+        let (checked, parsed, bytes) = (
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+        );
+        // Only the outcomes with something in them are kept: a run over a large tree keeps
+        // nothing of its clean files but their count.
         let lint_all = || -> Vec<FileOutcome> {
             files
                 .par_iter()
                 .map_init(Worker::new, |worker, path| self.lint_path(path, worker))
+                .filter_map(|o| {
+                    checked.fetch_add(1, Relaxed);
+                    parsed.fetch_add(usize::from(o.parsed), Relaxed);
+                    bytes.fetch_add(o.bytes, Relaxed);
+                    let empty = o.findings.is_empty()
+                        && o.deferred.is_empty()
+                        && o.comments.is_empty()
+                        && o.warning.is_none();
+                    (!empty).then_some(o)
+                })
                 .collect()
         };
         let outcomes = match jobs {
@@ -245,18 +263,33 @@ impl Engine {
             },
             _ => lint_all(),
         };
-        self.finish(outcomes)
+        let mut report = self.finish_outcomes(outcomes);
+        report.files_checked = checked.into_inner();
+        report.files_parsed = parsed.into_inner();
+        report.bytes = bytes.into_inner();
+        report
     }
 
     /// The project-wide phase and suppressions over the outcomes of every file.
     pub fn finish(&self, outcomes: Vec<FileOutcome>) -> Report {
+        let (checked, parsed, bytes) = (
+            outcomes.len(),
+            outcomes.iter().filter(|o| o.parsed).count(),
+            outcomes.iter().map(|o| o.bytes).sum(),
+        );
+        let mut report = self.finish_outcomes(outcomes);
+        report.files_checked = checked;
+        report.files_parsed = parsed;
+        report.bytes = bytes;
+        report
+    }
+
+    /// `finish`, without the file counts.
+    fn finish_outcomes(&self, outcomes: Vec<FileOutcome>) -> Report {
         let mut report = Report::default();
         let mut deferred: HashMap<&'static str, Vec<Deferred<Finding>>> = HashMap::new();
         let mut comments: HashMap<PathBuf, (Arc<Source>, Vec<SuppressionComment>)> = HashMap::new();
         for o in outcomes {
-            report.files_checked += 1;
-            report.files_parsed += usize::from(o.parsed);
-            report.bytes += o.bytes;
             report.warnings.extend(o.warning);
             report.findings.extend(o.findings);
             for d in o.deferred {
