@@ -1006,9 +1006,53 @@ impl<'a, 't> Analysis<'a, 't> {
                 }
                 self.truthiness(leaf, &mut out);
             }
+            "identifier" => {
+                if let Some(test) = self.flag_test(leaf) {
+                    let tested = self.tests(test);
+                    if !tested.is_empty() {
+                        return tested;
+                    }
+                }
+                self.truthiness(leaf, &mut out);
+            }
             _ => self.truthiness(leaf, &mut out),
         }
         out
+    }
+
+    /// `bool ok = (s != INVALID_SOCKET); ... if (ok)`: a local flag initialized with a test
+    /// and not assigned since tests what its initializer tests.
+    fn flag_test(&self, leaf: Node<'t>) -> Option<Node<'t>> {
+        let facts = self.facts;
+        let name = facts.text_of(leaf);
+        let decl = facts.decl_of(name, leaf.start_byte())?;
+        if decl.kind != crate::facts::DeclKind::Local || decl.pointer {
+            return None;
+        }
+        let init = decl.init.clone()?;
+        if init.end > leaf.start_byte() {
+            return None;
+        }
+        let body = facts.functions[self.func].body;
+        let value = unwrap_parens(body.descendant_for_byte_range(init.start, init.end)?);
+        if value.kind() != "binary_expression" {
+            return None;
+        }
+        // Not assigned, incremented or taken the address of between the two.
+        let mut changed = false;
+        crate::facts::walk(body, |n| {
+            if changed || n.start_byte() < init.end || n.end_byte() > leaf.start_byte() {
+                return;
+            }
+            let target = match n.kind() {
+                "assignment_expression" => n.child_by_field_name("left"),
+                "update_expression" => n.child_by_field_name("argument"),
+                "pointer_expression" => n.child_by_field_name("argument"),
+                _ => None,
+            };
+            changed = target.is_some_and(|t| facts.text_of(unwrap_parens(t)) == name);
+        });
+        (!changed).then_some(value)
     }
 
     /// `if (closesocket(s) == SOCKET_ERROR)`: on the failure branch the socket is not known
