@@ -19,6 +19,7 @@ use tree_sitter::{
 use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
 use crate::facts::Facts;
+use crate::flow::lifecycle::{problems_in_file, Want};
 use crate::lang::{self, Lang};
 use crate::prefilter::Prefilter;
 use crate::query::{CombinedQuery, QueryFileError};
@@ -540,16 +541,38 @@ impl Engine {
             config: &self.config,
             diagnostics: Vec::new(),
             deferred: Vec::new(),
-            closes: std::cell::OnceCell::new(),
+            flows: Default::default(),
         };
-        for (pattern_index, captures) in &matches {
-            let (rule, pattern) = combined.route[*pattern_index];
-            let mm = Match {
-                pattern,
-                captures,
-                names,
-            };
-            self.rules[rule].check_match(&mut ctx, &mm);
+        // The flow analyses the selected rules will ask for run while the matches are checked.
+        let wanted: Vec<Want> = Want::ALL
+            .into_iter()
+            .filter(|w| {
+                self.rules
+                    .iter()
+                    .any(|r| w.codes().contains(&r.meta().code))
+            })
+            .collect();
+        let (flows, ()) = rayon::join(
+            || {
+                wanted
+                    .iter()
+                    .map(|&w| (w, problems_in_file(&facts, &self.config, w)))
+                    .collect::<Vec<_>>()
+            },
+            || {
+                for (pattern_index, captures) in &matches {
+                    let (rule, pattern) = combined.route[*pattern_index];
+                    let mm = Match {
+                        pattern,
+                        captures,
+                        names,
+                    };
+                    self.rules[rule].check_match(&mut ctx, &mm);
+                }
+            },
+        );
+        for (w, problems) in flows {
+            let _ = ctx.flows[w.index()].set(problems);
         }
         if started.elapsed() > budget {
             outcome.warning = Some(Warning {

@@ -142,6 +142,23 @@ pub enum Want {
     Closes,
 }
 
+impl Want {
+    pub const ALL: [Want; 3] = [Want::SocketLeak, Want::AddrInfoLeak, Want::Closes];
+
+    /// The rules that report these problems.
+    pub fn codes(self) -> &'static [&'static str] {
+        match self {
+            Want::SocketLeak => &["WSA101"],
+            Want::AddrInfoLeak => &["WSA104"],
+            Want::Closes => &["WSA102", "WSA103"],
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// The resource model of a run.
 pub struct Model<'c> {
     config: &'c Config,

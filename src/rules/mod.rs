@@ -230,23 +230,25 @@ pub struct Ctx<'a, 't> {
     pub config: &'a Config,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) deferred: Vec<Deferred<Diagnostic>>,
-    /// The close analysis of the file, run once for the rules that share it (WSA102, WSA103).
-    pub(crate) closes: std::cell::OnceCell<Vec<crate::flow::lifecycle::Problem<'a>>>,
+    /// The flow analyses of the file (indexed by `Want::index`), run once whichever rules ask
+    /// (WSA102 and WSA103 share one); the engine may fill them ahead, in parallel.
+    pub(crate) flows: [std::cell::OnceCell<Vec<crate::flow::lifecycle::Problem<'a>>>; 3],
 }
 
 impl<'a> Ctx<'a, '_> {
-    /// Double closes and uses after close in every function of the file: one flow analysis,
-    /// whichever rules ask for it.
-    pub fn close_problems(&self) -> Vec<crate::flow::lifecycle::Problem<'a>> {
-        self.closes
-            .get_or_init(|| {
-                crate::flow::lifecycle::problems_in_file(
-                    self.facts,
-                    self.config,
-                    crate::flow::lifecycle::Want::Closes,
-                )
-            })
+    /// The problems `want` finds in every function of the file.
+    pub fn problems(
+        &self,
+        want: crate::flow::lifecycle::Want,
+    ) -> Vec<crate::flow::lifecycle::Problem<'a>> {
+        self.flows[want.index()]
+            .get_or_init(|| crate::flow::lifecycle::problems_in_file(self.facts, self.config, want))
             .clone()
+    }
+
+    /// Double closes and uses after close in every function of the file.
+    pub fn close_problems(&self) -> Vec<crate::flow::lifecycle::Problem<'a>> {
+        self.problems(crate::flow::lifecycle::Want::Closes)
     }
 }
 

@@ -1,7 +1,7 @@
 //! WSA101 socket-leak.
 
 use crate::diagnostic::{Fix, Severity};
-use crate::flow::lifecycle::{problems_in_file, LeakHow, Problem, Want};
+use crate::flow::lifecycle::{LeakHow, Problem, Want};
 use crate::rules::{Ctx, FixKind, Rule, RuleMeta};
 
 pub struct SocketLeak;
@@ -99,7 +99,7 @@ impl Rule for SocketLeak {
 
     fn check_file(&self, ctx: &mut Ctx) {
         let facts = ctx.facts;
-        for p in problems_in_file(facts, ctx.config, Want::SocketLeak) {
+        for p in ctx.problems(Want::SocketLeak) {
             let Problem::Leak {
                 var,
                 created,

@@ -1,7 +1,7 @@
 //! WSA104 addrinfo-leak.
 
 use crate::diagnostic::{Fix, Severity};
-use crate::flow::lifecycle::{freer_of, problems_in_file, LeakHow, Problem, Want};
+use crate::flow::lifecycle::{freer_of, LeakHow, Problem, Want};
 use crate::rules::{Ctx, FixKind, Rule, RuleMeta};
 
 pub struct AddrinfoLeak;
@@ -80,7 +80,7 @@ impl Rule for AddrinfoLeak {
 
     fn check_file(&self, ctx: &mut Ctx) {
         let facts = ctx.facts;
-        for p in problems_in_file(facts, ctx.config, Want::AddrInfoLeak) {
+        for p in ctx.problems(Want::AddrInfoLeak) {
             let Problem::Leak {
                 var,
                 created,
