@@ -745,7 +745,18 @@ impl<'a, 't> Analysis<'a, 't> {
                         }
                     }
                 }
-                "identifier" | "field_expression" => {
+                // An identifier is its own key: looked up without building one.
+                "identifier" => {
+                    let key = facts.text_of(node);
+                    if let Some(&var) = self.by_key.get(key) {
+                        self.occurrence(node, var, false, &mut out);
+                        descend = false;
+                    } else if let Some(&var) = self.aliases.get(key) {
+                        self.occurrence(node, var, true, &mut out);
+                        descend = false;
+                    }
+                }
+                "field_expression" => {
                     if let Some(key) = key_of(facts, node) {
                         if let Some(&var) = self.by_key.get(&key) {
                             self.occurrence(node, var, false, &mut out);
