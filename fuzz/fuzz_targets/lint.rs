@@ -105,22 +105,18 @@ fn check_spans(what: &str, source: &Source, findings: &[Finding]) {
                 f.code,
                 loc.range
             );
-            let start = expected_position(text, loc.range.start);
-            assert_eq!(
-                (loc.start.line, loc.start.column),
-                start,
-                "{what}: {} {kind} {:?}: start position disagrees with the offset",
-                f.code,
-                loc.range
-            );
-            let end = expected_position(text, loc.range.end);
-            assert_eq!(
-                (loc.end.line, loc.end.column),
-                end,
-                "{what}: {} {kind} {:?}: end position disagrees with the offset",
-                f.code,
-                loc.range
-            );
+            for (end, pos, offset) in [
+                ("start", loc.start, loc.range.start),
+                ("end", loc.end, loc.range.end),
+            ] {
+                assert_eq!(
+                    (pos.line, pos.column),
+                    expected_position(text, offset),
+                    "{what}: {} {kind} {:?}: {end} position disagrees with the offset",
+                    f.code,
+                    loc.range
+                );
+            }
         }
         if let Some(fix) = &f.fix {
             for e in &fix.edits {
