@@ -427,7 +427,7 @@ impl Engine {
         let mut in_budget = |_: &ParseState| over_budget(started, budget);
         let plan = match old {
             None if self.partial => {
-                crate::partial::plan(text, &self.needles, self.partial_min_bytes)
+                crate::partial::plan(&source, &self.needles, self.partial_min_bytes)
             }
             _ => None,
         };

@@ -17,6 +17,8 @@ use std::collections::HashSet;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use tree_sitter::{Point, Range};
 
+use crate::source::Source;
+
 /// Files smaller than this are parsed whole: cutting them saves less than it costs.
 pub const MIN_BYTES: usize = 4 * 1024;
 
@@ -652,7 +654,8 @@ fn raw_string_end(text: &[u8], i: usize) -> Option<usize> {
 
 /// The ranges of `text` to parse, or `None` to parse all of it.
 /// Files under `min_bytes` are parsed whole.
-pub fn plan(text: &[u8], needles: &Needles, min_bytes: usize) -> Option<Vec<Range>> {
+pub fn plan(source: &Source, needles: &Needles, min_bytes: usize) -> Option<Vec<Range>> {
+    let text = source.text.as_slice();
     if text.len() < min_bytes {
         return None;
     }
@@ -739,15 +742,18 @@ pub fn plan(text: &[u8], needles: &Needles, min_bytes: usize) -> Option<Vec<Rang
     if left_out < text.len() / 8 {
         return None;
     }
-    let lines = LineIndex::new(text);
+    let point = |offset: usize| {
+        let (row, column) = source.line_and_byte(offset);
+        Point { row, column }
+    };
     Some(
         spans
             .into_iter()
             .map(|(s, e)| Range {
                 start_byte: s,
                 end_byte: e,
-                start_point: lines.point(s),
-                end_point: lines.point(e),
+                start_point: point(s),
+                end_point: point(e),
             })
             .collect(),
     )
@@ -788,34 +794,6 @@ pub fn broken(tree: &tree_sitter::Tree, ranges: &[Range]) -> bool {
             }
         }
     }
-}
-
-/// Byte offset -> tree-sitter point (row, byte column).
-struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    fn new(text: &[u8]) -> LineIndex {
-        let mut starts = vec![0];
-        starts.extend(memchr_all(text).map(|i| i + 1));
-        LineIndex { starts }
-    }
-
-    fn point(&self, offset: usize) -> Point {
-        let row = self.starts.partition_point(|&s| s <= offset) - 1;
-        Point {
-            row,
-            column: offset - self.starts[row],
-        }
-    }
-}
-
-fn memchr_all(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    text.iter()
-        .enumerate()
-        .filter(|(_, &b)| b == b'\n')
-        .map(|(i, _)| i)
 }
 
 #[cfg(test)]
@@ -901,7 +879,8 @@ mod tests {
              static void fine(FILE *f) {{ fclose(f); puts(\"send\"); /* socket */ c->send = 0; }}\n"
         );
         let needles = Needles::new(&["socket", "closesocket"], &["SOCKET"]);
-        let ranges = plan(code.as_bytes(), &needles, MIN_BYTES).unwrap();
+        let source = Source::from_text(code.clone().into_bytes(), crate::source::Encoding::Utf8);
+        let ranges = plan(&source, &needles, MIN_BYTES).unwrap();
         let kept: String = ranges
             .iter()
             .map(|r| &code[r.start_byte..r.end_byte])

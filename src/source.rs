@@ -169,6 +169,13 @@ impl Source {
         }
     }
 
+    /// The 0-based line and byte column of a byte offset (tree-sitter's `Point`).
+    pub fn line_and_byte(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_index(offset);
+        (line, offset - self.line_starts[line])
+    }
+
     /// Line and character column of a byte offset (clamped into the text).
     pub fn position(&self, offset: usize) -> Position {
         let offset = offset.min(self.text.len());
