@@ -96,17 +96,31 @@ impl Baseline {
 
     /// Marks the findings the baseline records as suppressed (kind external). Each entry hides
     /// one finding. Returns how many were hidden.
-    pub fn apply(&self, findings: &mut [Finding], justification: &str) -> usize {
+    /// What matches findings against the baseline, one file after another: each entry hides
+    /// one finding.
+    pub fn matcher(&self) -> Matcher {
         let mut left: HashMap<(String, String, String), usize> = HashMap::new();
         for e in &self.findings {
             *left
                 .entry((e.code.clone(), e.path.clone(), e.fingerprint.clone()))
                 .or_default() += 1;
         }
+        Matcher { left }
+    }
+}
+
+/// The entries of a baseline not yet matched in this run.
+pub struct Matcher {
+    left: HashMap<(String, String, String), usize>,
+}
+
+impl Matcher {
+    /// Marks the findings the baseline records as suppressed (`external`); returns how many.
+    pub fn apply(&mut self, findings: &mut [Finding], justification: &str) -> usize {
         let mut hidden = 0;
         for f in findings.iter_mut().filter(|f| f.suppression.is_none()) {
             let key = (f.code.clone(), f.path_str(), f.fingerprint.clone());
-            if let Some(n) = left.get_mut(&key).filter(|n| **n > 0) {
+            if let Some(n) = self.left.get_mut(&key).filter(|n| **n > 0) {
                 *n -= 1;
                 hidden += 1;
                 f.suppression = Some(Suppression {

@@ -7,7 +7,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
@@ -141,6 +140,24 @@ impl Report {
     pub fn visible(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.suppression.is_none())
     }
+
+    /// Adds one file's findings and suppression comments.
+    pub fn absorb(&mut self, file: Report) {
+        self.findings.extend(file.findings);
+        self.suppressions.extend(file.suppressions);
+    }
+
+    /// Orders findings and suppression comments by path: a stream hands on the files that
+    /// waited for the project-wide phase last.
+    pub fn sort_by_path(&mut self) {
+        self.findings.sort_by(|a, b| a.path.cmp(&b.path));
+        self.suppressions.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+
+    /// Nothing found and no suppression comment seen.
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty() && self.suppressions.is_empty()
+    }
 }
 
 /// Why an engine could not be built.
@@ -231,44 +248,109 @@ impl Engine {
         path.strip_prefix("./").unwrap_or(path).to_path_buf()
     }
 
-    /// Lints files in parallel, runs the project-wide phase and applies suppressions.
+    /// Lints files in parallel, runs the project-wide phase and applies suppressions: the whole
+    /// report, findings sorted by path and position.
     pub fn run(&self, files: &[PathBuf], jobs: Option<usize>) -> Report {
-        use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-        let (checked, parsed, bytes) = (
-            AtomicUsize::new(0),
-            AtomicUsize::new(0),
-            AtomicUsize::new(0),
-        );
-        // Only the outcomes with something in them are kept: a run over a large tree keeps
-        // nothing of its clean files but their count.
-        let lint_all = || -> Vec<FileOutcome> {
-            files
-                .par_iter()
-                .map_init(Worker::new, |worker, path| self.lint_path(path, worker))
-                .filter_map(|o| {
-                    checked.fetch_add(1, Relaxed);
-                    parsed.fetch_add(usize::from(o.parsed), Relaxed);
-                    bytes.fetch_add(o.bytes, Relaxed);
-                    let empty = o.findings.is_empty()
-                        && o.deferred.is_empty()
-                        && o.comments.is_empty()
-                        && o.warning.is_none();
-                    (!empty).then_some(o)
-                })
-                .collect()
-        };
-        let outcomes = match jobs {
-            Some(n) if n > 0 => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
-                Ok(pool) => pool.install(lint_all),
-                Err(_) => lint_all(),
-            },
-            _ => lint_all(),
-        };
-        let mut report = self.finish_outcomes(outcomes);
-        report.files_checked = checked.into_inner();
-        report.files_parsed = parsed.into_inner();
-        report.bytes = bytes.into_inner();
+        let mut all = Report::default();
+        let mut report = self.stream(files, jobs, &mut |file: Report| all.absorb(file));
+        report.absorb(all);
+        report.sort_by_path();
         report
+    }
+
+    /// Lints files in parallel and hands each file's findings and suppression comments to
+    /// `emit` as soon as the file is done, in path order, so that a run holds at most a few
+    /// files at a time whatever the size of the tree. A file holding a finding that only the
+    /// project-wide phase can decide (`Ctx::defer` with a diagnostic) is linted again once
+    /// every file is read, and handed on then, after the others. Returns the counts and the
+    /// warnings.
+    pub fn stream(
+        &self,
+        files: &[PathBuf],
+        jobs: Option<usize>,
+        emit: &mut (dyn FnMut(Report) + Send),
+    ) -> Report {
+        let totals = Counts::default();
+        let mut project: HashMap<&'static str, Vec<Deferred<Finding>>> = HashMap::new();
+        let mut held: Vec<usize> = Vec::new();
+        let mut warnings: Vec<Warning> = Vec::new();
+        let mut run = || {
+            // First pass: every file; what it defers without a finding is kept as a fact.
+            ordered(
+                files.len(),
+                |i, worker| {
+                    let mut o = self.lint_path(&files[i], worker);
+                    totals.add(&o);
+                    let (facts, items): (Vec<_>, Vec<_>) = std::mem::take(&mut o.deferred)
+                        .into_iter()
+                        .partition(|d| d.item.is_none());
+                    o.deferred = items;
+                    let hold = !o.deferred.is_empty();
+                    let warning = o.warning.take();
+                    let file = (!hold).then(|| self.finish_file(o));
+                    (i, facts, hold, warning, file)
+                },
+                |(i, facts, hold, warning, file)| {
+                    for d in facts {
+                        project.entry(d.code).or_default().push(d);
+                    }
+                    warnings.extend(warning);
+                    if hold {
+                        held.push(i);
+                    }
+                    if let Some(file) = file.filter(|f| !f.is_empty()) {
+                        emit(file);
+                    }
+                },
+            );
+            // Second pass: the held files, decided against the facts of every file.
+            let project = &project;
+            ordered(
+                held.len(),
+                |k, worker| {
+                    let mut o = self.lint_path(&files[held[k]], worker);
+                    let items: Vec<Deferred<Finding>> = std::mem::take(&mut o.deferred)
+                        .into_iter()
+                        .filter(|d| d.item.is_some())
+                        .collect();
+                    for rule in &self.rules {
+                        let code = rule.meta().code;
+                        let mine: Vec<Deferred<Finding>> =
+                            items.iter().filter(|d| d.code == code).cloned().collect();
+                        if mine.is_empty() {
+                            continue;
+                        }
+                        let mut all = project.get(code).cloned().unwrap_or_default();
+                        all.extend(mine);
+                        o.findings.extend(rule.finish(&all));
+                    }
+                    let warning = o.warning.take();
+                    (warning, self.finish_file(o))
+                },
+                |(warning, file)| {
+                    // The file changed or vanished since the first pass.
+                    warnings.extend(warning);
+                    if !file.is_empty() {
+                        emit(file);
+                    }
+                },
+            );
+        };
+        match jobs {
+            Some(n) if n > 0 => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+                Ok(pool) => pool.install(run),
+                Err(_) => run(),
+            },
+            _ => run(),
+        }
+        warnings.sort_by(|a, b| a.path.cmp(&b.path));
+        Report {
+            warnings,
+            files_checked: totals.checked.into_inner(),
+            files_parsed: totals.parsed.into_inner(),
+            bytes: totals.bytes.into_inner(),
+            ..Report::default()
+        }
     }
 
     /// The project-wide phase and suppressions over the outcomes of every file.
@@ -278,80 +360,89 @@ impl Engine {
             outcomes.iter().filter(|o| o.parsed).count(),
             outcomes.iter().map(|o| o.bytes).sum(),
         );
-        let mut report = self.finish_outcomes(outcomes);
+        let mut report = Report::default();
+        let mut deferred: HashMap<&'static str, Vec<Deferred<Finding>>> = HashMap::new();
+        let mut by_path: std::collections::BTreeMap<PathBuf, FileOutcome> = Default::default();
+        for mut o in outcomes {
+            report.warnings.extend(o.warning.take());
+            for d in std::mem::take(&mut o.deferred) {
+                deferred.entry(d.code).or_default().push(d);
+            }
+            match by_path.entry(o.path.clone()) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(o);
+                }
+                std::collections::btree_map::Entry::Occupied(mut e) => {
+                    let file = e.get_mut();
+                    file.findings.append(&mut o.findings);
+                    file.comments.append(&mut o.comments);
+                    file.source = file.source.take().or(o.source);
+                }
+            }
+        }
+        for rule in &self.rules {
+            let items = deferred.remove(rule.meta().code).unwrap_or_default();
+            for f in rule.finish(&items) {
+                let file = by_path
+                    .entry(f.path.clone())
+                    .or_insert_with(|| FileOutcome {
+                        path: f.path.clone(),
+                        ..FileOutcome::default()
+                    });
+                file.findings.push(f);
+            }
+        }
+        for (_, o) in by_path {
+            let file = self.finish_file(o);
+            report.findings.extend(file.findings);
+            report.suppressions.extend(file.suppressions);
+        }
+        report.warnings.sort_by(|a, b| a.path.cmp(&b.path));
         report.files_checked = checked;
         report.files_parsed = parsed;
         report.bytes = bytes;
         report
     }
 
-    /// `finish`, without the file counts.
-    fn finish_outcomes(&self, outcomes: Vec<FileOutcome>) -> Report {
-        let mut report = Report::default();
-        let mut deferred: HashMap<&'static str, Vec<Deferred<Finding>>> = HashMap::new();
-        let mut comments: HashMap<PathBuf, (Arc<Source>, Vec<SuppressionComment>)> = HashMap::new();
-        for o in outcomes {
-            report.warnings.extend(o.warning);
-            report.findings.extend(o.findings);
-            for d in o.deferred {
-                deferred.entry(d.code).or_default().push(d);
-            }
-            if let (false, Some(source)) = (o.comments.is_empty(), o.source) {
-                comments.insert(o.path, (source, o.comments));
-            }
-        }
-        for rule in &self.rules {
-            let items = deferred.remove(rule.meta().code).unwrap_or_default();
-            let found = rule.finish(&items);
-            report.findings.extend(found);
-        }
-        for f in &mut report.findings {
+    /// One file's findings, finished: configured severities, sorted by position, without
+    /// duplicates, and its suppression comments applied (with what each suppressed).
+    fn finish_file(&self, o: FileOutcome) -> Report {
+        let mut findings = o.findings;
+        for f in &mut findings {
             if let Some(s) = self.severity.get(&f.code) {
                 f.severity = *s;
             }
         }
-        // Suppressions, file by file.
-        report.findings.sort_by(|a, b| {
+        findings.sort_by(|a, b| {
             (&a.path, a.location.range.start, &a.code).cmp(&(
                 &b.path,
                 b.location.range.start,
                 &b.code,
             ))
         });
-        report.findings.dedup_by(|a, b| {
+        findings.dedup_by(|a, b| {
             a.path == b.path
                 && a.code == b.code
                 && a.location == b.location
                 && a.message == b.message
         });
-        let mut spans: HashMap<PathBuf, std::ops::Range<usize>> = HashMap::new();
-        let mut start = 0;
-        while start < report.findings.len() {
-            let path = &report.findings[start].path;
-            let end = start
-                + report.findings[start..]
-                    .iter()
-                    .take_while(|f| &f.path == path)
-                    .count();
-            spans.insert(path.clone(), start..end);
-            start = end;
-        }
-        let mut comments: Vec<_> = comments.into_iter().collect();
-        comments.sort_by(|a, b| a.0.cmp(&b.0));
-        for (path, (source, list)) in comments {
-            let span = spans.get(&path).cloned().unwrap_or(0..0);
-            let usage = suppress::apply(&mut report.findings[span], &list);
-            for (comment, usage) in list.into_iter().zip(usage) {
-                report.suppressions.push(SuppressionUse {
-                    path: path.clone(),
+        let mut suppressions = Vec::new();
+        if let (false, Some(source)) = (o.comments.is_empty(), o.source) {
+            let usage = suppress::apply(&mut findings, &o.comments);
+            for (comment, usage) in o.comments.into_iter().zip(usage) {
+                suppressions.push(SuppressionUse {
+                    path: o.path.clone(),
                     source: source.clone(),
                     comment,
                     usage,
                 });
             }
         }
-        report.warnings.sort_by(|a, b| a.path.cmp(&b.path));
-        report
+        Report {
+            findings,
+            suppressions,
+            ..Report::default()
+        }
     }
 
     /// Reads and lints one file. Nothing here blocks on a FIFO or panics on bad bytes.
@@ -668,4 +759,75 @@ pub fn read_regular_file(path: &Path, max_size: u64) -> Result<Vec<u8>, String> 
         ));
     }
     Ok(raw)
+}
+
+/// Files counted by the workers of a run.
+#[derive(Default)]
+struct Counts {
+    checked: std::sync::atomic::AtomicUsize,
+    parsed: std::sync::atomic::AtomicUsize,
+    bytes: std::sync::atomic::AtomicUsize,
+}
+
+impl Counts {
+    fn add(&self, o: &FileOutcome) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.checked.fetch_add(1, Relaxed);
+        self.parsed.fetch_add(usize::from(o.parsed), Relaxed);
+        self.bytes.fetch_add(o.bytes, Relaxed);
+    }
+}
+
+/// Runs `produce` for 0..n on the threads of the current pool, taking indices in order, and
+/// hands each result to `consume` in index order as soon as every earlier one is handed on.
+/// Workers take the next index only when they are free, so what waits for an earlier result
+/// is at most a few items, however large `n` is.
+fn ordered<T: Send>(
+    n: usize,
+    produce: impl Fn(usize, &mut Worker) -> T + Sync,
+    consume: impl FnMut(T) + Send,
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    let next = AtomicUsize::new(0);
+    let state = std::sync::Mutex::new((0, std::collections::BTreeMap::new(), consume));
+    let threads = rayon::current_num_threads().clamp(1, n.max(1));
+    rayon::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|_| {
+                let mut worker = Worker::new();
+                loop {
+                    let i = next.fetch_add(1, Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    let item = produce(i, &mut worker);
+                    give_back_memory(i);
+                    // A panic while consuming is re-raised by the scope; the data is still
+                    // whole for the other workers.
+                    let mut guard = state.lock().unwrap_or_else(|e| e.into_inner());
+                    let (done, ready, consume) = &mut *guard;
+                    ready.insert(i, item);
+                    while let Some(item) = ready.remove(done) {
+                        *done += 1;
+                        consume(item);
+                    }
+                }
+            });
+        }
+    });
+}
+
+/// Hands freed memory back to the system now and then. glibc keeps the pages of freed trees
+/// while a small allocation that lives on sits above them, so without this the resident size
+/// of a run grew with the number of files linted, though what was live did not.
+fn give_back_memory(files_done: usize) {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if files_done % 64 == 63 {
+        // SAFETY: malloc_trim only releases free memory of the allocator's own arenas.
+        unsafe {
+            libc::malloc_trim(0);
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = files_done;
 }

@@ -19,7 +19,7 @@ use crate::fix::{self, FixOptions, FixRun};
 
 /// `--fix` applies fixes, lints again and applies what is new, at most this many times.
 const MAX_FIX_ROUNDS: usize = 10;
-use crate::output::{self, Format, OutputOptions};
+use crate::output::{self, Format, OutputOptions, Tally};
 use crate::registry;
 use crate::source::{sanitize_for_terminal, Source};
 use crate::unused;
@@ -316,55 +316,137 @@ fn check(args: CheckArgs) -> i32 {
         .map(|r| r.meta().code)
         .collect();
     let active: Vec<&str> = engine.rules.iter().map(|r| r.meta().code).collect();
-    // One analysis: lint, report suppressions that suppress nothing, hide the baseline.
-    let analyze = || -> Report {
-        let mut report = match &stdin {
-            Some(name) => lint_stdin(&engine, name),
-            None => engine.run(&walked.files, args.jobs),
+    let rules = unused::RuleSet {
+        known: &known,
+        active: &active,
+    };
+    let why = args
+        .baseline
+        .as_ref()
+        .map(|p| format!("recorded in baseline `{}`", path_string(p)));
+    // One analysis: lint, and for each file as it is done, report suppressions that suppress
+    // nothing, hide what the baseline records and hand the file to `emit`.
+    let analyze = |emit: &mut (dyn FnMut(Report) + Send)| -> Report {
+        let mut matcher = baseline.as_ref().map(Baseline::matcher);
+        let mut each = |mut file: Report| {
+            if engine.config.report_unused_suppressions {
+                unused::report(
+                    &mut file,
+                    &rules,
+                    &engine.config.select,
+                    &engine.config.ignore,
+                );
+            }
+            if let (Some(m), Some(why)) = (matcher.as_mut(), &why) {
+                m.apply(&mut file.findings, why);
+            }
+            emit(file);
         };
-        if engine.config.report_unused_suppressions {
-            let rules = unused::RuleSet {
-                known: &known,
-                active: &active,
-            };
-            unused::report(
-                &mut report,
-                &rules,
-                &engine.config.select,
-                &engine.config.ignore,
-            );
+        match &stdin {
+            Some(name) => {
+                let mut report = lint_stdin(&engine, name);
+                each(Report {
+                    findings: std::mem::take(&mut report.findings),
+                    suppressions: std::mem::take(&mut report.suppressions),
+                    ..Report::default()
+                });
+                report
+            }
+            None => engine.stream(&walked.files, args.jobs, &mut each),
         }
-        if let (Some(b), Some(path)) = (&baseline, &args.baseline) {
-            let why = format!("recorded in baseline `{}`", path_string(path));
-            b.apply(&mut report.findings, &why);
-        }
+    };
+    // The same, keeping every file: for what needs the whole run.
+    let collect = || -> Report {
+        let mut all = Report::default();
+        let mut report = analyze(&mut |file| all.absorb(file));
+        report.absorb(all);
+        report.sort_by_path();
         report
     };
-    let mut report = analyze();
-    let mut fixes_applied = 0;
+    let format = args.format.unwrap_or(Format::Human);
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let mut opts = OutputOptions {
+        color: format == Format::Human && use_color(args.color, to_terminal),
+        quiet: args.quiet,
+        statistics: args.statistics,
+        fixes_applied: 0,
+        incomplete: walked.missing,
+    };
+    let threshold = match args.severity_threshold.unwrap_or(Threshold::Note) {
+        Threshold::Note => Severity::Note,
+        Threshold::Warning => Severity::Warning,
+        Threshold::Error => Severity::Error,
+    };
+    let exit = |tally: &Tally| {
+        if walked.missing {
+            EXIT_ERROR
+        } else if !args.exit_zero && tally.any_at_least(threshold) {
+            EXIT_FINDINGS
+        } else {
+            EXIT_OK
+        }
+    };
+    let mut out = match open_output(args.output.as_ref()) {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+
+    if !(args.fix || args.unsafe_fixes || args.diff || args.write_baseline.is_some()) {
+        // The usual run: each file is printed as soon as it is done.
+        let mut printer = output::printer(format);
+        let mut tally = Tally::default();
+        let mut written = printer.begin(&opts, &mut out);
+        let mut report = analyze(&mut |file| {
+            tally.add(&file.findings);
+            if written.is_ok() {
+                written = printer
+                    .findings(&file.findings, &opts, &mut out)
+                    .and_then(|_| out.flush());
+            }
+        });
+        tally.files_checked = report.files_checked;
+        tally.files_parsed = report.files_parsed;
+        let mut warnings = walked.warnings;
+        warnings.append(&mut report.warnings);
+        print_warnings(&engine, &mut warnings, args.quiet);
+        if written.is_ok() {
+            written = printer
+                .end(&tally, &warnings, &opts, &mut out)
+                .and_then(|_| out.flush());
+        }
+        return match report_written(written) {
+            Ok(()) => exit(&tally),
+            Err(code) => code,
+        };
+    }
+
+    let mut report = collect();
     if args.fix || args.unsafe_fixes || args.diff {
-        let opts = FixOptions {
+        let fix_opts = FixOptions {
             unsafe_fixes: args.unsafe_fixes,
             write: !args.diff,
         };
-        let mut done = fix::run(&report, opts);
+        let mut done = fix::run(&report, fix_opts);
         if args.diff {
             return print_diff(&args, &done);
         }
-        fixes_applied = done.applied;
+        opts.fixes_applied = done.applied;
         let mut warnings = std::mem::take(&mut done.warnings);
         // A fix can uncover a finding that the code around it hid (a syntax error the fix
         // removed): fix again until nothing changes, as a second `--fix` would.
         let mut rounds = 1;
         while done.files > 0 {
             // What remains is what a fresh run of the fixed files finds.
-            report = analyze();
+            report = collect();
             if rounds == MAX_FIX_ROUNDS {
                 break;
             }
             rounds += 1;
-            done = fix::run(&report, opts);
-            fixes_applied += done.applied;
+            done = fix::run(&report, fix_opts);
+            opts.fixes_applied += done.applied;
             // A fix rolled back in one round is rolled back again in the next: said once.
             for w in std::mem::take(&mut done.warnings) {
                 if !warnings
@@ -380,10 +462,6 @@ fn check(args: CheckArgs) -> i32 {
     let mut warnings = walked.warnings;
     warnings.append(&mut report.warnings);
     report.warnings = warnings;
-    for w in &mut report.warnings {
-        w.path = engine.display_path(&w.path);
-    }
-    let missing = walked.missing;
     if let Some(path) = &args.write_baseline {
         let b = Baseline::from_findings(&report.findings);
         if let Err(e) = std::fs::write(path, b.to_json()) {
@@ -402,62 +480,62 @@ fn check(args: CheckArgs) -> i32 {
                 sanitize_for_terminal(&path.display().to_string())
             );
         }
-        return if missing { EXIT_ERROR } else { EXIT_OK };
+        return if walked.missing { EXIT_ERROR } else { EXIT_OK };
     }
+    print_warnings(&engine, &mut report.warnings, args.quiet);
+    let written = output::print(format, &report, &opts, &mut out).and_then(|_| out.flush());
+    let mut tally = Tally::default();
+    tally.add(&report.findings);
+    match report_written(written) {
+        Ok(()) => exit(&tally),
+        Err(code) => code,
+    }
+}
 
-    let format = args.format.unwrap_or(Format::Human);
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let opts = OutputOptions {
-        color: format == Format::Human && use_color(args.color, to_terminal),
-        quiet: args.quiet,
-        statistics: args.statistics,
-        fixes_applied,
-        incomplete: missing,
-    };
-    if !args.quiet {
-        let mut err = std::io::stderr().lock();
-        for w in &report.warnings {
-            let _ = writeln!(
-                err,
-                "warning: {}: {}",
-                sanitize_for_terminal(&path_string(&engine.display_path(&w.path))),
-                sanitize_for_terminal(&w.message)
-            );
-        }
+/// Standard output, or the file `--output` names (created before the run, so that a path that
+/// cannot be written stops it before any work).
+fn open_output(path: Option<&PathBuf>) -> Result<Box<dyn Write + Send>, String> {
+    match path {
+        Some(path) => std::fs::File::create(path)
+            .map(|f| Box::new(std::io::BufWriter::new(f)) as Box<dyn Write + Send>)
+            .map_err(|e| {
+                format!(
+                    "cannot write the report to `{}`: {}",
+                    sanitize_for_terminal(&path.display().to_string()),
+                    walk::describe_io(&e)
+                )
+            }),
+        None => Ok(Box::new(std::io::BufWriter::new(std::io::stdout()))),
     }
-    let printer = output::printer(format);
-    let written = match &args.output {
-        Some(path) => {
-            let mut buf = Vec::new();
-            printer
-                .print(&report, &opts, &mut buf)
-                .and_then(|_| std::fs::write(path, &buf))
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            printer
-                .print(&report, &opts, &mut out)
-                .and_then(|_| out.flush())
-        }
-    };
-    if let Err(e) = written {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
+}
+
+/// A write error other than a closed pipe is an error of the run.
+fn report_written(written: std::io::Result<()>) -> Result<(), i32> {
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             eprintln!("error: cannot write the report: {e}");
-            return EXIT_ERROR;
+            Err(EXIT_ERROR)
         }
+        _ => Ok(()),
     }
-    if missing {
-        return EXIT_ERROR;
+}
+
+/// The files that could not be linted, on standard error, shown as paths are shown.
+fn print_warnings(engine: &Engine, warnings: &mut [Warning], quiet: bool) {
+    for w in warnings.iter_mut() {
+        w.path = engine.display_path(&w.path);
     }
-    let threshold = match args.severity_threshold.unwrap_or(Threshold::Note) {
-        Threshold::Note => Severity::Note,
-        Threshold::Warning => Severity::Warning,
-        Threshold::Error => Severity::Error,
-    };
-    if !args.exit_zero && report.visible().any(|f| f.severity >= threshold) {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
+    if quiet {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    for w in warnings.iter() {
+        let _ = writeln!(
+            err,
+            "warning: {}: {}",
+            sanitize_for_terminal(&path_string(&w.path)),
+            sanitize_for_terminal(&w.message)
+        );
     }
 }
 

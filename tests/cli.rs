@@ -160,3 +160,61 @@ fn multibyte_string_literals_do_not_stop_the_run() {
     );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+/// Files are printed as they are done, in path order; a file whose finding waits for the
+/// project-wide phase (a `WSAStartup` whose `WSACleanup` may be in another file) comes after
+/// the others, decided against every file of the run.
+#[test]
+fn files_stream_in_path_order_and_project_wide_findings_come_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let startup = "#include <winsock2.h>\nint init(void) { WSADATA d; return WSAStartup(0x202, &d); }\n";
+    std::fs::write(dir.path().join("a_init.c"), startup).unwrap();
+    std::fs::write(dir.path().join("b.c"), LEAK).unwrap();
+    std::fs::write(dir.path().join("c.c"), LEAK).unwrap();
+    let run = |dir: &Path| {
+        let out = wsalint()
+            .current_dir(dir)
+            .args(["--format", "gcc", "-j", "2", "."])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let leak = |file: &str| {
+        format!("{file}:4:17: warning: `iphlpapi.dll` is loaded into `h` and freed on every call to `f` [WSA001]\n")
+    };
+    assert_eq!(
+        run(dir.path()),
+        format!(
+            "{}{}a_init.c:2:36: warning: `WSAStartup` is called, but nothing in the project calls `WSACleanup` [WSA105]\n",
+            leak("b.c"),
+            leak("c.c")
+        )
+    );
+    // A cleanup in a file linted after it balances the startup.
+    std::fs::write(dir.path().join("z.c"), "void fini(void) { WSACleanup(); }\n").unwrap();
+    assert_eq!(run(dir.path()), format!("{}{}", leak("b.c"), leak("c.c")));
+}
+
+/// The JSON log is written as the files are done and is still one well-formed object.
+#[test]
+fn streamed_json_is_one_object_with_every_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a.c", "b.c", "c.c"] {
+        std::fs::write(dir.path().join(name), LEAK).unwrap();
+    }
+    let out = wsalint()
+        .current_dir(dir.path())
+        .args(["--format", "json", "."])
+        .output()
+        .unwrap();
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<&str> = log["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["a.c", "b.c", "c.c"]);
+    assert_eq!(log["summary"]["findings"], 3);
+    assert_eq!(log["summary"]["files_checked"], 3);
+}

@@ -280,9 +280,7 @@ fn report_with(path: &str, text: &str, diags: Vec<Diagnostic>) -> Report {
 
 fn print(format: Format, report: &Report) -> String {
     let mut buf = Vec::new();
-    output::printer(format)
-        .print(report, &OutputOptions::default(), &mut buf)
-        .unwrap();
+    output::print(format, report, &OutputOptions::default(), &mut buf).unwrap();
     String::from_utf8(buf).unwrap()
 }
 

@@ -2,15 +2,21 @@
 
 use std::io::{self, Write};
 
-use crate::engine::Report;
-use crate::output::{OutputOptions, Printer};
+use crate::diagnostic::Finding;
+use crate::output::{OutputOptions, Printer, Tally};
 use crate::source::sanitize_for_terminal;
+use crate::walk::Warning;
 
 pub struct Gcc;
 
 impl Printer for Gcc {
-    fn print(&self, report: &Report, _opts: &OutputOptions, out: &mut dyn Write) -> io::Result<()> {
-        for f in report.visible() {
+    fn findings(
+        &mut self,
+        findings: &[Finding],
+        _opts: &OutputOptions,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        for f in findings.iter().filter(|f| f.suppression.is_none()) {
             writeln!(
                 out,
                 "{}:{}:{}: {}: {} [{}]",
@@ -22,6 +28,16 @@ impl Printer for Gcc {
                 f.code
             )?;
         }
+        Ok(())
+    }
+
+    fn end(
+        &mut self,
+        _tally: &Tally,
+        _warnings: &[Warning],
+        _opts: &OutputOptions,
+        _out: &mut dyn Write,
+    ) -> io::Result<()> {
         Ok(())
     }
 }

@@ -5,15 +5,20 @@
 
 use std::io::{self, Write};
 
-use crate::diagnostic::{path_string, Applicability, Severity};
-use crate::engine::Report;
-use crate::output::{OutputOptions, Printer};
+use crate::diagnostic::{path_string, Applicability, Finding, Severity};
+use crate::output::{OutputOptions, Printer, Tally};
+use crate::walk::Warning;
 
 pub struct Github;
 
 impl Printer for Github {
-    fn print(&self, report: &Report, _opts: &OutputOptions, out: &mut dyn Write) -> io::Result<()> {
-        for f in report.visible() {
+    fn findings(
+        &mut self,
+        findings: &[Finding],
+        _opts: &OutputOptions,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        for f in findings.iter().filter(|f| f.suppression.is_none()) {
             let command = match f.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
@@ -42,7 +47,17 @@ impl Printer for Github {
                 escape_data(&text)
             )?;
         }
-        for w in &report.warnings {
+        Ok(())
+    }
+
+    fn end(
+        &mut self,
+        _tally: &Tally,
+        warnings: &[Warning],
+        _opts: &OutputOptions,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        for w in warnings {
             let path = path_string(&w.path);
             writeln!(
                 out,

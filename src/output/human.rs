@@ -9,19 +9,24 @@ use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor};
 
 use crate::diagnostic::{Applicability, Finding, Severity};
-use crate::engine::Report;
-use crate::output::{OutputOptions, Printer};
+use crate::output::{OutputOptions, Printer, Tally};
 use crate::registry;
 use crate::source::sanitize_for_terminal;
+use crate::walk::Warning;
 
 pub struct Human;
 
 impl Printer for Human {
-    fn print(&self, report: &Report, opts: &OutputOptions, out: &mut dyn Write) -> io::Result<()> {
+    fn findings(
+        &mut self,
+        findings: &[Finding],
+        opts: &OutputOptions,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         let mut files = SimpleFiles::new();
         let mut ids: BTreeMap<std::path::PathBuf, usize> = BTreeMap::new();
         let config = term::Config::default();
-        for f in report.visible() {
+        for f in findings.iter().filter(|f| f.suppression.is_none()) {
             let id = *ids.entry(f.path.clone()).or_insert_with(|| {
                 files.add(
                     sanitize_for_terminal(&f.path_str()),
@@ -49,11 +54,23 @@ impl Printer for Human {
             }
             out.write_all(&buf)?;
         }
+        Ok(())
+    }
+
+    fn end(
+        &mut self,
+        tally: &Tally,
+        _warnings: &[Warning],
+        opts: &OutputOptions,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         if opts.statistics {
-            print_statistics(report, out)?;
+            for ((code, name), n) in &tally.by_rule {
+                writeln!(out, "{n:>6}  {code}  {name}")?;
+            }
         }
         if !opts.quiet {
-            writeln!(out, "{}", summary(report, opts))?;
+            writeln!(out, "{}", summary(tally, opts))?;
         }
         Ok(())
     }
@@ -108,9 +125,7 @@ fn to_codespan(f: &Finding, id: usize) -> Diagnostic<usize> {
 }
 
 /// "Found 3 findings (1 error, 2 warnings) in 2 of 14 files; 1 fixable with --fix."
-pub fn summary(report: &Report, opts: &OutputOptions) -> String {
-    let visible: Vec<&Finding> = report.visible().collect();
-    let suppressed = report.findings.len() - visible.len();
+pub fn summary(tally: &Tally, opts: &OutputOptions) -> String {
     let plural = |n: usize, word: &str| {
         if n == 1 {
             format!("{n} {word}")
@@ -118,38 +133,28 @@ pub fn summary(report: &Report, opts: &OutputOptions) -> String {
             format!("{n} {word}s")
         }
     };
-    let mut text = if visible.is_empty() {
-        format!("No findings in {}.", plural(report.files_checked, "file"))
+    let mut text = if tally.findings() == 0 {
+        format!("No findings in {}.", plural(tally.files_checked, "file"))
     } else {
-        let by = |s: Severity| visible.iter().filter(|f| f.severity == s).count();
         let mut parts = Vec::new();
-        for (s, word) in [
-            (Severity::Error, "error"),
-            (Severity::Warning, "warning"),
-            (Severity::Note, "note"),
+        for (n, word) in [
+            (tally.errors, "error"),
+            (tally.warnings, "warning"),
+            (tally.notes, "note"),
         ] {
-            let n = by(s);
             if n > 0 {
                 parts.push(plural(n, word));
             }
         }
-        let files_with: std::collections::BTreeSet<_> = visible.iter().map(|f| &f.path).collect();
         format!(
             "Found {} ({}) in {} of {}.",
-            plural(visible.len(), "finding"),
+            plural(tally.findings(), "finding"),
             parts.join(", "),
-            files_with.len(),
-            plural(report.files_checked, "file")
+            tally.files_with_findings,
+            plural(tally.files_checked, "file")
         )
     };
-    let safe = visible
-        .iter()
-        .filter(|f| {
-            f.fix
-                .as_ref()
-                .is_some_and(|x| x.applicability == Applicability::Safe && !x.edits.is_empty())
-        })
-        .count();
+    let safe = tally.safe_fixes;
     if opts.fixes_applied > 0 {
         text.push_str(&format!(
             " Applied {} {}, {safe} fixable with --fix remaining.",
@@ -163,19 +168,8 @@ pub fn summary(report: &Report, opts: &OutputOptions) -> String {
     } else if safe > 0 {
         text.push_str(&format!(" {safe} fixable with --fix."));
     }
-    if suppressed > 0 {
-        text.push_str(&format!(" {suppressed} suppressed."));
+    if tally.suppressed > 0 {
+        text.push_str(&format!(" {} suppressed.", tally.suppressed));
     }
     text
-}
-
-fn print_statistics(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-    for f in report.visible() {
-        *counts.entry((&f.code, &f.name)).or_default() += 1;
-    }
-    for ((code, name), n) in counts {
-        writeln!(out, "{n:>6}  {code}  {name}")?;
-    }
-    Ok(())
 }

@@ -5,20 +5,17 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::diagnostic::{Applicability, Finding};
-use crate::engine::Report;
-use crate::output::{OutputOptions, Printer};
+use crate::output::{OutputOptions, Printer, Tally};
+use crate::walk::Warning;
 
-pub struct Json;
-
-#[derive(Serialize)]
-struct Log<'a> {
-    version: &'static str,
-    diagnostics: Vec<Diag<'a>>,
-    /// Files that could not be linted, with why.
-    skipped: Vec<Skipped<'a>>,
-    summary: Summary,
+/// Writes the log as the findings come: `{"version", "diagnostics": [` first, each finding as
+/// its file is done, and `], "skipped", "summary"}` at the end.
+#[derive(Default)]
+pub struct Json {
+    written: usize,
 }
 
+/// A file that could not be linted, with why.
 #[derive(Serialize)]
 struct Skipped<'a> {
     path: String,
@@ -131,33 +128,65 @@ fn diag(f: &Finding) -> Diag<'_> {
 }
 
 impl Printer for Json {
-    fn print(&self, report: &Report, _opts: &OutputOptions, out: &mut dyn Write) -> io::Result<()> {
-        let visible: Vec<&Finding> = report.visible().collect();
-        let count = |s| visible.iter().filter(|f| f.severity == s).count();
-        use crate::diagnostic::Severity::*;
-        let log = Log {
-            version: env!("CARGO_PKG_VERSION"),
-            diagnostics: visible.iter().map(|f| diag(f)).collect(),
-            skipped: report
-                .warnings
-                .iter()
-                .map(|w| Skipped {
-                    path: crate::diagnostic::path_string(&w.path),
-                    message: &w.message,
-                })
-                .collect(),
-            summary: Summary {
-                files_checked: report.files_checked,
-                files_parsed: report.files_parsed,
-                findings: visible.len(),
-                errors: count(Error),
-                warnings: count(Warning),
-                notes: count(Note),
-                suppressed: report.findings.len() - visible.len(),
-                skipped_files: report.warnings.len(),
-            },
-        };
-        serde_json::to_writer_pretty(&mut *out, &log)?;
-        writeln!(out)
+    fn begin(&mut self, _opts: &OutputOptions, out: &mut dyn Write) -> io::Result<()> {
+        write!(
+            out,
+            "{{\n  \"version\": {},\n  \"diagnostics\": [",
+            serde_json::to_string(env!("CARGO_PKG_VERSION"))?
+        )
     }
+
+    fn findings(
+        &mut self,
+        findings: &[Finding],
+        _opts: &OutputOptions,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        for f in findings.iter().filter(|f| f.suppression.is_none()) {
+            let sep = if self.written == 0 { "" } else { "," };
+            write!(out, "{sep}\n    {}", indented(&diag(f), 4)?)?;
+            self.written += 1;
+        }
+        Ok(())
+    }
+
+    fn end(
+        &mut self,
+        tally: &Tally,
+        warnings: &[Warning],
+        _opts: &OutputOptions,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let skipped: Vec<Skipped> = warnings
+            .iter()
+            .map(|w| Skipped {
+                path: crate::diagnostic::path_string(&w.path),
+                message: &w.message,
+            })
+            .collect();
+        let summary = Summary {
+            files_checked: tally.files_checked,
+            files_parsed: tally.files_parsed,
+            findings: tally.findings(),
+            errors: tally.errors,
+            warnings: tally.warnings,
+            notes: tally.notes,
+            suppressed: tally.suppressed,
+            skipped_files: warnings.len(),
+        };
+        let close = if self.written == 0 { "]" } else { "\n  ]" };
+        writeln!(
+            out,
+            "{close},\n  \"skipped\": {},\n  \"summary\": {}\n}}",
+            indented(&skipped, 2)?,
+            indented(&summary, 2)?
+        )
+    }
+}
+
+/// `value` as pretty JSON whose lines after the first are indented by `by` spaces: the layout
+/// of a value nested in the log.
+fn indented(value: &impl Serialize, by: usize) -> io::Result<String> {
+    let text = serde_json::to_string_pretty(value)?;
+    Ok(text.replace('\n', &format!("\n{}", " ".repeat(by))))
 }

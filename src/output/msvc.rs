@@ -2,16 +2,21 @@
 
 use std::io::{self, Write};
 
-use crate::diagnostic::Severity;
-use crate::engine::Report;
-use crate::output::{OutputOptions, Printer};
+use crate::diagnostic::{Finding, Severity};
+use crate::output::{OutputOptions, Printer, Tally};
 use crate::source::sanitize_for_terminal;
+use crate::walk::Warning;
 
 pub struct Msvc;
 
 impl Printer for Msvc {
-    fn print(&self, report: &Report, _opts: &OutputOptions, out: &mut dyn Write) -> io::Result<()> {
-        for f in report.visible() {
+    fn findings(
+        &mut self,
+        findings: &[Finding],
+        _opts: &OutputOptions,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        for f in findings.iter().filter(|f| f.suppression.is_none()) {
             // Visual Studio knows error, warning and message (shown as info).
             let category = match f.severity {
                 Severity::Error => "error",
@@ -29,6 +34,16 @@ impl Printer for Msvc {
                 sanitize_for_terminal(&f.message)
             )?;
         }
+        Ok(())
+    }
+
+    fn end(
+        &mut self,
+        _tally: &Tally,
+        _warnings: &[Warning],
+        _opts: &OutputOptions,
+        _out: &mut dyn Write,
+    ) -> io::Result<()> {
         Ok(())
     }
 }

@@ -4,19 +4,27 @@
 //! file. Built from serde-sarif's types, which are generated from the OASIS schema.
 
 use std::collections::BTreeMap;
-use std::io::{self, Write};
+use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use serde_sarif::sarif;
 
 use crate::diagnostic::{path_string, Applicability, Finding, Severity, SuppressionKind};
-use crate::engine::Report;
-use crate::output::{OutputOptions, Printer};
+use crate::output::{OutputOptions, Printer, Tally};
 use crate::registry;
 use crate::rules::RuleMeta;
 use crate::source::Position;
+use crate::walk::Warning;
 
-pub struct Sarif;
+/// Writes the results to a temporary file as the files are done, and the log around them at
+/// the end.
+#[derive(Default)]
+pub struct Sarif {
+    rules: Vec<sarif::ReportingDescriptor>,
+    index: BTreeMap<String, usize>,
+    spill: Option<io::BufWriter<std::fs::File>>,
+    results: usize,
+}
 
 /// The base every relative URI is resolved against: the directory wsalint ran in.
 pub const SRCROOT: &str = "%SRCROOT%";
@@ -24,64 +32,121 @@ pub const SRCROOT: &str = "%SRCROOT%";
 pub const FINGERPRINT_KEY: &str = "wsalint/v1";
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
+/// The text that stands for the results while the rest of the log is serialized.
+const RESULTS_SLOT: &str = "\"results\": []";
+
 impl Printer for Sarif {
-    fn print(&self, report: &Report, opts: &OutputOptions, out: &mut dyn Write) -> io::Result<()> {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let mut log = to_sarif(report, &cwd);
-        if opts.incomplete {
-            for run in &mut log.runs {
-                for inv in run.invocations.iter_mut().flatten() {
-                    inv.execution_successful = false;
-                }
-            }
+    fn begin(&mut self, _opts: &OutputOptions, _out: &mut dyn Write) -> io::Result<()> {
+        for rule in registry::RULES {
+            self.descriptor_index(&rule.meta().code.to_string(), || descriptor(rule.meta()));
         }
-        serde_json::to_writer_pretty(&mut *out, &log)?;
+        // Results go to a temporary file as the files are done: the log around them needs the
+        // whole run (rules of custom codes, notifications), the results do not.
+        self.spill = Some(io::BufWriter::new(tempfile::tempfile()?));
+        Ok(())
+    }
+
+    fn findings(
+        &mut self,
+        findings: &[Finding],
+        _opts: &OutputOptions,
+        _out: &mut dyn Write,
+    ) -> io::Result<()> {
+        for f in findings {
+            let index = self.descriptor_index(&f.code, || other_descriptor(f));
+            let text = serde_json::to_string_pretty(&result(f, index))?;
+            let sep = if self.results == 0 { "" } else { "," };
+            let spill = self
+                .spill
+                .as_mut()
+                .ok_or_else(|| io::Error::other("SARIF results before the log began"))?;
+            write!(
+                spill,
+                "{sep}\n{RESULT_INDENT}{}",
+                text.replace('\n', &format!("\n{RESULT_INDENT}"))
+            )?;
+            self.results += 1;
+        }
+        Ok(())
+    }
+
+    fn end(
+        &mut self,
+        _tally: &Tally,
+        warnings: &[Warning],
+        opts: &OutputOptions,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let rules = std::mem::take(&mut self.rules);
+        let log = to_sarif(rules, warnings, &cwd, !opts.incomplete);
+        let text = serde_json::to_string_pretty(&log)?;
+        let Some(at) = text.find(RESULTS_SLOT) else {
+            return Err(io::Error::other("the SARIF log has no results"));
+        };
+        out.write_all(&text.as_bytes()[..at])?;
+        out.write_all(b"\"results\": [")?;
+        if let Some(spill) = self.spill.take() {
+            let mut file = spill.into_inner().map_err(|e| e.into_error())?;
+            file.seek(io::SeekFrom::Start(0))?;
+            io::copy(&mut file, out)?;
+        }
+        if self.results > 0 {
+            // The closing bracket lines up with the key.
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            write!(out, "\n{}", &text[line_start..at])?;
+        }
+        out.write_all(&text.as_bytes()[at + RESULTS_SLOT.len() - 1..])?;
         writeln!(out)
     }
 }
 
-/// The whole log of one run; `root` is the directory `%SRCROOT%` stands for.
-pub fn to_sarif(report: &Report, root: &Path) -> sarif::Sarif {
-    let mut rules: Vec<sarif::ReportingDescriptor> = Vec::new();
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    for rule in registry::RULES {
-        let meta = rule.meta();
-        index.insert(meta.code.to_string(), rules.len());
-        rules.push(descriptor(meta));
-    }
-    // A finding of a rule outside the registry (LINT00x about suppression comments, a custom
-    // rule) still needs a descriptor.
-    for f in &report.findings {
-        if index.contains_key(&f.code) {
-            continue;
-        }
-        index.insert(f.code.clone(), rules.len());
-        if let Some(meta) = crate::unused::find(&f.code) {
-            rules.push(descriptor(meta));
-        } else {
-            rules.push(
-                sarif::ReportingDescriptor::builder()
-                    .id(f.code.clone())
-                    .name(f.name.clone())
-                    .short_description(text_only(&f.name))
-                    .default_configuration(
-                        sarif::ReportingConfiguration::builder()
-                            .level(level_str(f.severity))
-                            .build(),
-                    )
-                    .build(),
-            );
-        }
-    }
+/// Where each result starts in the log: `{ "runs": [ { "results": [`.
+const RESULT_INDENT: &str = "        ";
 
-    let results: Vec<sarif::Result> = report
-        .findings
-        .iter()
-        .map(|f| result(f, index[&f.code]))
-        .collect();
+impl Sarif {
+    /// The index of the descriptor of `code`, added by `make` when it is new.
+    fn descriptor_index(
+        &mut self,
+        code: &String,
+        make: impl FnOnce() -> sarif::ReportingDescriptor,
+    ) -> usize {
+        if let Some(&i) = self.index.get(code) {
+            return i;
+        }
+        self.index.insert(code.clone(), self.rules.len());
+        self.rules.push(make());
+        self.rules.len() - 1
+    }
+}
 
-    let notifications: Vec<sarif::Notification> = report
-        .warnings
+/// The descriptor of a rule outside the registry: a suppression pseudo-rule (LINT00x) or a
+/// custom rule.
+fn other_descriptor(f: &Finding) -> sarif::ReportingDescriptor {
+    if let Some(meta) = crate::unused::find(&f.code) {
+        return descriptor(meta);
+    }
+    sarif::ReportingDescriptor::builder()
+        .id(f.code.clone())
+        .name(f.name.clone())
+        .short_description(text_only(&f.name))
+        .default_configuration(
+            sarif::ReportingConfiguration::builder()
+                .level(level_str(f.severity))
+                .build(),
+        )
+        .build()
+}
+
+/// The log of one run, with an empty `results` where the printer puts them; `root` is the
+/// directory `%SRCROOT%` stands for.
+fn to_sarif(
+    rules: Vec<sarif::ReportingDescriptor>,
+    warnings: &[Warning],
+    root: &Path,
+    successful: bool,
+) -> sarif::Sarif {
+    let notifications: Vec<sarif::Notification> = warnings
         .iter()
         .map(|w| {
             let shown = display_path(&w.path, root);
@@ -99,7 +164,7 @@ pub fn to_sarif(report: &Report, root: &Path) -> sarif::Sarif {
         })
         .collect();
     let mut invocation = sarif::Invocation::builder()
-        .execution_successful(true)
+        .execution_successful(successful)
         .build();
     if !notifications.is_empty() {
         invocation.tool_execution_notifications = Some(notifications);
@@ -126,7 +191,7 @@ pub fn to_sarif(report: &Report, root: &Path) -> sarif::Sarif {
         .original_uri_base_ids(base)
         .invocations(vec![invocation])
         .column_kind("unicodeCodePoints")
-        .results(results)
+        .results(Vec::new())
         .build();
 
     sarif::Sarif::builder()
