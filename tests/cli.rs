@@ -167,7 +167,8 @@ fn multibyte_string_literals_do_not_stop_the_run() {
 #[test]
 fn files_stream_in_path_order_and_project_wide_findings_come_last() {
     let dir = tempfile::tempdir().unwrap();
-    let startup = "#include <winsock2.h>\nint init(void) { WSADATA d; return WSAStartup(0x202, &d); }\n";
+    let startup =
+        "#include <winsock2.h>\nint init(void) { WSADATA d; return WSAStartup(0x202, &d); }\n";
     std::fs::write(dir.path().join("a_init.c"), startup).unwrap();
     std::fs::write(dir.path().join("b.c"), LEAK).unwrap();
     std::fs::write(dir.path().join("c.c"), LEAK).unwrap();
@@ -191,7 +192,11 @@ fn files_stream_in_path_order_and_project_wide_findings_come_last() {
         )
     );
     // A cleanup in a file linted after it balances the startup.
-    std::fs::write(dir.path().join("z.c"), "void fini(void) { WSACleanup(); }\n").unwrap();
+    std::fs::write(
+        dir.path().join("z.c"),
+        "void fini(void) { WSACleanup(); }\n",
+    )
+    .unwrap();
     assert_eq!(run(dir.path()), format!("{}{}", leak("b.c"), leak("c.c")));
 }
 
