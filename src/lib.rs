@@ -12,6 +12,7 @@ pub mod custom;
 pub mod diagnostic;
 pub mod engine;
 pub mod facts;
+pub mod field;
 pub mod fix;
 pub mod flow;
 pub mod lang;

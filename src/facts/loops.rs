@@ -4,6 +4,7 @@
 use tree_sitter::Node;
 
 use crate::facts::{unwrap_parens, Facts};
+use crate::field::FieldExt;
 
 /// Calls that make a loop wait between iterations.
 pub const BACKOFF_CALLS: &[&str] = &[
@@ -98,8 +99,8 @@ pub struct Loop<'t> {
 
 impl<'t> Loop<'t> {
     pub fn new(node: Node<'t>, text: &[u8]) -> Loop<'t> {
-        let body = node.child_by_field_name("body");
-        let condition = node.child_by_field_name("condition");
+        let body = node.field("body");
+        let condition = node.field("condition");
         let unbounded = match node.kind() {
             "for_range_loop" => false,
             "for_statement" => condition.is_none_or(|c| is_constant_true(c, text)),
@@ -211,7 +212,7 @@ pub fn is_constant_true(cond: Node, text: &[u8]) -> bool {
         "unary_expression" => {
             t.starts_with('!')
                 && cond
-                    .child_by_field_name("argument")
+                    .field("argument")
                     .is_some_and(|a| a.utf8_text(text).unwrap_or("").trim() == "0")
         }
         _ => false,
@@ -225,20 +226,14 @@ fn is_counter_bound(cond: Node, text: &[u8]) -> bool {
     if cond.kind() != "binary_expression" {
         return false;
     }
-    let op = cond
-        .child_by_field_name("operator")
-        .map(|o| o.kind())
-        .unwrap_or("");
+    let op = cond.field("operator").map(|o| o.kind()).unwrap_or("");
     if !matches!(op, "<" | "<=" | ">" | ">=" | "!=") {
         // `&&` combinations: bounded when either side is.
         if op == "&&" {
-            return [
-                cond.child_by_field_name("left"),
-                cond.child_by_field_name("right"),
-            ]
-            .into_iter()
-            .flatten()
-            .any(|c| is_counter_bound(c, text));
+            return [cond.field("left"), cond.field("right")]
+                .into_iter()
+                .flatten()
+                .any(|c| is_counter_bound(c, text));
         }
         return false;
     }
@@ -259,8 +254,8 @@ fn is_counter_bound(cond: Node, text: &[u8]) -> bool {
             _ => false,
         }
     };
-    let left = cond.child_by_field_name("left");
-    let right = cond.child_by_field_name("right");
+    let left = cond.field("left");
+    let right = cond.field("right");
     left.is_some_and(is_const) || right.is_some_and(is_const)
 }
 

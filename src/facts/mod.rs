@@ -15,6 +15,7 @@ use std::ops::Range;
 use tree_sitter::Node;
 
 use crate::config::Config;
+use crate::field::FieldExt;
 pub use loops::Loop;
 pub use platform::{Platform, Region};
 
@@ -47,7 +48,7 @@ pub fn unwrap_parens(mut node: Node) -> Node {
     loop {
         let next = match node.kind() {
             "parenthesized_expression" => node.named_child(0),
-            "cast_expression" => node.child_by_field_name("value"),
+            "cast_expression" => node.field("value"),
             _ => None,
         };
         match next {
@@ -62,10 +63,10 @@ pub fn unwrap_casts(node: Node) -> Node {
     let mut node = unwrap_parens(node);
     loop {
         if node.kind() == "call_expression" {
-            let func = node.child_by_field_name("function");
+            let func = node.field("function");
             let is_named_cast = func.is_some_and(|f| {
                 f.kind() == "template_function"
-                    && f.child_by_field_name("name").is_some_and(|n| {
+                    && f.field("name").is_some_and(|n| {
                         matches!(
                             n.kind(),
                             "identifier" | "static_cast" | "reinterpret_cast" | "const_cast"
@@ -79,10 +80,7 @@ pub fn unwrap_casts(node: Node) -> Node {
                     Some("static_cast" | "reinterpret_cast" | "const_cast" | "dynamic_cast")
                 )
             {
-                if let Some(arg) = node
-                    .child_by_field_name("arguments")
-                    .and_then(|a| a.named_child(0))
-                {
+                if let Some(arg) = node.field("arguments").and_then(|a| a.named_child(0)) {
                     node = unwrap_parens(arg);
                     continue;
                 }
@@ -297,22 +295,20 @@ impl<'t> Facts<'t> {
     }
 
     fn add_function(&mut self, node: Node<'t>) {
-        let Some(body) = node.child_by_field_name("body") else {
+        let Some(body) = node.field("body") else {
             return;
         };
-        let declarator = node.child_by_field_name("declarator");
+        let declarator = node.field("declarator");
         let func_decl = declarator.and_then(find_function_declarator);
         let name = func_decl
-            .and_then(|d| d.child_by_field_name("declarator"))
+            .and_then(|d| d.field("declarator"))
             .map(|n| self.text_of(n).to_string())
             .unwrap_or_default();
         let mut params = Vec::new();
-        let param_list = func_decl
-            .and_then(|d| d.child_by_field_name("parameters"))
-            .or_else(|| {
-                // A lambda: `[&](SOCKET s) { ... }`.
-                declarator.and_then(|d| d.child_by_field_name("parameters"))
-            });
+        let param_list = func_decl.and_then(|d| d.field("parameters")).or_else(|| {
+            // A lambda: `[&](SOCKET s) { ... }`.
+            declarator.and_then(|d| d.field("parameters"))
+        });
         if let Some(list) = param_list {
             let mut cursor = list.walk();
             for p in list.named_children(&mut cursor) {
@@ -323,10 +319,10 @@ impl<'t> Facts<'t> {
                     continue;
                 }
                 let ty = p
-                    .child_by_field_name("type")
+                    .field("type")
                     .map(|t| self.text_of(t).to_string())
                     .unwrap_or_default();
-                if let Some(d) = p.child_by_field_name("declarator") {
+                if let Some(d) = p.field("declarator") {
                     let (name_node, pointer) = declarator_name(d);
                     if let Some(n) = name_node {
                         params.push(Decl {
@@ -359,7 +355,7 @@ impl<'t> Facts<'t> {
     }
 
     fn add_declaration(&mut self, node: Node<'t>, root: Node<'t>) {
-        let Some(ty_node) = node.child_by_field_name("type") else {
+        let Some(ty_node) = node.field("type") else {
             return;
         };
         let ty = self.text_of(ty_node).to_string();
@@ -388,13 +384,11 @@ impl<'t> Facts<'t> {
         let mut cursor = node.walk();
         for d in node.children_by_field_name("declarator", &mut cursor) {
             let init = (d.kind() == "init_declarator")
-                .then(|| d.child_by_field_name("value").map(|v| v.byte_range()))
+                .then(|| d.field("value").map(|v| v.byte_range()))
                 .flatten();
             // Inside a class, a function declarator declares a method.
             if field {
-                if let Some(m) =
-                    find_function_declarator(d).and_then(|f| f.child_by_field_name("declarator"))
-                {
+                if let Some(m) = find_function_declarator(d).and_then(|f| f.field("declarator")) {
                     self.methods
                         .push((self.text_of(m).to_string(), scope_node.byte_range()));
                     continue;
@@ -420,19 +414,14 @@ impl<'t> Facts<'t> {
 
     fn add_assignment(&mut self, node: Node<'t>) {
         let (target, value) = if node.kind() == "init_declarator" {
-            let target = node
-                .child_by_field_name("declarator")
-                .and_then(|d| declarator_name(d).0);
-            (target, node.child_by_field_name("value"))
+            let target = node.field("declarator").and_then(|d| declarator_name(d).0);
+            (target, node.field("value"))
         } else {
-            let op = node.child_by_field_name("operator").map(|o| o.kind());
+            let op = node.field("operator").map(|o| o.kind());
             if op != Some("=") {
                 return;
             }
-            (
-                node.child_by_field_name("left"),
-                node.child_by_field_name("right"),
-            )
+            (node.field("left"), node.field("right"))
         };
         if let (Some(t), Some(v)) = (target, value) {
             self.assignments.push(Assignment {
@@ -445,7 +434,7 @@ impl<'t> Facts<'t> {
     }
 
     fn add_call(&mut self, node: Node<'t>) {
-        let Some(callee) = node.child_by_field_name("function") else {
+        let Some(callee) = node.field("function") else {
             return;
         };
         let written = self.text_of(callee).to_string();
@@ -457,14 +446,14 @@ impl<'t> Facts<'t> {
             ),
             "field_expression" => (
                 callee
-                    .child_by_field_name("field")
+                    .field("field")
                     .map(|f| self.text_of(f).to_string())
                     .unwrap_or_default(),
                 true,
             ),
             "template_function" => (
                 callee
-                    .child_by_field_name("name")
+                    .field("name")
                     .map(|f| {
                         self.text_of(f)
                             .rsplit("::")
@@ -483,7 +472,7 @@ impl<'t> Facts<'t> {
             self.resolve_rename(&base)
         };
         let args = node
-            .child_by_field_name("arguments")
+            .field("arguments")
             .map(|a| {
                 let mut cursor = a.walk();
                 a.named_children(&mut cursor)
@@ -516,7 +505,7 @@ impl<'t> Facts<'t> {
     }
 
     fn add_include(&mut self, node: Node<'t>) {
-        if let Some(path) = node.child_by_field_name("path") {
+        if let Some(path) = node.field("path") {
             let header = self
                 .text_of(path)
                 .trim_matches(|c| c == '<' || c == '>' || c == '"')
@@ -542,12 +531,12 @@ impl<'t> Facts<'t> {
     }
 
     fn add_define(&mut self, node: Node<'t>) {
-        let Some(name_node) = node.child_by_field_name("name") else {
+        let Some(name_node) = node.field("name") else {
             return;
         };
         let name = self.text_of(name_node).to_string();
         let value = node
-            .child_by_field_name("value")
+            .field("value")
             .map(|v| self.text_of(v).trim().to_string())
             .unwrap_or_default();
         let function_like = node.kind() == "preproc_function_def";
@@ -582,10 +571,10 @@ impl<'t> Facts<'t> {
     }
 
     fn add_record(&mut self, node: Node<'t>) {
-        let Some(body) = node.child_by_field_name("body") else {
+        let Some(body) = node.field("body") else {
             return;
         };
-        if let Some(name) = node.child_by_field_name("name") {
+        if let Some(name) = node.field("name") {
             let name = self.text_of(name);
             let short = name.rsplit("::").next().unwrap_or(name).trim().to_string();
             self.records.insert(short, body.byte_range());
@@ -603,7 +592,7 @@ impl<'t> Facts<'t> {
     }
 
     fn add_typedef(&mut self, node: Node<'t>) {
-        let Some(ty) = node.child_by_field_name("type") else {
+        let Some(ty) = node.field("type") else {
             return;
         };
         // `typedef int sock_t;` in the POSIX branch does not undo `typedef SOCKET sock_t;`:
@@ -822,7 +811,7 @@ fn find_function_declarator(mut d: Node) -> Option<Node> {
         if d.kind() == "function_declarator" {
             return Some(d);
         }
-        d = d.child_by_field_name("declarator").or_else(|| {
+        d = d.field("declarator").or_else(|| {
             // reference_declarator has no field name for its inner declarator.
             (d.kind() == "reference_declarator")
                 .then(|| d.named_child(0))
@@ -838,7 +827,7 @@ fn has_function_declarator(d: Node) -> bool {
         if n.kind() == "function_declarator" {
             return true;
         }
-        cur = n.child_by_field_name("declarator");
+        cur = n.field("declarator");
     }
     false
 }
@@ -852,10 +841,7 @@ pub fn declarator_name(d: Node) -> (Option<Node>, bool) {
             "identifier" | "field_identifier" | "type_identifier" => return (Some(node), pointer),
             "pointer_declarator" | "reference_declarator" => {
                 pointer |= node.kind() == "pointer_declarator";
-                match node
-                    .child_by_field_name("declarator")
-                    .or_else(|| node.named_child(0))
-                {
+                match node.field("declarator").or_else(|| node.named_child(0)) {
                     Some(n) => node = n,
                     None => return (None, pointer),
                 }
@@ -864,10 +850,7 @@ pub fn declarator_name(d: Node) -> (Option<Node>, bool) {
             | "array_declarator"
             | "parenthesized_declarator"
             | "attributed_declarator" => {
-                match node
-                    .child_by_field_name("declarator")
-                    .or_else(|| node.named_child(0))
-                {
+                match node.field("declarator").or_else(|| node.named_child(0)) {
                     Some(n) => node = n,
                     None => return (None, pointer),
                 }

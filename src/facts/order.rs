@@ -7,6 +7,7 @@
 use tree_sitter::Node;
 
 use crate::facts::{unwrap_parens, Call, Facts};
+use crate::field::FieldExt;
 
 /// What a call's result says at some point of the code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,7 +57,7 @@ pub fn is_jump(stmt: Node, text: &[u8]) -> bool {
             let e = unwrap_parens(e);
             match e.kind() {
                 "throw_expression" => true,
-                "call_expression" => e.child_by_field_name("function").is_some_and(|f| {
+                "call_expression" => e.field("function").is_some_and(|f| {
                     let name = f.utf8_text(text).unwrap_or("");
                     let name = name.rsplit("::").next().unwrap_or(name);
                     matches!(
@@ -84,10 +85,10 @@ impl<'t> Facts<'t> {
                     return name.map(|n| self.text_of(n).to_string());
                 }
                 "assignment_expression" => {
-                    if parent.child_by_field_name("right").map(|r| r.id()) != Some(node.id()) {
+                    if parent.field("right").map(|r| r.id()) != Some(node.id()) {
                         return None;
                     }
-                    let left = parent.child_by_field_name("left")?;
+                    let left = parent.field("left")?;
                     return Some(self.socket_key(left));
                 }
                 _ => return None,
@@ -107,7 +108,7 @@ impl<'t> Facts<'t> {
         let mut child = node;
         while let Some(parent) = child.parent() {
             if parent.kind() == "if_statement" && self.function_at(parent.start_byte()) == func {
-                let cond = parent.child_by_field_name("condition");
+                let cond = parent.field("condition");
                 let in_cond = cond.is_some_and(|c| Facts::within(node, c));
                 let tests_after = parent.start_byte() >= call.end_byte()
                     || cond.is_some_and(|c| Facts::within(call, c));
@@ -115,7 +116,7 @@ impl<'t> Facts<'t> {
                     if let Some(cond) = cond {
                         let (when_true, when_false) = self.test(cond, call, var.as_deref(), fails);
                         let in_consequence = parent
-                            .child_by_field_name("consequence")
+                            .field("consequence")
                             .is_some_and(|c| Facts::within(node, c));
                         let known = if in_consequence {
                             when_true
@@ -154,8 +155,8 @@ impl<'t> Facts<'t> {
         }
         match cond.kind() {
             "unary_expression" => {
-                let op = cond.child_by_field_name("operator").map(|o| o.kind());
-                match (op, cond.child_by_field_name("argument")) {
+                let op = cond.field("operator").map(|o| o.kind());
+                match (op, cond.field("argument")) {
                     (Some("!"), Some(arg)) => {
                         let (t, f) = self.test(arg, call, var, fails);
                         (f, t)
@@ -164,14 +165,8 @@ impl<'t> Facts<'t> {
                 }
             }
             "binary_expression" => {
-                let op = cond
-                    .child_by_field_name("operator")
-                    .map(|o| o.kind())
-                    .unwrap_or("");
-                let (Some(l), Some(r)) = (
-                    cond.child_by_field_name("left"),
-                    cond.child_by_field_name("right"),
-                ) else {
+                let op = cond.field("operator").map(|o| o.kind()).unwrap_or("");
+                let (Some(l), Some(r)) = (cond.field("left"), cond.field("right")) else {
                     return (None, None);
                 };
                 match op {
@@ -244,7 +239,7 @@ impl<'t> Facts<'t> {
         }
         if expr.kind() == "assignment_expression" {
             return expr
-                .child_by_field_name("right")
+                .field("right")
                 .is_some_and(|r| unwrap_parens(r).id() == call.id());
         }
         expr.kind() == "identifier" && var.is_some_and(|v| self.text_of(expr) == v)
@@ -376,8 +371,7 @@ impl<'t> Facts<'t> {
         crate::facts::walk(body, |n| {
             if n.kind() == "goto_statement"
                 && n.start_byte() >= from.end_byte()
-                && n.child_by_field_name("label")
-                    .is_some_and(|l| self.text_of(l) == label)
+                && n.field("label").is_some_and(|l| self.text_of(l) == label)
             {
                 gotos.push(n);
             }
@@ -439,17 +433,13 @@ impl<'t> Facts<'t> {
 fn field_containing<'a>(parent: Node<'a>, n: Node) -> Option<&'static str> {
     ["consequence", "alternative", "condition"]
         .into_iter()
-        .find(|f| {
-            parent
-                .child_by_field_name(f)
-                .is_some_and(|c| Facts::within(n, c))
-        })
+        .find(|f| parent.field(f).is_some_and(|c| Facts::within(n, c)))
 }
 
 /// The label of a labeled statement (`done: closesocket(s);`).
 fn label_of<'a>(stmt: Node, text: &'a [u8]) -> Option<&'a str> {
     (stmt.kind() == "labeled_statement")
-        .then(|| stmt.child_by_field_name("label"))
+        .then(|| stmt.field("label"))
         .flatten()
         .and_then(|l| l.utf8_text(text).ok())
 }

@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 
+use crate::field::FieldExt;
 use tree_sitter::Node;
 
 /// Macros that are defined exactly when compiling for Windows.
@@ -257,7 +258,7 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
     let platform = match node.kind() {
         "preproc_ifdef" => {
             let name = node
-                .child_by_field_name("name")
+                .field("name")
                 .and_then(|n| n.utf8_text(text).ok())
                 .unwrap_or("");
             let windows = if is_windows_macro(name) {
@@ -272,7 +273,7 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
             let guard = node
                 .named_child(1)
                 .filter(|d| d.kind() == "preproc_def")
-                .and_then(|d| d.child_by_field_name("name"))
+                .and_then(|d| d.field("name"))
                 .and_then(|n| n.utf8_text(text).ok())
                 == Some(name);
             if guard {
@@ -284,7 +285,7 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
                 windows
             }
         }
-        "preproc_if" | "preproc_elif" => match node.child_by_field_name("condition") {
+        "preproc_if" | "preproc_elif" => match node.field("condition") {
             Some(cond) => classify(cond, text),
             None => Platform::Unknown,
         },
@@ -569,10 +570,10 @@ fn posix_only_body(node: Node, text: &[u8]) -> Option<Range<usize>> {
             if directive.contains("ifndef") {
                 return None;
             }
-            node.child_by_field_name("name")?.utf8_text(text).ok()?
+            node.field("name")?.utf8_text(text).ok()?
         }
         "preproc_if" => {
-            let cond = node.child_by_field_name("condition")?;
+            let cond = node.field("condition")?;
             match cond.kind() {
                 "identifier" => cond.utf8_text(text).ok()?,
                 "preproc_defined" => cond
@@ -592,11 +593,11 @@ fn posix_only_body(node: Node, text: &[u8]) -> Option<Range<usize>> {
         return None;
     }
     let start = node
-        .child_by_field_name("condition")
-        .or_else(|| node.child_by_field_name("name"))?
+        .field("condition")
+        .or_else(|| node.field("name"))?
         .end_byte();
     let end = node
-        .child_by_field_name("alternative")
+        .field("alternative")
         .map_or(node.end_byte(), |a| a.start_byte())
         .min(next_directive_at_depth(text, start));
     (start < end).then_some(start..end)
@@ -618,10 +619,10 @@ fn push_chain(
     text: &[u8],
     out: &mut Vec<Region>,
 ) {
-    let alternative = node.child_by_field_name("alternative");
+    let alternative = node.field("alternative");
     let body_start = node
-        .child_by_field_name("condition")
-        .or_else(|| node.child_by_field_name("name"))
+        .field("condition")
+        .or_else(|| node.field("name"))
         .map_or(node.start_byte(), |n| n.end_byte());
     // tree-sitter may nest a directive wrongly when it splits a C statement (`} else if`
     // across `#if`): the preprocessor's own nesting, read from the text, bounds the body.
@@ -652,7 +653,7 @@ fn push_chain(
     };
     match alt.kind() {
         "preproc_elif" | "preproc_elifdef" => {
-            let own = match alt.child_by_field_name("condition") {
+            let own = match alt.field("condition") {
                 Some(cond) => classify(cond, text),
                 None => Platform::Unknown,
             };
@@ -683,7 +684,7 @@ impl crate::facts::Facts<'_> {
             if directive.is_none_or(|d| d.contains("ifndef")) {
                 continue;
             }
-            let Some(name) = node.child_by_field_name("name") else {
+            let Some(name) = node.field("name") else {
                 continue;
             };
             let name_text = self.text_of(name);
@@ -706,7 +707,7 @@ impl crate::facts::Facts<'_> {
                 continue;
             }
             let end = node
-                .child_by_field_name("alternative")
+                .field("alternative")
                 .map_or(node.end_byte(), |a| a.start_byte());
             if name.end_byte() < end {
                 extra.push(Region {
@@ -760,8 +761,8 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
             None => Platform::Unknown,
         },
         "unary_expression" => {
-            let op = cond.child_by_field_name("operator").map(|o| o.kind());
-            match (op, cond.child_by_field_name("argument")) {
+            let op = cond.field("operator").map(|o| o.kind());
+            match (op, cond.field("argument")) {
                 (Some("!"), Some(arg)) => match classify(arg, text) {
                     Platform::Dead => Platform::Unknown,
                     p => p.negate(),
@@ -770,11 +771,8 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
             }
         }
         "binary_expression" => {
-            let op = cond.child_by_field_name("operator").map(|o| o.kind());
-            let (Some(l), Some(r)) = (
-                cond.child_by_field_name("left"),
-                cond.child_by_field_name("right"),
-            ) else {
+            let op = cond.field("operator").map(|o| o.kind());
+            let (Some(l), Some(r)) = (cond.field("left"), cond.field("right")) else {
                 return Platform::Unknown;
             };
             let (l, r) = (classify(l, text), classify(r, text));
@@ -812,10 +810,7 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
                     }
                 }
                 Some(op @ ("==" | "!=")) => {
-                    let (Some(ln), Some(rn)) = (
-                        cond.child_by_field_name("left"),
-                        cond.child_by_field_name("right"),
-                    ) else {
+                    let (Some(ln), Some(rn)) = (cond.field("left"), cond.field("right")) else {
                         return Platform::Unknown;
                     };
                     let windows = [ln, rn].into_iter().any(|n| {

@@ -12,6 +12,7 @@ use tree_sitter::Node;
 
 use crate::config::Config;
 use crate::facts::{unwrap_casts, DeclKind, Facts};
+use crate::field::FieldExt;
 
 /// Expressions longer than this are never the same object as another spelling.
 const MAX_KEY_BYTES: usize = 512;
@@ -122,11 +123,11 @@ impl<'t> Facts<'t> {
                 }
             }
             "field_expression" => {
-                let field = expr.child_by_field_name("field")?;
+                let field = expr.field("field")?;
                 let name = self.text_of(field);
                 // The field of the object's own struct when its type is known.
                 let own = expr
-                    .child_by_field_name("argument")
+                    .field("argument")
                     .and_then(|obj| self.record_of(obj))
                     .and_then(|range| self.field_in(&range, name));
                 let d = own.or_else(|| self.decls_named(name).find(|d| d.kind == DeclKind::Field));
@@ -136,7 +137,7 @@ impl<'t> Facts<'t> {
                 }
             }
             "subscript_expression" => {
-                let arr = expr.child_by_field_name("argument")?;
+                let arr = expr.field("argument")?;
                 let arr = unwrap_casts(arr);
                 if arr.kind() == "identifier" {
                     let d = self.decl_of(self.text_of(arr), arr.start_byte())?;
@@ -259,11 +260,9 @@ impl<'t> Facts<'t> {
     pub fn value_object<'n>(&self, expr: Node<'n>) -> Node<'n> {
         let inner = unwrap_casts(expr);
         if inner.kind() == "assignment_expression"
-            && inner
-                .child_by_field_name("operator")
-                .is_some_and(|o| o.kind() == "=")
+            && inner.field("operator").is_some_and(|o| o.kind() == "=")
         {
-            if let Some(left) = inner.child_by_field_name("left") {
+            if let Some(left) = inner.field("left") {
                 return unwrap_casts(left);
             }
         }
@@ -292,6 +291,7 @@ impl<'t> Facts<'t> {
 mod tests {
     use crate::config::Config;
     use crate::facts::{walk, Facts};
+    use crate::field::FieldExt;
     use crate::lang::Lang;
 
     /// (holds a socket, has the SOCKET type) for the first argument of each call to `use`.
@@ -303,14 +303,10 @@ mod tests {
         let mut out = Vec::new();
         walk(tree.root_node(), |n| {
             if n.kind() == "call_expression"
-                && n.child_by_field_name("function")
+                && n.field("function")
                     .is_some_and(|f| facts.text_of(f) == "use")
             {
-                let arg = n
-                    .child_by_field_name("arguments")
-                    .unwrap()
-                    .named_child(0)
-                    .unwrap();
+                let arg = n.field("arguments").unwrap().named_child(0).unwrap();
                 out.push((facts.holds_socket(arg), facts.has_socket_type(arg)));
             }
         });
@@ -371,7 +367,7 @@ mod tests {
         let mut objects = Vec::new();
         walk(tree.root_node(), |n| {
             if n.kind() == "binary_expression" {
-                let left = n.child_by_field_name("left").unwrap();
+                let left = n.field("left").unwrap();
                 let obj = facts.value_object(left);
                 objects.push((facts.text_of(obj).to_string(), facts.has_socket_type(obj)));
             }

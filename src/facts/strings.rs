@@ -1,6 +1,7 @@
 //! String arguments in every Windows spelling: `"x"`, `L"x"`, `u"x"`, `u8"x"`, `TEXT("x")`,
 //! `_T("x")`, `__TEXT("x")`, `_TEXT("x")`, `R"(x)"`, and adjacent literals `"a" "b"`.
 
+use crate::field::FieldExt;
 use tree_sitter::Node;
 
 /// Macros that wrap a literal and change only its character width.
@@ -38,12 +39,12 @@ pub fn string_value(node: Node, text: &[u8]) -> Option<String> {
             Some(out)
         }
         "call_expression" => {
-            let func = node.child_by_field_name("function")?;
+            let func = node.field("function")?;
             let name = func.utf8_text(text).ok()?;
             if !TEXT_MACROS.contains(&name) {
                 return None;
             }
-            let args = node.child_by_field_name("arguments")?;
+            let args = node.field("arguments")?;
             if args.named_child_count() != 1 {
                 return None;
             }

@@ -4,6 +4,7 @@
 use tree_sitter::Node;
 
 use crate::facts::{unwrap_casts, Call, Facts, Include, Platform};
+use crate::field::FieldExt;
 
 /// Headers that declare Winsock (directly or through `windows.h`).
 pub const WINSOCK_HEADERS: &[&str] = &[
@@ -168,7 +169,7 @@ impl<'t> Facts<'t> {
     /// `if` and in the same function, to a variable the condition reads
     /// (`rc = send(...); if (rc == SOCKET_ERROR)`).
     pub fn failed_winsock_call(&self, if_node: Node) -> Option<&Call<'t>> {
-        let cond = if_node.child_by_field_name("condition")?;
+        let cond = if_node.field("condition")?;
         let calls: Vec<&Call<'t>> = self
             .calls_in(cond.byte_range())
             .filter(|c| !c.member && c.name != "WSAGetLastError")
@@ -193,7 +194,7 @@ impl<'t> Facts<'t> {
     /// identifier of the condition, the call last assigned to it before the `if`, in the same
     /// function.
     fn calls_assigned_to_condition(&self, if_node: Node) -> Vec<&Call<'t>> {
-        let Some(cond) = if_node.child_by_field_name("condition") else {
+        let Some(cond) = if_node.field("condition") else {
             return Vec::new();
         };
         let func = self.function_at(if_node.start_byte());
@@ -235,22 +236,20 @@ impl<'t> Facts<'t> {
             match n.kind() {
                 "function_definition" | "lambda_expression" => return None,
                 "if_statement" => {
-                    let within = |field: &str| {
-                        n.child_by_field_name(field)
-                            .is_some_and(|c| Facts::within(child, c))
-                    };
+                    let within =
+                        |field: &str| n.field(field).is_some_and(|c| Facts::within(child, c));
                     let (in_condition, in_then, in_else) = (
                         within("condition"),
                         within("consequence"),
                         within("alternative"),
                     );
                     let success_test = n
-                        .child_by_field_name("condition")
+                        .field("condition")
                         .is_some_and(|c| self.is_success_test(c));
                     // An inner `if` that tests another call: whatever `node` reads there is
                     // about that call, not about an outer Winsock call.
                     let tests_a_call = n
-                        .child_by_field_name("condition")
+                        .field("condition")
                         .is_some_and(|c| self.calls_in(c.byte_range()).next().is_some())
                         || !self.calls_assigned_to_condition(n).is_empty();
                     let failure_side =
@@ -282,7 +281,7 @@ impl<'t> Facts<'t> {
     pub fn is_success_test(&self, cond: Node) -> bool {
         let mut c = cond;
         while matches!(c.kind(), "parenthesized_expression" | "condition_clause") {
-            match c.child_by_field_name("value").or_else(|| c.named_child(0)) {
+            match c.field("value").or_else(|| c.named_child(0)) {
                 Some(inner) => c = inner,
                 None => return false,
             }
@@ -290,11 +289,8 @@ impl<'t> Facts<'t> {
         if c.kind() != "binary_expression" {
             return false;
         }
-        let op = c.child_by_field_name("operator").map(|o| o.kind());
-        let (Some(l), Some(r)) = (
-            c.child_by_field_name("left"),
-            c.child_by_field_name("right"),
-        ) else {
+        let op = c.field("operator").map(|o| o.kind());
+        let (Some(l), Some(r)) = (c.field("left"), c.field("right")) else {
             return false;
         };
         let (l, r) = (self.text_of(l).trim(), self.text_of(r).trim());
@@ -312,6 +308,7 @@ impl<'t> Facts<'t> {
 mod tests {
     use crate::facts::tests::facts_of;
     use crate::facts::walk;
+    use crate::field::FieldExt;
     use crate::lang::Lang;
 
     #[test]
@@ -325,7 +322,7 @@ mod tests {
             let mut out = Vec::new();
             walk(f.functions[0].body, |n| {
                 if n.kind() == "call_expression" {
-                    let name = f.text_of(n.child_by_field_name("function").unwrap());
+                    let name = f.text_of(n.field("function").unwrap());
                     if matches!(name, "a" | "b" | "c" | "d" | "e") {
                         let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
                         out.push((name.to_string(), tested));
@@ -412,7 +409,7 @@ mod tests {
             let mut out = Vec::new();
             walk(f.functions[0].body, |n| {
                 if n.kind() == "call_expression" && n.named_child_count() > 0 {
-                    let name = f.text_of(n.child_by_field_name("function").unwrap());
+                    let name = f.text_of(n.field("function").unwrap());
                     if matches!(name, "a" | "b" | "c" | "d" | "e" | "g") {
                         let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
                         out.push((name.to_string(), tested));

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use crate::field::FieldExt;
 use tree_sitter::Node;
 
 /// Something a block does, in order.
@@ -229,11 +230,8 @@ impl<'t> Builder<'t, '_> {
             let e = strip_parens(e);
             match e.kind() {
                 "binary_expression" => {
-                    let op = e.child_by_field_name("operator").map(|o| o.kind());
-                    let (Some(l), Some(r)) = (
-                        e.child_by_field_name("left"),
-                        e.child_by_field_name("right"),
-                    ) else {
+                    let op = e.field("operator").map(|o| o.kind());
+                    let (Some(l), Some(r)) = (e.field("left"), e.field("right")) else {
                         self.leaf(e, block, t, f);
                         continue;
                     };
@@ -252,10 +250,10 @@ impl<'t> Builder<'t, '_> {
                     }
                 }
                 "unary_expression"
-                    if e.child_by_field_name("operator")
+                    if e.field("operator")
                         .is_some_and(|o| matches!(o.kind(), "!" | "not")) =>
                 {
-                    match e.child_by_field_name("argument") {
+                    match e.field("argument") {
                         Some(a) => work.push((a, block, f, t)),
                         None => self.leaf(e, block, t, f),
                     }
@@ -282,10 +280,10 @@ impl<'t> Builder<'t, '_> {
     /// statement and the branch is not refined).
     fn condition_of(&mut self, cond: Node<'t>) -> Option<Node<'t>> {
         if cond.kind() == "condition_clause" {
-            if let Some(init) = cond.child_by_field_name("initializer") {
+            if let Some(init) = cond.field("initializer") {
                 self.push(Item::Stmt(init));
             }
-            let value = cond.child_by_field_name("value")?;
+            let value = cond.field("value")?;
             if value.kind() == "declaration" || value.kind() == "condition_declaration" {
                 self.push(Item::Stmt(value));
                 return None;
@@ -315,7 +313,7 @@ impl<'t> Builder<'t, '_> {
                 let then_b = self.new_block();
                 let join = self.new_block();
                 let alt = node
-                    .child_by_field_name("alternative")
+                    .field("alternative")
                     .map(|a| {
                         if a.kind() == "else_clause" {
                             a.named_child(0).unwrap_or(a)
@@ -329,9 +327,7 @@ impl<'t> Builder<'t, '_> {
                 } else {
                     join
                 };
-                let cond = node
-                    .child_by_field_name("condition")
-                    .and_then(|c| self.condition_of(c));
+                let cond = node.field("condition").and_then(|c| self.condition_of(c));
                 // Pushed in reverse: the condition first, then the branches, then the join.
                 stack.push(Task::SetCur(join));
                 if let Some(a) = alt {
@@ -340,7 +336,7 @@ impl<'t> Builder<'t, '_> {
                     stack.push(Task::SetCur(else_b));
                 }
                 stack.push(Task::Goto(join));
-                if let Some(c) = node.child_by_field_name("consequence") {
+                if let Some(c) = node.field("consequence") {
                     stack.push(Task::Stmt(c));
                 }
                 stack.push(Task::SetCur(then_b));
@@ -362,13 +358,11 @@ impl<'t> Builder<'t, '_> {
                 let after = self.new_block();
                 self.edge(self.cur, head, None);
                 self.cur = head;
-                let cond = node
-                    .child_by_field_name("condition")
-                    .and_then(|c| self.condition_of(c));
+                let cond = node.field("condition").and_then(|c| self.condition_of(c));
                 stack.push(Task::SetCur(after));
                 stack.push(Task::PopJump);
                 stack.push(Task::Goto(head));
-                if let Some(b) = node.child_by_field_name("body") {
+                if let Some(b) = node.field("body") {
                     stack.push(Task::Stmt(b));
                 }
                 stack.push(Task::SetCur(body_b));
@@ -386,7 +380,7 @@ impl<'t> Builder<'t, '_> {
                 let after = self.new_block();
                 self.edge(self.cur, body_b, None);
                 stack.push(Task::SetCur(after));
-                match node.child_by_field_name("condition") {
+                match node.field("condition") {
                     // `do { ... } while (TRUE);`: only a `break` leaves.
                     Some(c) if is_constant_true(c, self.text) => stack.push(Task::Goto(body_b)),
                     // `do { ... } while (0)`: a block to `break` out of, run once.
@@ -403,7 +397,7 @@ impl<'t> Builder<'t, '_> {
                 stack.push(Task::SetCur(cond_b));
                 stack.push(Task::PopJump);
                 stack.push(Task::Goto(cond_b));
-                if let Some(b) = node.child_by_field_name("body") {
+                if let Some(b) = node.field("body") {
                     stack.push(Task::Stmt(b));
                 }
                 stack.push(Task::PushJump(Jump {
@@ -425,7 +419,7 @@ impl<'t> Builder<'t, '_> {
                 let after = self.new_block();
                 self.edge(self.cur, head, None);
                 self.cur = head;
-                let cond = node.child_by_field_name("condition");
+                let cond = node.field("condition");
                 let mut cursor = node.walk();
                 let updates: Vec<Node<'t>> =
                     node.children_by_field_name("update", &mut cursor).collect();
@@ -436,7 +430,7 @@ impl<'t> Builder<'t, '_> {
                 stack.push(Task::SetCur(after));
                 stack.push(Task::PopJump);
                 stack.push(Task::Goto(update_b));
-                if let Some(b) = node.child_by_field_name("body") {
+                if let Some(b) = node.field("body") {
                     stack.push(Task::Stmt(b));
                 }
                 stack.push(Task::SetCur(body_b));
@@ -449,7 +443,7 @@ impl<'t> Builder<'t, '_> {
                 self.branch(cond, head, body_b, after, stack);
             }
             "for_range_loop" => {
-                if let Some(r) = node.child_by_field_name("right") {
+                if let Some(r) = node.field("right") {
                     self.push(Item::Stmt(r));
                 }
                 let head = self.new_block();
@@ -457,7 +451,7 @@ impl<'t> Builder<'t, '_> {
                 let after = self.new_block();
                 self.edge(self.cur, head, None);
                 // Each iteration binds the loop variable afresh.
-                if let Some(d) = node.child_by_field_name("declarator") {
+                if let Some(d) = node.field("declarator") {
                     self.blocks[head].items.push(Item::Stmt(d));
                 }
                 self.edge(head, body_b, None);
@@ -465,7 +459,7 @@ impl<'t> Builder<'t, '_> {
                 stack.push(Task::SetCur(after));
                 stack.push(Task::PopJump);
                 stack.push(Task::Goto(head));
-                if let Some(b) = node.child_by_field_name("body") {
+                if let Some(b) = node.field("body") {
                     stack.push(Task::Stmt(b));
                 }
                 stack.push(Task::SetCur(body_b));
@@ -477,7 +471,7 @@ impl<'t> Builder<'t, '_> {
                 }));
             }
             "switch_statement" => {
-                if let Some(c) = node.child_by_field_name("condition") {
+                if let Some(c) = node.field("condition") {
                     if let Some(v) = self.condition_of(c) {
                         self.push(Item::Stmt(strip_parens(v)));
                     }
@@ -489,7 +483,7 @@ impl<'t> Builder<'t, '_> {
                 stack.push(Task::SetCur(after));
                 stack.push(Task::PopJump);
                 stack.push(Task::Goto(after));
-                if let Some(b) = node.child_by_field_name("body") {
+                if let Some(b) = node.field("body") {
                     stack.push(Task::Stmt(b));
                 }
                 stack.push(Task::PushJump(Jump {
@@ -503,14 +497,14 @@ impl<'t> Builder<'t, '_> {
                 let case_b = self.new_block();
                 if let Some(dispatch) = self.jumps.iter().rev().find_map(|j| j.switch) {
                     self.edge(dispatch, case_b, None);
-                    if node.child_by_field_name("value").is_none() {
+                    if node.field("value").is_none() {
                         self.defaults.push(dispatch);
                     }
                 }
                 // Fall-through from the case above.
                 self.edge(self.cur, case_b, None);
                 self.cur = case_b;
-                let value = node.child_by_field_name("value");
+                let value = node.field("value");
                 let mut cursor = node.walk();
                 let children: Vec<Node<'t>> = node
                     .named_children(&mut cursor)
@@ -521,14 +515,11 @@ impl<'t> Builder<'t, '_> {
                 }
             }
             "labeled_statement" => {
-                let name = node
-                    .child_by_field_name("label")
-                    .map(|l| self.text_of(l))
-                    .unwrap_or("");
+                let name = node.field("label").map(|l| self.text_of(l)).unwrap_or("");
                 let b = self.label(name);
                 self.edge(self.cur, b, None);
                 self.cur = b;
-                let label = node.child_by_field_name("label");
+                let label = node.field("label");
                 let mut cursor = node.walk();
                 let inner: Vec<Node<'t>> = node
                     .named_children(&mut cursor)
@@ -539,10 +530,7 @@ impl<'t> Builder<'t, '_> {
                 }
             }
             "goto_statement" => {
-                let name = node
-                    .child_by_field_name("label")
-                    .map(|l| self.text_of(l))
-                    .unwrap_or("");
+                let name = node.field("label").map(|l| self.text_of(l)).unwrap_or("");
                 let b = self.label(name);
                 self.jump(b);
             }
@@ -593,7 +581,7 @@ impl<'t> Builder<'t, '_> {
                 stack.push(Task::SetCur(after));
                 if let Some(f) = finally {
                     stack.push(Task::Goto(after));
-                    if let Some(b) = f.child_by_field_name("body") {
+                    if let Some(b) = f.field("body") {
                         stack.push(Task::Stmt(b));
                     }
                     stack.push(Task::SetCur(join));
@@ -603,13 +591,13 @@ impl<'t> Builder<'t, '_> {
                     // A handler runs when anything in the body throws: from the body's start.
                     self.edge(start, hb, None);
                     stack.push(Task::Goto(join));
-                    if let Some(b) = h.child_by_field_name("body") {
+                    if let Some(b) = h.field("body") {
                         stack.push(Task::Stmt(b));
                     }
                     stack.push(Task::SetCur(hb));
                 }
                 stack.push(Task::Goto(join));
-                if let Some(b) = node.child_by_field_name("body") {
+                if let Some(b) = node.field("body") {
                     stack.push(Task::Stmt(b));
                 }
                 stack.push(Task::SetCur(body_b));
@@ -636,7 +624,7 @@ impl<'t> Builder<'t, '_> {
             return false;
         };
         let name = call
-            .child_by_field_name("function")
+            .field("function")
             .map(|f| {
                 self.text_of(f)
                     .trim_start_matches("::")
@@ -677,18 +665,14 @@ impl<'t> Builder<'t, '_> {
         let mut has_else = false;
         let mut cur = Some(node);
         while let Some(n) = cur {
-            cur = n.child_by_field_name("alternative");
+            cur = n.field("alternative");
             if n.kind() == "preproc_else" {
                 has_else = true;
             }
             if (self.dead)(n) {
                 continue;
             }
-            let skip = [
-                n.child_by_field_name("condition"),
-                n.child_by_field_name("name"),
-                cur,
-            ];
+            let skip = [n.field("condition"), n.field("name"), cur];
             let mut cursor = n.walk();
             let stmts: Vec<Node<'t>> = n
                 .named_children(&mut cursor)
@@ -762,7 +746,7 @@ mod tests {
         let mut body = None;
         crate::facts::walk(tree.root_node(), |n| {
             if body.is_none() && n.kind() == "function_definition" {
-                body = n.child_by_field_name("body");
+                body = n.field("body");
             }
         });
         let no_dead = |_: Node| false;
@@ -920,7 +904,7 @@ mod tests {
             .root_node()
             .named_child(0)
             .unwrap()
-            .child_by_field_name("body")
+            .field("body")
             .unwrap();
         let no_dead = |_: Node| false;
         let cfg = Cfg::build(body, code.as_bytes(), &no_dead);
@@ -935,7 +919,7 @@ mod tests {
             .root_node()
             .named_child(0)
             .unwrap()
-            .child_by_field_name("body")
+            .field("body")
             .unwrap();
         let start = std::time::Instant::now();
         let cfg = Cfg::build(body, code.as_bytes(), &no_dead);

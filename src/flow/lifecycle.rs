@@ -18,6 +18,7 @@ use tree_sitter::Node;
 
 use crate::config::Config;
 use crate::facts::{unwrap_casts, unwrap_parens, Call, DeclKind, Facts, Platform};
+use crate::field::FieldExt;
 use crate::flow::cfg::{Cfg, Item};
 
 /// What a tracked resource is.
@@ -421,8 +422,8 @@ pub fn analyze<'t>(
     }
     let dead = |n: Node<'t>| {
         let start = n
-            .child_by_field_name("condition")
-            .or_else(|| n.child_by_field_name("name"))
+            .field("condition")
+            .or_else(|| n.field("name"))
             .map_or(n.start_byte(), |c| c.end_byte());
         facts.platform_at(start) == Platform::Dead
     };
@@ -488,8 +489,8 @@ fn value_context(mut node: Node) -> (Node, Option<Node>) {
     while let Some(p) = node.parent() {
         let through = match p.kind() {
             "parenthesized_expression" | "cast_expression" => true,
-            "conditional_expression" => p.child_by_field_name("condition") != Some(node),
-            "comma_expression" => p.child_by_field_name("right") == Some(node),
+            "conditional_expression" => p.field("condition") != Some(node),
+            "comma_expression" => p.field("right") == Some(node),
             _ => false,
         };
         if !through {
@@ -585,14 +586,11 @@ impl<'a, 't> Analysis<'a, 't> {
                 };
                 crate::facts::walk(*n, |node| {
                     let (target, value) = match node.kind() {
-                        "assignment_expression" => (
-                            node.child_by_field_name("left"),
-                            node.child_by_field_name("right"),
-                        ),
+                        "assignment_expression" => (node.field("left"), node.field("right")),
                         "init_declarator" => (
-                            node.child_by_field_name("declarator")
+                            node.field("declarator")
                                 .and_then(|d| crate::facts::declarator_name(d).0),
-                            node.child_by_field_name("value"),
+                            node.field("value"),
                         ),
                         _ => return,
                     };
@@ -639,9 +637,7 @@ impl<'a, 't> Analysis<'a, 't> {
         let range_for = maybe_declarator
             .then(|| item.parent())
             .flatten()
-            .filter(|p| {
-                p.kind() == "for_range_loop" && p.child_by_field_name("declarator") == Some(item)
-            });
+            .filter(|p| p.kind() == "for_range_loop" && p.field("declarator") == Some(item));
         if range_for.is_some() {
             let name = crate::facts::declarator_name(item)
                 .0
@@ -684,21 +680,21 @@ impl<'a, 't> Analysis<'a, 't> {
                     }
                 }
                 "assignment_expression" => {
-                    if let Some(left) = node.child_by_field_name("left") {
-                        let op = node.child_by_field_name("operator").map(|o| o.kind());
-                        let value = node.child_by_field_name("right");
+                    if let Some(left) = node.field("left") {
+                        let op = node.field("operator").map(|o| o.kind());
+                        let value = node.field("right");
                         self.write_events(left, value.filter(|_| op == Some("=")), node, &mut out);
                     }
                 }
                 "update_expression" => {
-                    if let Some(arg) = node.child_by_field_name("argument") {
+                    if let Some(arg) = node.field("argument") {
                         self.write_events(arg, None, node, &mut out);
                     }
                 }
                 "pointer_expression" if !self.flags.is_empty() => {
-                    let addr = node.child_by_field_name("operator").map(|o| o.kind()) == Some("&");
+                    let addr = node.field("operator").map(|o| o.kind()) == Some("&");
                     let name = node
-                        .child_by_field_name("argument")
+                        .field("argument")
                         .map(|a| facts.text_of(unwrap_parens(a)));
                     if let (true, Some(flag)) = (
                         addr,
@@ -713,7 +709,7 @@ impl<'a, 't> Analysis<'a, 't> {
                         let (name, pointer) = crate::facts::declarator_name(d);
                         let Some(name) = name else { continue };
                         let value = (d.kind() == "init_declarator")
-                            .then(|| d.child_by_field_name("value"))
+                            .then(|| d.field("value"))
                             .flatten();
                         let key = facts.text_of(name);
                         // A fresh `cp` means fresh `cp->fd`.
@@ -724,7 +720,7 @@ impl<'a, 't> Analysis<'a, 't> {
                         }
                         if let Some(flag) = self.flags.iter().position(|f| f == key) {
                             let value = (d.kind() == "init_declarator")
-                                .then(|| d.child_by_field_name("value"))
+                                .then(|| d.field("value"))
                                 .flatten()
                                 .and_then(|v| self.const_value(v));
                             out.push((d.end_byte(), Ev::Flag { flag, value }));
@@ -892,10 +888,10 @@ impl<'a, 't> Analysis<'a, 't> {
                 }
             }
             "assignment_expression" => {
-                if parent.child_by_field_name("left") == Some(value) {
+                if parent.field("left") == Some(value) {
                     return;
                 }
-                let target = parent.child_by_field_name("left");
+                let target = parent.field("left");
                 let to_alias = target
                     .and_then(|t| key_of(facts, t))
                     .is_some_and(|k| self.aliases.contains_key(&k));
@@ -904,11 +900,11 @@ impl<'a, 't> Analysis<'a, 't> {
                 }
             }
             "init_declarator" => {
-                if parent.child_by_field_name("value") != Some(value) {
+                if parent.field("value") != Some(value) {
                     return;
                 }
                 let target = parent
-                    .child_by_field_name("declarator")
+                    .field("declarator")
                     .and_then(|d| crate::facts::declarator_name(d).0)
                     .map(|n| facts.text_of(n));
                 let to_alias = target.is_some_and(|k| self.aliases.contains_key(k));
@@ -926,7 +922,7 @@ impl<'a, 't> Analysis<'a, 't> {
             | "throw_statement" => out.push(escape),
             "pointer_expression" => {
                 // `&s`: the callee may store or overwrite it.
-                let op = parent.child_by_field_name("operator").map(|o| o.kind());
+                let op = parent.field("operator").map(|o| o.kind());
                 if op == Some("&") && !self.is_lookup_result(parent) {
                     out.push((pos, Ev::Forget { var }));
                     for (i, v) in self.vars.iter().enumerate() {
@@ -964,14 +960,8 @@ impl<'a, 't> Analysis<'a, 't> {
         }
         match leaf.kind() {
             "binary_expression" => {
-                let op = leaf
-                    .child_by_field_name("operator")
-                    .map(|o| o.kind())
-                    .unwrap_or("");
-                let (Some(l), Some(r)) = (
-                    leaf.child_by_field_name("left"),
-                    leaf.child_by_field_name("right"),
-                ) else {
+                let op = leaf.field("operator").map(|o| o.kind()).unwrap_or("");
+                let (Some(l), Some(r)) = (leaf.field("left"), leaf.field("right")) else {
                     return out;
                 };
                 // Put the subject on the left: `INVALID_SOCKET == s` -> `s == INVALID_SOCKET`.
@@ -1073,9 +1063,9 @@ impl<'a, 't> Analysis<'a, 't> {
                 return;
             }
             let target = match n.kind() {
-                "assignment_expression" => n.child_by_field_name("left"),
-                "update_expression" => n.child_by_field_name("argument"),
-                "pointer_expression" => n.child_by_field_name("argument"),
+                "assignment_expression" => n.field("left"),
+                "update_expression" => n.field("argument"),
+                "pointer_expression" => n.field("argument"),
                 _ => None,
             };
             changed = target.is_some_and(|t| facts.text_of(unwrap_parens(t)) == name);
@@ -1096,14 +1086,8 @@ impl<'a, 't> Analysis<'a, 't> {
         };
         let (call, fail_when_true) = match leaf.kind() {
             "binary_expression" => {
-                let op = leaf
-                    .child_by_field_name("operator")
-                    .map(|o| o.kind())
-                    .unwrap_or("");
-                let (Some(l), Some(r)) = (
-                    leaf.child_by_field_name("left"),
-                    leaf.child_by_field_name("right"),
-                ) else {
+                let op = leaf.field("operator").map(|o| o.kind()).unwrap_or("");
+                let (Some(l), Some(r)) = (leaf.field("left"), leaf.field("right")) else {
                     return Vec::new();
                 };
                 let (call, constant, op) = match (closer(l), closer(r)) {
@@ -1206,11 +1190,8 @@ impl<'a, 't> Analysis<'a, 't> {
             let candidate = match leaf.kind() {
                 "identifier" => Some(leaf),
                 "binary_expression" => {
-                    let op = leaf.child_by_field_name("operator").map(|o| o.kind());
-                    let (l, r) = (
-                        leaf.child_by_field_name("left"),
-                        leaf.child_by_field_name("right"),
-                    );
+                    let op = leaf.field("operator").map(|o| o.kind());
+                    let (l, r) = (leaf.field("left"), leaf.field("right"));
                     match (op, l, r) {
                         (Some("==" | "!="), Some(l), Some(r)) => {
                             let (l, r) = (unwrap_parens(l), unwrap_parens(r));
@@ -1265,11 +1246,8 @@ impl<'a, 't> Analysis<'a, 't> {
                 .into_iter()
                 .collect(),
             "binary_expression" => {
-                let op = leaf.child_by_field_name("operator").map(|o| o.kind());
-                let (Some(l), Some(r)) = (
-                    leaf.child_by_field_name("left"),
-                    leaf.child_by_field_name("right"),
-                ) else {
+                let op = leaf.field("operator").map(|o| o.kind());
+                let (Some(l), Some(r)) = (leaf.field("left"), leaf.field("right")) else {
                     return Vec::new();
                 };
                 let (f, k) = match (flag(l), flag(r)) {
@@ -1377,10 +1355,7 @@ impl<'a, 't> Analysis<'a, 't> {
         let mut out = Vec::new();
         match node.kind() {
             "assignment_expression" => {
-                if let Some(k) = node
-                    .child_by_field_name("left")
-                    .and_then(|l| key_of(facts, l))
-                {
+                if let Some(k) = node.field("left").and_then(|l| key_of(facts, l)) {
                     if let Some(&v) = self.by_key.get(&k) {
                         out.push((v, false));
                     } else if let Some(&v) = self.status.get(&k) {
@@ -1388,7 +1363,7 @@ impl<'a, 't> Analysis<'a, 't> {
                     }
                 }
                 if out.is_empty() {
-                    if let Some(r) = node.child_by_field_name("right") {
+                    if let Some(r) = node.field("right") {
                         return self.subjects(r);
                     }
                 }
@@ -1863,7 +1838,7 @@ fn is_minus_one(facts: &Facts, node: Node) -> bool {
 fn is_creation(a: &Analysis, value: Node) -> bool {
     let v = unwrap_casts(value);
     let v = if v.kind() == "assignment_expression" {
-        v.child_by_field_name("right").map_or(v, unwrap_casts)
+        v.field("right").map_or(v, unwrap_casts)
     } else {
         v
     };
@@ -1878,17 +1853,15 @@ fn creation_target(call: Node) -> Option<Node> {
         match p.kind() {
             "parenthesized_expression" | "cast_expression" => node = p,
             "assignment_expression" => {
-                if p.child_by_field_name("right") != Some(node) {
+                if p.field("right") != Some(node) {
                     return None;
                 }
-                let op = p.child_by_field_name("operator").map(|o| o.kind());
-                return (op == Some("="))
-                    .then(|| p.child_by_field_name("left"))
-                    .flatten();
+                let op = p.field("operator").map(|o| o.kind());
+                return (op == Some("=")).then(|| p.field("left")).flatten();
             }
             "init_declarator" => {
                 return p
-                    .child_by_field_name("declarator")
+                    .field("declarator")
                     .and_then(|d| crate::facts::declarator_name(d).0);
             }
             _ => return None,
@@ -1903,11 +1876,11 @@ fn lookup_target(facts: &Facts, call: &Call, index: usize) -> Option<String> {
     if arg.kind() != "pointer_expression" {
         return None;
     }
-    let op = arg.child_by_field_name("operator").map(|o| o.kind());
+    let op = arg.field("operator").map(|o| o.kind());
     if op != Some("&") {
         return None;
     }
-    key_of(facts, arg.child_by_field_name("argument")?)
+    key_of(facts, arg.field("argument")?)
 }
 
 /// Whether the declaration at `range` is `static` or `extern` (not a plain local).

@@ -5,6 +5,7 @@ use tree_sitter::Node;
 use crate::diagnostic::{Finding, Fix, Severity};
 use crate::facts::strings::{names_dll, string_value};
 use crate::facts::{Call, Facts};
+use crate::field::FieldExt;
 use crate::query;
 use crate::rules::{Ctx, Deferred, FixKind, Match, Rule, RuleMeta};
 
@@ -234,7 +235,7 @@ fn escapes(facts: &Facts, body: Node, handle: &str) -> bool {
         }
         let value = match n.kind() {
             "return_statement" => n.named_child(0),
-            "assignment_expression" => n.child_by_field_name("right"),
+            "assignment_expression" => n.field("right"),
             _ => None,
         };
         found = value.is_some_and(|v| facts.socket_key(v) == handle);
@@ -260,7 +261,7 @@ fn assigned_handle(facts: &Facts, load: Node) -> Option<String> {
                 return name.map(|n| facts.text_of(n).to_string());
             }
             "assignment_expression" => {
-                let left = parent.child_by_field_name("left")?;
+                let left = parent.field("left")?;
                 return Some(facts.socket_key(left));
             }
             _ => return None,

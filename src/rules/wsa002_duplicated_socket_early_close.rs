@@ -5,6 +5,7 @@ use tree_sitter::Node;
 use crate::diagnostic::{Fix, Severity};
 use crate::facts::order::{FailsWith, Outcome};
 use crate::facts::{unwrap_casts, Call, Facts};
+use crate::field::FieldExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
 
@@ -213,7 +214,7 @@ fn closed_socket(facts: &Facts, ctx: &Ctx, call: &Call) -> Option<String> {
         return None;
     }
     if call.member {
-        let object = call.callee.child_by_field_name("argument")?;
+        let object = call.callee.field("argument")?;
         let op = if facts.text_of(call.callee).contains("->") {
             "->"
         } else {

@@ -3,6 +3,7 @@
 use tree_sitter::Node;
 
 use crate::diagnostic::{Fix, Severity};
+use crate::field::FieldExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
 
@@ -107,11 +108,11 @@ fn is_description(id: Node) -> bool {
         return false;
     };
     match parent.kind() {
-        "case_statement" => parent.child_by_field_name("value") == Some(id),
+        "case_statement" => parent.field("value") == Some(id),
         "binary_expression" => parent
-            .child_by_field_name("operator")
+            .field("operator")
             .is_some_and(|op| matches!(op.kind(), "==" | "!=")),
-        "preproc_def" | "preproc_function_def" => parent.child_by_field_name("name") == Some(id),
+        "preproc_def" | "preproc_function_def" => parent.field("name") == Some(id),
         _ => false,
     }
 }

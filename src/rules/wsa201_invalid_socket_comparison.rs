@@ -3,6 +3,7 @@
 use tree_sitter::Node;
 
 use crate::diagnostic::{Edit, Fix, Severity};
+use crate::field::FieldExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
 
@@ -122,13 +123,13 @@ fn cast_to_other_type(facts: &crate::facts::Facts, value: Node) -> bool {
             },
             "cast_expression" => {
                 let ty = node
-                    .child_by_field_name("type")
+                    .field("type")
                     .map(|t| facts.text_of(t).trim().to_string())
                     .unwrap_or_default();
                 if !facts.socket_types.unsigned.contains(&ty) {
                     return true;
                 }
-                match node.child_by_field_name("value") {
+                match node.field("value") {
                     Some(inner) => node = inner,
                     None => return false,
                 }

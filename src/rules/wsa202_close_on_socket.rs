@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::diagnostic::{Edit, Finding, Fix, Severity};
+use crate::field::FieldExt;
 use crate::query;
 use crate::rules::{Ctx, Deferred, FixKind, Match, Rule, RuleMeta};
 
@@ -101,7 +102,7 @@ impl Rule for CloseOnSocket {
         }
         // Rename the function name only (`::close` keeps its qualifier).
         let name_node = if callee.kind() == "qualified_identifier" {
-            callee.child_by_field_name("name").unwrap_or(callee)
+            callee.field("name").unwrap_or(callee)
         } else {
             callee
         };

@@ -1,6 +1,7 @@
 //! WSA203 errno-for-winsock-error.
 
 use crate::diagnostic::{Fix, Severity};
+use crate::field::FieldExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
 
@@ -72,8 +73,7 @@ impl Rule for ErrnoForWinsockError {
             // `errno = 0` writes it; a variable or macro of the file's own is not the CRT's.
             let written = e.parent().is_some_and(|p| {
                 p.kind() == "assignment_expression"
-                    && p.child_by_field_name("left")
-                        .is_some_and(|l| l.id() == e.id())
+                    && p.field("left").is_some_and(|l| l.id() == e.id())
             });
             if written
                 || facts.decl_of("errno", e.start_byte()).is_some()
@@ -101,7 +101,7 @@ impl Rule for ErrnoForWinsockError {
         }
         let windows_evidence = facts.windows_code(offset)
             || failed.arg(0).is_some_and(|a| facts.has_socket_type(a))
-            || if_node.child_by_field_name("condition").is_some_and(|c| {
+            || if_node.field("condition").is_some_and(|c| {
                 let t = ctx.text_of(c);
                 t.contains("SOCKET_ERROR") || t.contains("INVALID_SOCKET")
             });

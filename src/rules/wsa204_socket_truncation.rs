@@ -4,6 +4,7 @@ use tree_sitter::Node;
 
 use crate::diagnostic::{Fix, Severity};
 use crate::facts::{unwrap_casts, Facts};
+use crate::field::FieldExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
 
@@ -182,7 +183,7 @@ impl Rule for SocketTruncation {
         }
         let (ty, name) = if store.kind() == "init_declarator" {
             let Some(decl) = store.parent() else { return };
-            let Some(ty) = decl.child_by_field_name("type") else {
+            let Some(ty) = decl.field("type") else {
                 return;
             };
             let (name, pointer) = crate::facts::declarator_name(target);

@@ -1,6 +1,7 @@
 //! WSA206 deprecated-winsock-api.
 
 use crate::diagnostic::{Fix, Severity};
+use crate::field::FieldExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
 
@@ -129,7 +130,7 @@ impl Rule for DeprecatedWinsockApi {
         }
         // The name, without a `::` qualifier.
         let name_node = if callee.kind() == "qualified_identifier" {
-            callee.child_by_field_name("name").unwrap_or(callee)
+            callee.field("name").unwrap_or(callee)
         } else {
             callee
         };

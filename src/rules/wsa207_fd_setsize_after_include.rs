@@ -2,6 +2,7 @@
 
 use crate::diagnostic::{Fix, Severity};
 use crate::facts::winsock::FD_SET_HEADERS;
+use crate::field::FieldExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
 
@@ -76,7 +77,7 @@ impl Rule for FdSetsizeAfterInclude {
             return;
         };
         let end = define
-            .child_by_field_name("value")
+            .field("value")
             .map_or(name.end_byte(), |v| v.end_byte());
         let header = &include.header;
         // The value node may hold trailing spaces: trim them off the span.

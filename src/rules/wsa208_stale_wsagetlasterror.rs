@@ -7,6 +7,7 @@ use tree_sitter::Node;
 use crate::diagnostic::{Fix, Severity};
 use crate::facts::winsock::is_winsock_call;
 use crate::facts::Facts;
+use crate::field::FieldExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
 
@@ -164,9 +165,7 @@ fn ranges_on_the_way(read: Node, stop: Node) -> Vec<Range<usize>> {
             None
         } else if parent.kind() == "if_statement" {
             // Only the condition runs before either branch: the branches exclude each other.
-            parent
-                .child_by_field_name("condition")
-                .filter(|c| c.id() != node.id())
+            parent.field("condition").filter(|c| c.id() != node.id())
         } else {
             node.prev_named_sibling()
         };
