@@ -138,7 +138,7 @@ pub struct SuppressionUse {
 impl Report {
     /// Findings that are not suppressed.
     pub fn visible(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| f.suppression.is_none())
+        crate::output::visible(&self.findings)
     }
 
     /// Adds one file's findings and suppression comments.

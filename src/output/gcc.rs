@@ -3,9 +3,8 @@
 use std::io::{self, Write};
 
 use crate::diagnostic::Finding;
-use crate::output::{OutputOptions, Printer, Tally};
+use crate::output::{self, OutputOptions, Printer};
 use crate::source::sanitize_for_terminal;
-use crate::walk::Warning;
 
 pub struct Gcc;
 
@@ -16,7 +15,7 @@ impl Printer for Gcc {
         _opts: &OutputOptions,
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        for f in findings.iter().filter(|f| f.suppression.is_none()) {
+        for f in output::visible(findings) {
             writeln!(
                 out,
                 "{}:{}:{}: {}: {} [{}]",
@@ -28,16 +27,6 @@ impl Printer for Gcc {
                 f.code
             )?;
         }
-        Ok(())
-    }
-
-    fn end(
-        &mut self,
-        _tally: &Tally,
-        _warnings: &[Warning],
-        _opts: &OutputOptions,
-        _out: &mut dyn Write,
-    ) -> io::Result<()> {
         Ok(())
     }
 }

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use crate::diagnostic::{path_string, Applicability, Finding, Severity};
-use crate::output::{OutputOptions, Printer, Tally};
+use crate::output::{self, OutputOptions, Printer, Tally};
 use crate::walk::Warning;
 
 pub struct Github;
@@ -18,7 +18,7 @@ impl Printer for Github {
         _opts: &OutputOptions,
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        for f in findings.iter().filter(|f| f.suppression.is_none()) {
+        for f in output::visible(findings) {
             let command = match f.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",

@@ -9,7 +9,7 @@ use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor};
 
 use crate::diagnostic::{Applicability, Finding, Severity};
-use crate::output::{OutputOptions, Printer, Tally};
+use crate::output::{self, OutputOptions, Printer, Tally};
 use crate::registry;
 use crate::source::sanitize_for_terminal;
 use crate::walk::Warning;
@@ -26,7 +26,7 @@ impl Printer for Human {
         let mut files = SimpleFiles::new();
         let mut ids: BTreeMap<std::path::PathBuf, usize> = BTreeMap::new();
         let config = term::Config::default();
-        for f in findings.iter().filter(|f| f.suppression.is_none()) {
+        for f in output::visible(findings) {
             let id = *ids.entry(f.path.clone()).or_insert_with(|| {
                 files.add(
                     sanitize_for_terminal(&f.path_str()),

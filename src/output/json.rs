@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::diagnostic::{Applicability, Finding};
-use crate::output::{OutputOptions, Printer, Tally};
+use crate::output::{self, OutputOptions, Printer, Tally};
 use crate::walk::Warning;
 
 /// Writes the log as the findings come: `{"version", "diagnostics": [` first, each finding as
@@ -142,7 +142,7 @@ impl Printer for Json {
         _opts: &OutputOptions,
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        for f in findings.iter().filter(|f| f.suppression.is_none()) {
+        for f in output::visible(findings) {
             let sep = if self.written == 0 { "" } else { "," };
             write!(out, "{sep}\n    {}", indented(&diag(f), 4)?)?;
             self.written += 1;

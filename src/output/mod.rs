@@ -55,14 +55,22 @@ pub trait Printer: Send {
         out: &mut dyn Write,
     ) -> io::Result<()>;
 
-    /// After the last file: what needs the whole run.
+    /// After the last file: what needs the whole run (nothing, for a format of one line per
+    /// finding).
     fn end(
         &mut self,
-        tally: &Tally,
-        warnings: &[Warning],
-        opts: &OutputOptions,
-        out: &mut dyn Write,
-    ) -> io::Result<()>;
+        _tally: &Tally,
+        _warnings: &[Warning],
+        _opts: &OutputOptions,
+        _out: &mut dyn Write,
+    ) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The findings that are not suppressed: what every format but SARIF prints.
+pub fn visible(findings: &[Finding]) -> impl Iterator<Item = &Finding> {
+    findings.iter().filter(|f| f.suppression.is_none())
 }
 
 pub fn printer(format: Format) -> Box<dyn Printer> {

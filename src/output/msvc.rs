@@ -3,9 +3,8 @@
 use std::io::{self, Write};
 
 use crate::diagnostic::{Finding, Severity};
-use crate::output::{OutputOptions, Printer, Tally};
+use crate::output::{self, OutputOptions, Printer};
 use crate::source::sanitize_for_terminal;
-use crate::walk::Warning;
 
 pub struct Msvc;
 
@@ -16,7 +15,7 @@ impl Printer for Msvc {
         _opts: &OutputOptions,
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        for f in findings.iter().filter(|f| f.suppression.is_none()) {
+        for f in output::visible(findings) {
             // Visual Studio knows error, warning and message (shown as info).
             let category = match f.severity {
                 Severity::Error => "error",
@@ -34,16 +33,6 @@ impl Printer for Msvc {
                 sanitize_for_terminal(&f.message)
             )?;
         }
-        Ok(())
-    }
-
-    fn end(
-        &mut self,
-        _tally: &Tally,
-        _warnings: &[Warning],
-        _opts: &OutputOptions,
-        _out: &mut dyn Write,
-    ) -> io::Result<()> {
         Ok(())
     }
 }
