@@ -4,7 +4,7 @@
 use tree_sitter::Node;
 
 use crate::facts::{unwrap_parens, Facts};
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 
 /// Calls that make a loop wait between iterations.
 pub const BACKOFF_CALLS: &[&str] = &[
@@ -101,15 +101,15 @@ impl<'t> Loop<'t> {
     pub fn new(node: Node<'t>, text: &[u8]) -> Loop<'t> {
         let body = node.field("body");
         let condition = node.field("condition");
-        let unbounded = match node.kind() {
+        let unbounded = match node.kind_name() {
             "for_range_loop" => false,
             "for_statement" => condition.is_none_or(|c| is_constant_true(c, text)),
             _ => condition.is_some_and(|c| is_constant_true(c, text)),
         };
-        let bounded =
-            condition.is_some_and(|c| is_counter_bound(c, text)) || node.kind() == "for_range_loop";
-        let once =
-            node.kind() == "do_statement" && condition.is_some_and(|c| is_constant_false(c, text));
+        let bounded = condition.is_some_and(|c| is_counter_bound(c, text))
+            || node.kind_name() == "for_range_loop";
+        let once = node.kind_name() == "do_statement"
+            && condition.is_some_and(|c| is_constant_false(c, text));
         Loop {
             node,
             body,
@@ -157,7 +157,7 @@ impl<'t> Loop<'t> {
     /// The loop's header, for labels: `for (;;)`, `while (1)`, or `do` of a do-while.
     pub fn header(&self) -> std::ops::Range<usize> {
         let start = self.node.start_byte();
-        match (self.node.kind(), self.body) {
+        match (self.node.kind_name(), self.body) {
             ("do_statement", _) => start..start + 2,
             (_, Some(body)) if body.start_byte() > start => {
                 // Up to the closing parenthesis before the body.
@@ -202,7 +202,7 @@ pub fn is_constant_false(cond: Node, text: &[u8]) -> bool {
 pub fn is_constant_true(cond: Node, text: &[u8]) -> bool {
     let cond = unwrap_condition(cond);
     let t = cond.utf8_text(text).unwrap_or("").trim();
-    match cond.kind() {
+    match cond.kind_name() {
         "number_literal" => t
             .trim_end_matches(['u', 'U', 'l', 'L'])
             .parse::<i64>()
@@ -223,10 +223,10 @@ pub fn is_constant_true(cond: Node, text: &[u8]) -> bool {
 /// constant (a number or an all-caps / `k`-prefixed name).
 fn is_counter_bound(cond: Node, text: &[u8]) -> bool {
     let cond = unwrap_condition(cond);
-    if cond.kind() != "binary_expression" {
+    if cond.kind_name() != "binary_expression" {
         return false;
     }
-    let op = cond.field("operator").map(|o| o.kind()).unwrap_or("");
+    let op = cond.field("operator").map(|o| o.kind_name()).unwrap_or("");
     if !matches!(op, "<" | "<=" | ">" | ">=" | "!=") {
         // `&&` combinations: bounded when either side is.
         if op == "&&" {
@@ -240,7 +240,7 @@ fn is_counter_bound(cond: Node, text: &[u8]) -> bool {
     let is_const = |n: Node| {
         let n = unwrap_parens(n);
         let t = n.utf8_text(text).unwrap_or("").trim();
-        match n.kind() {
+        match n.kind_name() {
             "number_literal" => t
                 .trim_end_matches(['u', 'U', 'l', 'L'])
                 .parse::<i64>()
@@ -262,7 +262,7 @@ fn is_counter_bound(cond: Node, text: &[u8]) -> bool {
 fn unwrap_condition(mut cond: Node) -> Node {
     // `while (x)`: the condition is a parenthesized_expression; `for (;x;)`: the expression.
     loop {
-        match cond.kind() {
+        match cond.kind_name() {
             "parenthesized_expression" | "condition_clause" => match cond.named_child(0) {
                 Some(n) => cond = n,
                 None => return cond,

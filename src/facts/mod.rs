@@ -15,7 +15,7 @@ use std::ops::Range;
 use tree_sitter::Node;
 
 use crate::config::Config;
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 pub use loops::Loop;
 pub use platform::{Platform, Region};
 
@@ -46,7 +46,7 @@ pub fn walk<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
 /// an expression names.
 pub fn unwrap_parens(mut node: Node) -> Node {
     loop {
-        let next = match node.kind() {
+        let next = match node.kind_name() {
             "parenthesized_expression" => node.named_child(0),
             "cast_expression" => node.field("value"),
             _ => None,
@@ -62,18 +62,18 @@ pub fn unwrap_parens(mut node: Node) -> Node {
 pub fn unwrap_casts(node: Node) -> Node {
     let mut node = unwrap_parens(node);
     loop {
-        if node.kind() == "call_expression" {
+        if node.kind_name() == "call_expression" {
             let func = node.field("function");
             let is_named_cast = func.is_some_and(|f| {
-                f.kind() == "template_function"
+                f.kind_name() == "template_function"
                     && f.field("name").is_some_and(|n| {
                         matches!(
-                            n.kind(),
+                            n.kind_name(),
                             "identifier" | "static_cast" | "reinterpret_cast" | "const_cast"
                         )
                     })
             });
-            let named = func.and_then(|f| f.child(0)).map(|n| n.kind());
+            let named = func.and_then(|f| f.child(0)).map(|n| n.kind_name());
             if is_named_cast
                 || matches!(
                     named,
@@ -248,7 +248,7 @@ impl<'t> Facts<'t> {
         };
         let mut raw_calls = Vec::new();
         let mut ifdefs = Vec::new();
-        walk(root, |node| match node.kind() {
+        walk(root, |node| match node.kind_name() {
             "function_definition" | "lambda_expression" => facts.add_function(node),
             "call_expression" => raw_calls.push(node),
             "declaration" | "field_declaration" => facts.add_declaration(node, root),
@@ -258,7 +258,7 @@ impl<'t> Facts<'t> {
             }
             "preproc_ifdef" | "preproc_if" => {
                 platform::regions_of(node, text, &mut facts.regions);
-                if node.kind() == "preproc_ifdef" {
+                if node.kind_name() == "preproc_ifdef" {
                     ifdefs.push(node);
                 }
             }
@@ -313,7 +313,7 @@ impl<'t> Facts<'t> {
             let mut cursor = list.walk();
             for p in list.named_children(&mut cursor) {
                 if !matches!(
-                    p.kind(),
+                    p.kind_name(),
                     "parameter_declaration" | "optional_parameter_declaration"
                 ) {
                     continue;
@@ -341,7 +341,7 @@ impl<'t> Facts<'t> {
         self.decls.extend(params.iter().cloned());
         if let Some(list) = node
             .parent()
-            .filter(|p| p.kind() == "field_declaration_list")
+            .filter(|p| p.kind_name() == "field_declaration_list")
         {
             let short = name.rsplit("::").next().unwrap_or(&name).to_string();
             self.methods.push((short, list.byte_range()));
@@ -359,7 +359,7 @@ impl<'t> Facts<'t> {
             return;
         };
         let ty = self.text_of(ty_node).to_string();
-        let field = node.kind() == "field_declaration";
+        let field = node.kind_name() == "field_declaration";
         let scope_node = if field {
             enclosing_kind(node, &["field_declaration_list"]).unwrap_or(root)
         } else {
@@ -376,14 +376,14 @@ impl<'t> Facts<'t> {
         };
         let kind = if field {
             DeclKind::Field
-        } else if scope_node == root || scope_node.kind() == "translation_unit" {
+        } else if scope_node == root || scope_node.kind_name() == "translation_unit" {
             DeclKind::Global
         } else {
             DeclKind::Local
         };
         let mut cursor = node.walk();
         for d in node.children_by_field_name("declarator", &mut cursor) {
-            let init = (d.kind() == "init_declarator")
+            let init = (d.kind_name() == "init_declarator")
                 .then(|| d.field("value").map(|v| v.byte_range()))
                 .flatten();
             // Inside a class, a function declarator declares a method.
@@ -413,11 +413,11 @@ impl<'t> Facts<'t> {
     }
 
     fn add_assignment(&mut self, node: Node<'t>) {
-        let (target, value) = if node.kind() == "init_declarator" {
+        let (target, value) = if node.kind_name() == "init_declarator" {
             let target = node.field("declarator").and_then(|d| declarator_name(d).0);
             (target, node.field("value"))
         } else {
-            let op = node.field("operator").map(|o| o.kind());
+            let op = node.field("operator").map(|o| o.kind_name());
             if op != Some("=") {
                 return;
             }
@@ -438,7 +438,7 @@ impl<'t> Facts<'t> {
             return;
         };
         let written = self.text_of(callee).to_string();
-        let (base, member) = match callee.kind() {
+        let (base, member) = match callee.kind_name() {
             "identifier" => (written.clone(), false),
             "qualified_identifier" => (
                 written.rsplit("::").next().unwrap_or("").trim().to_string(),
@@ -476,7 +476,7 @@ impl<'t> Facts<'t> {
             .map(|a| {
                 let mut cursor = a.walk();
                 a.named_children(&mut cursor)
-                    .filter(|c| c.kind() != "comment")
+                    .filter(|c| c.kind_name() != "comment")
                     .collect()
             })
             .unwrap_or_default();
@@ -539,7 +539,7 @@ impl<'t> Facts<'t> {
             .field("value")
             .map(|v| self.text_of(v).trim().to_string())
             .unwrap_or_default();
-        let function_like = node.kind() == "preproc_function_def";
+        let function_like = node.kind_name() == "preproc_function_def";
         let target = if function_like {
             // `#define sclose(x) closesocket(x)`: a rename when the body calls one function
             // with the macro's parameters.
@@ -580,7 +580,7 @@ impl<'t> Facts<'t> {
             self.records.insert(short, body.byte_range());
         }
         // `typedef struct { ... } conn_t;`
-        if let Some(parent) = node.parent().filter(|p| p.kind() == "type_definition") {
+        if let Some(parent) = node.parent().filter(|p| p.kind_name() == "type_definition") {
             let mut cursor = parent.walk();
             for d in parent.children_by_field_name("declarator", &mut cursor) {
                 if let (Some(n), false) = declarator_name(d) {
@@ -797,7 +797,7 @@ impl<'t> Facts<'t> {
 pub fn enclosing_kind<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
     let mut cur = node.parent();
     while let Some(n) = cur {
-        if kinds.contains(&n.kind()) {
+        if kinds.contains(&n.kind_name()) {
             return Some(n);
         }
         cur = n.parent();
@@ -808,12 +808,12 @@ pub fn enclosing_kind<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
 /// The `function_declarator` inside a declarator (through pointers and references).
 fn find_function_declarator(mut d: Node) -> Option<Node> {
     for _ in 0..16 {
-        if d.kind() == "function_declarator" {
+        if d.kind_name() == "function_declarator" {
             return Some(d);
         }
         d = d.field("declarator").or_else(|| {
             // reference_declarator has no field name for its inner declarator.
-            (d.kind() == "reference_declarator")
+            (d.kind_name() == "reference_declarator")
                 .then(|| d.named_child(0))
                 .flatten()
         })?;
@@ -824,7 +824,7 @@ fn find_function_declarator(mut d: Node) -> Option<Node> {
 fn has_function_declarator(d: Node) -> bool {
     let mut cur = Some(d);
     while let Some(n) = cur {
-        if n.kind() == "function_declarator" {
+        if n.kind_name() == "function_declarator" {
             return true;
         }
         cur = n.field("declarator");
@@ -837,10 +837,10 @@ pub fn declarator_name(d: Node) -> (Option<Node>, bool) {
     let mut node = d;
     let mut pointer = false;
     for _ in 0..32 {
-        match node.kind() {
+        match node.kind_name() {
             "identifier" | "field_identifier" | "type_identifier" => return (Some(node), pointer),
             "pointer_declarator" | "reference_declarator" => {
-                pointer |= node.kind() == "pointer_declarator";
+                pointer |= node.kind_name() == "pointer_declarator";
                 match node.field("declarator").or_else(|| node.named_child(0)) {
                     Some(n) => node = n,
                     None => return (None, pointer),

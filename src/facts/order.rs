@@ -7,7 +7,7 @@
 use tree_sitter::Node;
 
 use crate::facts::{unwrap_parens, Call, Facts};
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 
 /// What a call's result says at some point of the code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,12 +50,12 @@ const MINUS_ONE: &[&str] = &["SOCKET_ERROR", "-1", "INVALID_SOCKET"];
 
 /// Statements that never fall through to the next one.
 pub fn is_jump(stmt: Node, text: &[u8]) -> bool {
-    match stmt.kind() {
+    match stmt.kind_name() {
         "return_statement" | "goto_statement" | "break_statement" | "continue_statement"
         | "throw_statement" => true,
         "expression_statement" => stmt.named_child(0).is_some_and(|e| {
             let e = unwrap_parens(e);
-            match e.kind() {
+            match e.kind_name() {
                 "throw_expression" => true,
                 "call_expression" => e.field("function").is_some_and(|f| {
                     let name = f.utf8_text(text).unwrap_or("");
@@ -78,7 +78,7 @@ impl<'t> Facts<'t> {
     pub fn stored_in(&self, call: Node) -> Option<String> {
         let mut node = call;
         while let Some(parent) = node.parent() {
-            match parent.kind() {
+            match parent.kind_name() {
                 "parenthesized_expression" | "cast_expression" => node = parent,
                 "init_declarator" => {
                     let (name, _) = crate::facts::declarator_name(parent);
@@ -107,7 +107,8 @@ impl<'t> Facts<'t> {
         let func = self.function_at(call.start_byte());
         let mut child = node;
         while let Some(parent) = child.parent() {
-            if parent.kind() == "if_statement" && self.function_at(parent.start_byte()) == func {
+            if parent.kind_name() == "if_statement" && self.function_at(parent.start_byte()) == func
+            {
                 let cond = parent.field("condition");
                 let in_cond = cond.is_some_and(|c| Facts::within(node, c));
                 let tests_after = parent.start_byte() >= call.end_byte()
@@ -129,7 +130,10 @@ impl<'t> Facts<'t> {
                     }
                 }
             }
-            if matches!(parent.kind(), "function_definition" | "lambda_expression") {
+            if matches!(
+                parent.kind_name(),
+                "function_definition" | "lambda_expression"
+            ) {
                 break;
             }
             child = parent;
@@ -153,9 +157,9 @@ impl<'t> Facts<'t> {
             };
             return (Some(truthy), Some(truthy.negate()));
         }
-        match cond.kind() {
+        match cond.kind_name() {
             "unary_expression" => {
-                let op = cond.field("operator").map(|o| o.kind());
+                let op = cond.field("operator").map(|o| o.kind_name());
                 match (op, cond.field("argument")) {
                     (Some("!"), Some(arg)) => {
                         let (t, f) = self.test(arg, call, var, fails);
@@ -165,7 +169,7 @@ impl<'t> Facts<'t> {
                 }
             }
             "binary_expression" => {
-                let op = cond.field("operator").map(|o| o.kind()).unwrap_or("");
+                let op = cond.field("operator").map(|o| o.kind_name()).unwrap_or("");
                 let (Some(l), Some(r)) = (cond.field("left"), cond.field("right")) else {
                     return (None, None);
                 };
@@ -237,12 +241,12 @@ impl<'t> Facts<'t> {
         if expr.id() == call.id() {
             return true;
         }
-        if expr.kind() == "assignment_expression" {
+        if expr.kind_name() == "assignment_expression" {
             return expr
                 .field("right")
                 .is_some_and(|r| unwrap_parens(r).id() == call.id());
         }
-        expr.kind() == "identifier" && var.is_some_and(|v| self.text_of(expr) == v)
+        expr.kind_name() == "identifier" && var.is_some_and(|v| self.text_of(expr) == v)
     }
 
     /// Whether `a` and `b` sit in exclusive branches: the consequence and the alternative of one
@@ -256,10 +260,10 @@ impl<'t> Facts<'t> {
                     let found = p
                         .children(&mut c)
                         .find(|ch| Facts::within(n, *ch))
-                        .map(|ch| (ch.id(), ch.kind()));
+                        .map(|ch| (ch.id(), ch.kind_name()));
                     found
                 };
-                return match p.kind() {
+                return match p.kind_name() {
                     "if_statement" => {
                         let fa = field_containing(p, a);
                         let fb = field_containing(p, b);
@@ -279,7 +283,8 @@ impl<'t> Facts<'t> {
                         )
                     }
                     "compound_statement"
-                        if p.parent().is_some_and(|s| s.kind() == "switch_statement") =>
+                        if p.parent()
+                            .is_some_and(|s| s.kind_name() == "switch_statement") =>
                     {
                         match (arm_of(a), arm_of(b)) {
                             (Some((ia, "case_statement")), Some((ib, "case_statement"))) => {
@@ -316,10 +321,10 @@ impl<'t> Facts<'t> {
         }
         let mut block = to.parent();
         while let Some(b) = block {
-            if matches!(b.kind(), "function_definition" | "lambda_expression") {
+            if matches!(b.kind_name(), "function_definition" | "lambda_expression") {
                 break;
             }
-            if b.kind() == "compound_statement" {
+            if b.kind_name() == "compound_statement" {
                 let mut blocked = false;
                 let mut cursor = b.walk();
                 for s in b.named_children(&mut cursor) {
@@ -369,7 +374,7 @@ impl<'t> Facts<'t> {
         let body = self.functions[fi].body;
         let mut gotos = Vec::new();
         crate::facts::walk(body, |n| {
-            if n.kind() == "goto_statement"
+            if n.kind_name() == "goto_statement"
                 && n.start_byte() >= from.end_byte()
                 && n.field("label").is_some_and(|l| self.text_of(l) == label)
             {
@@ -438,7 +443,7 @@ fn field_containing<'a>(parent: Node<'a>, n: Node) -> Option<&'static str> {
 
 /// The label of a labeled statement (`done: closesocket(s);`).
 fn label_of<'a>(stmt: Node, text: &'a [u8]) -> Option<&'a str> {
-    (stmt.kind() == "labeled_statement")
+    (stmt.kind_name() == "labeled_statement")
         .then(|| stmt.field("label"))
         .flatten()
         .and_then(|l| l.utf8_text(text).ok())
@@ -457,7 +462,7 @@ fn flip(op: &str) -> &str {
 
 fn strip_condition(mut cond: Node) -> Node {
     loop {
-        match cond.kind() {
+        match cond.kind_name() {
             "parenthesized_expression" | "condition_clause" => match cond.named_child(0) {
                 Some(n) => cond = n,
                 None => return cond,

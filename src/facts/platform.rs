@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 use tree_sitter::Node;
 
 /// Macros that are defined exactly when compiling for Windows.
@@ -255,7 +255,7 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
         push_chain(node, Platform::Unknown, Platform::Unknown, text, out);
         return;
     }
-    let platform = match node.kind() {
+    let platform = match node.kind_name() {
         "preproc_ifdef" => {
             let name = node
                 .field("name")
@@ -272,7 +272,7 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
             // `#ifndef GUARD` + `#define GUARD`: an include guard says nothing about platforms.
             let guard = node
                 .named_child(1)
-                .filter(|d| d.kind() == "preproc_def")
+                .filter(|d| d.kind_name() == "preproc_def")
                 .and_then(|d| d.field("name"))
                 .and_then(|n| n.utf8_text(text).ok())
                 == Some(name);
@@ -564,7 +564,7 @@ pub fn branch_bodies(text: &[u8]) -> Vec<Range<usize>> {
 
 /// The body of `#ifdef __linux__` / `#if defined(__APPLE__)`: code for one POSIX target.
 fn posix_only_body(node: Node, text: &[u8]) -> Option<Range<usize>> {
-    let name = match node.kind() {
+    let name = match node.kind_name() {
         "preproc_ifdef" => {
             let directive = node.child(0)?.utf8_text(text).ok()?;
             if directive.contains("ifndef") {
@@ -574,7 +574,7 @@ fn posix_only_body(node: Node, text: &[u8]) -> Option<Range<usize>> {
         }
         "preproc_if" => {
             let cond = node.field("condition")?;
-            match cond.kind() {
+            match cond.kind_name() {
                 "identifier" => cond.utf8_text(text).ok()?,
                 "preproc_defined" => cond
                     .utf8_text(text)
@@ -651,7 +651,7 @@ fn push_chain(
         }
         _ => Platform::Unknown,
     };
-    match alt.kind() {
+    match alt.kind_name() {
         "preproc_elif" | "preproc_elifdef" => {
             let own = match alt.field("condition") {
                 Some(cond) => classify(cond, text),
@@ -723,7 +723,7 @@ impl crate::facts::Facts<'_> {
 /// Classifies a `#if` condition.
 pub fn classify(cond: Node, text: &[u8]) -> Platform {
     let raw = cond.utf8_text(text).unwrap_or("").trim();
-    match cond.kind() {
+    match cond.kind_name() {
         "number_literal" => {
             let digits = raw.trim_end_matches(['u', 'U', 'l', 'L']);
             if digits.chars().all(|c| c == '0') {
@@ -761,7 +761,7 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
             None => Platform::Unknown,
         },
         "unary_expression" => {
-            let op = cond.field("operator").map(|o| o.kind());
+            let op = cond.field("operator").map(|o| o.kind_name());
             match (op, cond.field("argument")) {
                 (Some("!"), Some(arg)) => match classify(arg, text) {
                     Platform::Dead => Platform::Unknown,
@@ -771,7 +771,7 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
             }
         }
         "binary_expression" => {
-            let op = cond.field("operator").map(|o| o.kind());
+            let op = cond.field("operator").map(|o| o.kind_name());
             let (Some(l), Some(r)) = (cond.field("left"), cond.field("right")) else {
                 return Platform::Unknown;
             };
@@ -814,7 +814,7 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
                         return Platform::Unknown;
                     };
                     let windows = [ln, rn].into_iter().any(|n| {
-                        n.kind() == "identifier"
+                        n.kind_name() == "identifier"
                             && names_windows_target(n.utf8_text(text).unwrap_or(""))
                     });
                     match (windows, op) {

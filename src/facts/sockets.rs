@@ -12,7 +12,7 @@ use tree_sitter::Node;
 
 use crate::config::Config;
 use crate::facts::{unwrap_casts, DeclKind, Facts};
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 
 /// Expressions longer than this are never the same object as another spelling.
 const MAX_KEY_BYTES: usize = 512;
@@ -84,7 +84,7 @@ impl<'t> Facts<'t> {
     /// Whether the expression holds a socket (see the module docs).
     pub fn holds_socket(&self, expr: Node) -> bool {
         let expr = unwrap_casts(expr);
-        if expr.kind() == "call_expression" {
+        if expr.kind_name() == "call_expression" {
             return self
                 .call_of(expr)
                 .is_some_and(|c| self.socket_types.creators.contains(&c.name));
@@ -107,7 +107,7 @@ impl<'t> Facts<'t> {
     /// The declared type (normalized) of an identifier, field access or array element.
     pub fn declared_type(&self, expr: Node) -> Option<String> {
         let expr = unwrap_casts(expr);
-        match expr.kind() {
+        match expr.kind_name() {
             "identifier" => {
                 let name = self.text_of(expr);
                 match self.decl_of(name, expr.start_byte()) {
@@ -139,7 +139,7 @@ impl<'t> Facts<'t> {
             "subscript_expression" => {
                 let arr = expr.field("argument")?;
                 let arr = unwrap_casts(arr);
-                if arr.kind() == "identifier" {
+                if arr.kind_name() == "identifier" {
                     let d = self.decl_of(self.text_of(arr), arr.start_byte())?;
                     Some(normalize_type(&d.ty))
                 } else {
@@ -159,7 +159,7 @@ impl<'t> Facts<'t> {
     /// `struct conn *`, `this` inside `Conn::f`).
     fn record_of(&self, obj: Node) -> Option<std::ops::Range<usize>> {
         let obj = unwrap_casts(obj);
-        if obj.kind() == "this" {
+        if obj.kind_name() == "this" {
             return self.class_at(obj.start_byte());
         }
         let ty = self.declared_type(obj)?;
@@ -199,7 +199,7 @@ impl<'t> Facts<'t> {
             return true;
         }
         let expr = unwrap_casts(expr);
-        if expr.kind() != "identifier" {
+        if expr.kind_name() != "identifier" {
             return false;
         }
         let name = self.text_of(expr);
@@ -228,7 +228,7 @@ impl<'t> Facts<'t> {
             return false;
         }
         let func = self.function_at(expr.start_byte());
-        let local = (expr.kind() == "identifier")
+        let local = (expr.kind_name() == "identifier")
             .then(|| self.decl_of(self.text_of(expr), expr.start_byte()))
             .flatten()
             .filter(|d| matches!(d.kind, DeclKind::Local | DeclKind::Param));
@@ -247,7 +247,7 @@ impl<'t> Facts<'t> {
             };
             same_object && self.key_text(a.target_node) == key && {
                 let v = unwrap_casts(a.value);
-                v.kind() == "call_expression"
+                v.kind_name() == "call_expression"
                     && self
                         .call_of(v)
                         .is_some_and(|c| self.socket_types.creators.contains(&c.name))
@@ -259,8 +259,10 @@ impl<'t> Facts<'t> {
     /// an assignment to what it assigns (`(s = socket(...))` -> `s`). The node itself otherwise.
     pub fn value_object<'n>(&self, expr: Node<'n>) -> Node<'n> {
         let inner = unwrap_casts(expr);
-        if inner.kind() == "assignment_expression"
-            && inner.field("operator").is_some_and(|o| o.kind() == "=")
+        if inner.kind_name() == "assignment_expression"
+            && inner
+                .field("operator")
+                .is_some_and(|o| o.kind_name() == "=")
         {
             if let Some(left) = inner.field("left") {
                 return unwrap_casts(left);
@@ -291,8 +293,8 @@ impl<'t> Facts<'t> {
 mod tests {
     use crate::config::Config;
     use crate::facts::{walk, Facts};
-    use crate::field::FieldExt;
     use crate::lang::Lang;
+    use crate::node::NodeExt;
 
     /// (holds a socket, has the SOCKET type) for the first argument of each call to `use`.
     fn socketness(lang: Lang, code: &str, config: &Config) -> Vec<(bool, bool)> {
@@ -302,7 +304,7 @@ mod tests {
         let facts = Facts::build(tree.root_node(), code.as_bytes(), config);
         let mut out = Vec::new();
         walk(tree.root_node(), |n| {
-            if n.kind() == "call_expression"
+            if n.kind_name() == "call_expression"
                 && n.field("function")
                     .is_some_and(|f| facts.text_of(f) == "use")
             {
@@ -366,7 +368,7 @@ mod tests {
         let facts = Facts::build(tree.root_node(), code.as_bytes(), &Config::default());
         let mut objects = Vec::new();
         walk(tree.root_node(), |n| {
-            if n.kind() == "binary_expression" {
+            if n.kind_name() == "binary_expression" {
                 let left = n.field("left").unwrap();
                 let obj = facts.value_object(left);
                 objects.push((facts.text_of(obj).to_string(), facts.has_socket_type(obj)));

@@ -1,7 +1,7 @@
 //! String arguments in every Windows spelling: `"x"`, `L"x"`, `u"x"`, `u8"x"`, `TEXT("x")`,
 //! `_T("x")`, `__TEXT("x")`, `_TEXT("x")`, `R"(x)"`, and adjacent literals `"a" "b"`.
 
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 use tree_sitter::Node;
 
 /// Macros that wrap a literal and change only its character width.
@@ -11,13 +11,13 @@ const TEXT_MACROS: &[&str] = &["TEXT", "_T", "__TEXT", "_TEXT", "__T", "L"];
 /// expression is not a literal (a variable, a computed name: a DLL name the tool cannot know).
 pub fn string_value(node: Node, text: &[u8]) -> Option<String> {
     let node = crate::facts::unwrap_parens(node);
-    match node.kind() {
+    match node.kind_name() {
         "string_literal" | "raw_string_literal" => {
             let mut out = String::new();
             let mut cursor = node.walk();
             let mut any = false;
             for child in node.named_children(&mut cursor) {
-                match child.kind() {
+                match child.kind_name() {
                     "string_content" | "escape_sequence" | "raw_string_content" => {
                         out.push_str(&String::from_utf8_lossy(&text[child.byte_range()]));
                         any = true;
@@ -25,7 +25,7 @@ pub fn string_value(node: Node, text: &[u8]) -> Option<String> {
                     _ => {}
                 }
             }
-            if !any && node.kind() == "raw_string_literal" {
+            if !any && node.kind_name() == "raw_string_literal" {
                 return None;
             }
             Some(out)
@@ -91,7 +91,7 @@ mod tests {
         let tree = parser.parse(&code, None).unwrap();
         let mut first_args = None;
         crate::facts::walk(tree.root_node(), |node| {
-            if node.kind() == "argument_list" && first_args.is_none() {
+            if node.kind_name() == "argument_list" && first_args.is_none() {
                 first_args = node.named_child(0);
             }
         });

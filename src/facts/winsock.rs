@@ -4,7 +4,7 @@
 use tree_sitter::Node;
 
 use crate::facts::{unwrap_casts, Call, Facts, Include, Platform};
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 
 /// Headers that declare Winsock (directly or through `windows.h`).
 pub const WINSOCK_HEADERS: &[&str] = &[
@@ -201,7 +201,7 @@ impl<'t> Facts<'t> {
         let mut found = Vec::new();
         crate::facts::walk(cond, |n| {
             // The condition's own operands, not the arguments of a call it makes.
-            if n.kind() != "identifier"
+            if n.kind_name() != "identifier"
                 || crate::facts::enclosing_kind(n, &["argument_list"])
                     .is_some_and(|a| Facts::within(a, cond))
             {
@@ -219,7 +219,7 @@ impl<'t> Facts<'t> {
                 .max_by_key(|a| a.value.start_byte());
             if let Some(a) = last {
                 let v = unwrap_casts(a.value);
-                if v.kind() == "call_expression" {
+                if v.kind_name() == "call_expression" {
                     found.extend(self.call_of(v));
                 }
             }
@@ -233,7 +233,7 @@ impl<'t> Facts<'t> {
         let mut child = node;
         let mut cur = node.parent();
         while let Some(n) = cur {
-            match n.kind() {
+            match n.kind_name() {
                 "function_definition" | "lambda_expression" => return None,
                 "if_statement" => {
                     let within =
@@ -280,16 +280,19 @@ impl<'t> Facts<'t> {
     /// `x != SOCKET_ERROR`, `s != INVALID_SOCKET` (either order), `n > 0`, `n >= 0`.
     pub fn is_success_test(&self, cond: Node) -> bool {
         let mut c = cond;
-        while matches!(c.kind(), "parenthesized_expression" | "condition_clause") {
+        while matches!(
+            c.kind_name(),
+            "parenthesized_expression" | "condition_clause"
+        ) {
             match c.field("value").or_else(|| c.named_child(0)) {
                 Some(inner) => c = inner,
                 None => return false,
             }
         }
-        if c.kind() != "binary_expression" {
+        if c.kind_name() != "binary_expression" {
             return false;
         }
-        let op = c.field("operator").map(|o| o.kind());
+        let op = c.field("operator").map(|o| o.kind_name());
         let (Some(l), Some(r)) = (c.field("left"), c.field("right")) else {
             return false;
         };
@@ -308,8 +311,8 @@ impl<'t> Facts<'t> {
 mod tests {
     use crate::facts::tests::facts_of;
     use crate::facts::walk;
-    use crate::field::FieldExt;
     use crate::lang::Lang;
+    use crate::node::NodeExt;
 
     #[test]
     fn success_tests_make_the_else_the_failure_branch() {
@@ -321,7 +324,7 @@ mod tests {
         let got = facts_of(Lang::C, code, |f| {
             let mut out = Vec::new();
             walk(f.functions[0].body, |n| {
-                if n.kind() == "call_expression" {
+                if n.kind_name() == "call_expression" {
                     let name = f.text_of(n.field("function").unwrap());
                     if matches!(name, "a" | "b" | "c" | "d" | "e") {
                         let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
@@ -408,7 +411,7 @@ mod tests {
         let got = facts_of(Lang::C, code, |f| {
             let mut out = Vec::new();
             walk(f.functions[0].body, |n| {
-                if n.kind() == "call_expression" && n.named_child_count() > 0 {
+                if n.kind_name() == "call_expression" && n.named_child_count() > 0 {
                     let name = f.text_of(n.field("function").unwrap());
                     if matches!(name, "a" | "b" | "c" | "d" | "e" | "g") {
                         let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());

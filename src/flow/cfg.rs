@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 use tree_sitter::Node;
 
 /// Something a block does, in order.
@@ -228,9 +228,9 @@ impl<'t> Builder<'t, '_> {
         let mut work = vec![(expr, entry, on_true, on_false)];
         while let Some((e, block, t, f)) = work.pop() {
             let e = strip_parens(e);
-            match e.kind() {
+            match e.kind_name() {
                 "binary_expression" => {
-                    let op = e.field("operator").map(|o| o.kind());
+                    let op = e.field("operator").map(|o| o.kind_name());
                     let (Some(l), Some(r)) = (e.field("left"), e.field("right")) else {
                         self.leaf(e, block, t, f);
                         continue;
@@ -251,7 +251,7 @@ impl<'t> Builder<'t, '_> {
                 }
                 "unary_expression"
                     if e.field("operator")
-                        .is_some_and(|o| matches!(o.kind(), "!" | "not")) =>
+                        .is_some_and(|o| matches!(o.kind_name(), "!" | "not")) =>
                 {
                     match e.field("argument") {
                         Some(a) => work.push((a, block, f, t)),
@@ -279,12 +279,12 @@ impl<'t> Builder<'t, '_> {
     /// C++'s condition clause (an init statement runs first; a declaration is evaluated as a
     /// statement and the branch is not refined).
     fn condition_of(&mut self, cond: Node<'t>) -> Option<Node<'t>> {
-        if cond.kind() == "condition_clause" {
+        if cond.kind_name() == "condition_clause" {
             if let Some(init) = cond.field("initializer") {
                 self.push(Item::Stmt(init));
             }
             let value = cond.field("value")?;
-            if value.kind() == "declaration" || value.kind() == "condition_declaration" {
+            if value.kind_name() == "declaration" || value.kind_name() == "condition_declaration" {
                 self.push(Item::Stmt(value));
                 return None;
             }
@@ -294,7 +294,7 @@ impl<'t> Builder<'t, '_> {
     }
 
     fn stmt(&mut self, node: Node<'t>, stack: &mut Vec<Task<'t>>) {
-        match node.kind() {
+        match node.kind_name() {
             "compound_statement" | "declaration_list" => {
                 stack.push(Task::PopScope);
                 if let Some(close) = node.child(node.child_count().saturating_sub(1)) {
@@ -315,13 +315,13 @@ impl<'t> Builder<'t, '_> {
                 let alt = node
                     .field("alternative")
                     .map(|a| {
-                        if a.kind() == "else_clause" {
+                        if a.kind_name() == "else_clause" {
                             a.named_child(0).unwrap_or(a)
                         } else {
                             a
                         }
                     })
-                    .filter(|a| a.kind() != "else_clause");
+                    .filter(|a| a.kind_name() != "else_clause");
                 let else_b = if alt.is_some() {
                     self.new_block()
                 } else {
@@ -567,7 +567,7 @@ impl<'t> Builder<'t, '_> {
                 let mut finally = None;
                 let mut cursor = node.walk();
                 for c in node.named_children(&mut cursor) {
-                    match c.kind() {
+                    match c.kind_name() {
                         "catch_clause" | "seh_except_clause" => handlers.push(c),
                         "seh_finally_clause" => finally = Some(c),
                         _ => {}
@@ -619,7 +619,7 @@ impl<'t> Builder<'t, '_> {
     fn no_return(&self, stmt: Node<'t>) -> bool {
         let Some(call) = stmt
             .named_child(0)
-            .filter(|c| c.kind() == "call_expression")
+            .filter(|c| c.kind_name() == "call_expression")
         else {
             return false;
         };
@@ -666,7 +666,7 @@ impl<'t> Builder<'t, '_> {
         let mut cur = Some(node);
         while let Some(n) = cur {
             cur = n.field("alternative");
-            if n.kind() == "preproc_else" {
+            if n.kind_name() == "preproc_else" {
                 has_else = true;
             }
             if (self.dead)(n) {
@@ -719,9 +719,9 @@ pub const NO_RETURN: &[&str] = &[
 
 /// Removes parentheses around a condition (C's `if (x)` and nested ones).
 fn strip_parens(mut node: Node) -> Node {
-    while node.kind() == "parenthesized_expression" {
+    while node.kind_name() == "parenthesized_expression" {
         match node.named_child(0) {
-            Some(n) if n.kind() != "comment" => node = n,
+            Some(n) if n.kind_name() != "comment" => node = n,
             _ => break,
         }
     }
@@ -745,7 +745,7 @@ mod tests {
         let tree = parser.parse(code, None).unwrap();
         let mut body = None;
         crate::facts::walk(tree.root_node(), |n| {
-            if body.is_none() && n.kind() == "function_definition" {
+            if body.is_none() && n.kind_name() == "function_definition" {
                 body = n.field("body");
             }
         });
@@ -764,7 +764,7 @@ mod tests {
                 match item {
                     Item::Stmt(n) => path.push(text(*n).trim_end_matches(';').to_string()),
                     Item::Cond(n) => path.push(format!("?{}", text(*n))),
-                    Item::Exit(n) if n.kind() == "}" => path.push("end".into()),
+                    Item::Exit(n) if n.kind_name() == "}" => path.push("end".into()),
                     _ => {}
                 }
             }

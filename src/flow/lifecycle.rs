@@ -18,8 +18,8 @@ use tree_sitter::Node;
 
 use crate::config::Config;
 use crate::facts::{unwrap_casts, unwrap_parens, Call, DeclKind, Facts, Platform};
-use crate::field::FieldExt;
 use crate::flow::cfg::{Cfg, Item};
+use crate::node::NodeExt;
 
 /// What a tracked resource is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -437,7 +437,7 @@ pub fn analyze<'t>(
 /// `this->m_sock`), or `None`.
 fn key_of(facts: &Facts, node: Node) -> Option<String> {
     let node = unwrap_casts(node);
-    if !matches!(node.kind(), "identifier" | "field_expression") {
+    if !matches!(node.kind_name(), "identifier" | "field_expression") {
         return None;
     }
     let key = facts.socket_key(node);
@@ -460,7 +460,7 @@ fn base_of(key: &str) -> &str {
 fn is_invalid_constant(facts: &Facts, node: Node) -> bool {
     let node = unwrap_casts(node);
     let t = facts.text_of(node).trim();
-    match node.kind() {
+    match node.kind_name() {
         "null" | "nullptr" => true,
         "number_literal" => t == "0" || t == "-1",
         "unary_expression" => matches!(t.replace(' ', "").as_str(), "-1" | "~0"),
@@ -487,7 +487,7 @@ fn is_success_status(facts: &Facts, node: Node) -> bool {
 /// of `?:` and `,`.
 fn value_context(mut node: Node) -> (Node, Option<Node>) {
     while let Some(p) = node.parent() {
-        let through = match p.kind() {
+        let through = match p.kind_name() {
             "parenthesized_expression" | "cast_expression" => true,
             "conditional_expression" => p.field("condition") != Some(node),
             "comma_expression" => p.field("right") == Some(node),
@@ -585,7 +585,7 @@ impl<'a, 't> Analysis<'a, 't> {
                     continue;
                 };
                 crate::facts::walk(*n, |node| {
-                    let (target, value) = match node.kind() {
+                    let (target, value) = match node.kind_name() {
                         "assignment_expression" => (node.field("left"), node.field("right")),
                         "init_declarator" => (
                             node.field("declarator")
@@ -601,7 +601,7 @@ impl<'a, 't> Analysis<'a, 't> {
                     let Some(&var) = self.by_key.get(&vk) else {
                         return;
                     };
-                    if t.kind() != "identifier" {
+                    if t.kind_name() != "identifier" {
                         return;
                     }
                     let name = facts.text_of(t);
@@ -632,12 +632,12 @@ impl<'a, 't> Analysis<'a, 't> {
             let rest = rest.trim_ascii_start();
             rest.starts_with(b":") && !rest.starts_with(b"::")
         };
-        let maybe_declarator = item.kind().ends_with("declarator")
-            || (item.kind() == "identifier" && followed_by_colon());
+        let maybe_declarator = item.kind_name().ends_with("declarator")
+            || (item.kind_name() == "identifier" && followed_by_colon());
         let range_for = maybe_declarator
             .then(|| item.parent())
             .flatten()
-            .filter(|p| p.kind() == "for_range_loop" && p.field("declarator") == Some(item));
+            .filter(|p| p.kind_name() == "for_range_loop" && p.field("declarator") == Some(item));
         if range_for.is_some() {
             let name = crate::facts::declarator_name(item)
                 .0
@@ -651,11 +651,11 @@ impl<'a, 't> Analysis<'a, 't> {
         let mut stack = vec![item];
         while let Some(node) = stack.pop() {
             let mut descend = true;
-            match node.kind() {
+            match node.kind_name() {
                 "lambda_expression" => {
                     // Whatever a lambda captures may live on after the function.
                     crate::facts::walk(node, |n| {
-                        if n.kind() == "identifier" {
+                        if n.kind_name() == "identifier" {
                             let name = facts.text_of(n);
                             for (i, v) in self.vars.iter().enumerate() {
                                 if v.key == name || v.base == name {
@@ -681,7 +681,7 @@ impl<'a, 't> Analysis<'a, 't> {
                 }
                 "assignment_expression" => {
                     if let Some(left) = node.field("left") {
-                        let op = node.field("operator").map(|o| o.kind());
+                        let op = node.field("operator").map(|o| o.kind_name());
                         let value = node.field("right");
                         self.write_events(left, value.filter(|_| op == Some("=")), node, &mut out);
                     }
@@ -692,7 +692,7 @@ impl<'a, 't> Analysis<'a, 't> {
                     }
                 }
                 "pointer_expression" if !self.flags.is_empty() => {
-                    let addr = node.field("operator").map(|o| o.kind()) == Some("&");
+                    let addr = node.field("operator").map(|o| o.kind_name()) == Some("&");
                     let name = node
                         .field("argument")
                         .map(|a| facts.text_of(unwrap_parens(a)));
@@ -708,7 +708,7 @@ impl<'a, 't> Analysis<'a, 't> {
                     for d in node.children_by_field_name("declarator", &mut cursor) {
                         let (name, pointer) = crate::facts::declarator_name(d);
                         let Some(name) = name else { continue };
-                        let value = (d.kind() == "init_declarator")
+                        let value = (d.kind_name() == "init_declarator")
                             .then(|| d.field("value"))
                             .flatten();
                         let key = facts.text_of(name);
@@ -719,7 +719,7 @@ impl<'a, 't> Analysis<'a, 't> {
                             }
                         }
                         if let Some(flag) = self.flags.iter().position(|f| f == key) {
-                            let value = (d.kind() == "init_declarator")
+                            let value = (d.kind_name() == "init_declarator")
                                 .then(|| d.field("value"))
                                 .flatten()
                                 .and_then(|v| self.const_value(v));
@@ -838,9 +838,11 @@ impl<'a, 't> Analysis<'a, 't> {
         let Some(parent) = parent else { return };
         let pos = node.start_byte();
         let escape = (pos, Ev::Escape { var });
-        match parent.kind() {
+        match parent.kind_name() {
             "argument_list" => {
-                let Some(call_node) = parent.parent().filter(|p| p.kind() == "call_expression")
+                let Some(call_node) = parent
+                    .parent()
+                    .filter(|p| p.kind_name() == "call_expression")
                 else {
                     // A constructor argument: `Socket sock(s);`, `new Conn(s)`.
                     out.push(escape);
@@ -922,7 +924,7 @@ impl<'a, 't> Analysis<'a, 't> {
             | "throw_statement" => out.push(escape),
             "pointer_expression" => {
                 // `&s`: the callee may store or overwrite it.
-                let op = parent.field("operator").map(|o| o.kind());
+                let op = parent.field("operator").map(|o| o.kind_name());
                 if op == Some("&") && !self.is_lookup_result(parent) {
                     out.push((pos, Ev::Forget { var }));
                     for (i, v) in self.vars.iter().enumerate() {
@@ -939,7 +941,7 @@ impl<'a, 't> Analysis<'a, 't> {
 
     /// Whether `&x` is the result argument of a lookup.
     fn is_lookup_result(&self, addr: Node) -> bool {
-        let Some(list) = addr.parent().filter(|p| p.kind() == "argument_list") else {
+        let Some(list) = addr.parent().filter(|p| p.kind_name() == "argument_list") else {
             return false;
         };
         let Some(call) = list.parent().and_then(|c| self.facts.call_of(c)) else {
@@ -958,9 +960,9 @@ impl<'a, 't> Analysis<'a, 't> {
         if !out.is_empty() {
             return out;
         }
-        match leaf.kind() {
+        match leaf.kind_name() {
             "binary_expression" => {
-                let op = leaf.field("operator").map(|o| o.kind()).unwrap_or("");
+                let op = leaf.field("operator").map(|o| o.kind_name()).unwrap_or("");
                 let (Some(l), Some(r)) = (leaf.field("left"), leaf.field("right")) else {
                     return out;
                 };
@@ -1053,7 +1055,7 @@ impl<'a, 't> Analysis<'a, 't> {
         }
         let body = facts.functions[self.func].body;
         let value = unwrap_parens(body.descendant_for_byte_range(init.start, init.end)?);
-        if value.kind() != "binary_expression" {
+        if value.kind_name() != "binary_expression" {
             return None;
         }
         // Not assigned, incremented or taken the address of between the two.
@@ -1062,7 +1064,7 @@ impl<'a, 't> Analysis<'a, 't> {
             if changed || n.start_byte() < init.end || n.end_byte() > leaf.start_byte() {
                 return;
             }
-            let target = match n.kind() {
+            let target = match n.kind_name() {
                 "assignment_expression" => n.field("left"),
                 "update_expression" => n.field("argument"),
                 "pointer_expression" => n.field("argument"),
@@ -1079,14 +1081,14 @@ impl<'a, 't> Analysis<'a, 't> {
         let facts = self.facts;
         let closer = |n: Node<'t>| {
             let n = unwrap_casts(n);
-            (n.kind() == "call_expression")
+            (n.kind_name() == "call_expression")
                 .then(|| facts.call_of(n))
                 .flatten()
                 .filter(|c| self.model.is_closer(c))
         };
-        let (call, fail_when_true) = match leaf.kind() {
+        let (call, fail_when_true) = match leaf.kind_name() {
             "binary_expression" => {
-                let op = leaf.field("operator").map(|o| o.kind()).unwrap_or("");
+                let op = leaf.field("operator").map(|o| o.kind_name()).unwrap_or("");
                 let (Some(l), Some(r)) = (leaf.field("left"), leaf.field("right")) else {
                     return Vec::new();
                 };
@@ -1135,7 +1137,7 @@ impl<'a, 't> Analysis<'a, 't> {
         if let Some(n) = parse_int(text) {
             return Some(Val::Int(n));
         }
-        match node.kind() {
+        match node.kind_name() {
             "true" => Some(Val::Int(1)),
             "false" | "null" | "nullptr" => Some(Val::Int(0)),
             "identifier" => {
@@ -1175,7 +1177,7 @@ impl<'a, 't> Analysis<'a, 't> {
         // Named constants first (so that `const_value` can name them), then the flags.
         for leaf in &leaves {
             crate::facts::walk(*leaf, |n| {
-                if n.kind() == "identifier" {
+                if n.kind_name() == "identifier" {
                     let t = facts.text_of(n);
                     if t.bytes()
                         .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
@@ -1187,17 +1189,18 @@ impl<'a, 't> Analysis<'a, 't> {
             });
         }
         for leaf in leaves {
-            let candidate = match leaf.kind() {
+            let candidate = match leaf.kind_name() {
                 "identifier" => Some(leaf),
                 "binary_expression" => {
-                    let op = leaf.field("operator").map(|o| o.kind());
+                    let op = leaf.field("operator").map(|o| o.kind_name());
                     let (l, r) = (leaf.field("left"), leaf.field("right"));
                     match (op, l, r) {
                         (Some("==" | "!="), Some(l), Some(r)) => {
                             let (l, r) = (unwrap_parens(l), unwrap_parens(r));
-                            if l.kind() == "identifier" && self.const_value(r).is_some() {
+                            if l.kind_name() == "identifier" && self.const_value(r).is_some() {
                                 Some(l)
-                            } else if r.kind() == "identifier" && self.const_value(l).is_some() {
+                            } else if r.kind_name() == "identifier" && self.const_value(l).is_some()
+                            {
                                 Some(r)
                             } else {
                                 None
@@ -1232,11 +1235,11 @@ impl<'a, 't> Analysis<'a, 't> {
         let leaf = unwrap_parens(leaf);
         let flag = |n: Node| {
             let n = unwrap_parens(n);
-            (n.kind() == "identifier")
+            (n.kind_name() == "identifier")
                 .then(|| self.flags.iter().position(|f| f == facts.text_of(n)))
                 .flatten()
         };
-        match leaf.kind() {
+        match leaf.kind_name() {
             "identifier" => flag(leaf)
                 .map(|f| FlagTest {
                     flag: f,
@@ -1246,7 +1249,7 @@ impl<'a, 't> Analysis<'a, 't> {
                 .into_iter()
                 .collect(),
             "binary_expression" => {
-                let op = leaf.field("operator").map(|o| o.kind());
+                let op = leaf.field("operator").map(|o| o.kind_name());
                 let (Some(l), Some(r)) = (leaf.field("left"), leaf.field("right")) else {
                     return Vec::new();
                 };
@@ -1312,7 +1315,7 @@ impl<'a, 't> Analysis<'a, 't> {
     /// header): compared for (in)equality with a socket, it is the invalid value.
     fn is_foreign_constant(&self, node: Node<'t>) -> bool {
         let node = unwrap_casts(node);
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => {
                 let name = self.facts.text_of(node);
                 !self.by_key.contains_key(name)
@@ -1353,7 +1356,7 @@ impl<'a, 't> Analysis<'a, 't> {
         let facts = self.facts;
         let node = unwrap_casts(node);
         let mut out = Vec::new();
-        match node.kind() {
+        match node.kind_name() {
             "assignment_expression" => {
                 if let Some(k) = node.field("left").and_then(|l| key_of(facts, l)) {
                     if let Some(&v) = self.by_key.get(&k) {
@@ -1527,7 +1530,7 @@ impl<'a, 't> Analysis<'a, 't> {
                     let retried = s.closed == Some(call)
                         && call
                             .parent()
-                            .is_some_and(|p| p.kind() != "expression_statement");
+                            .is_some_and(|p| p.kind_name() != "expression_statement");
                     if report && s.bits & CLOSED != 0 && !retried {
                         if let Some(first) = s.closed {
                             sink.double.push((var, call, first));
@@ -1606,7 +1609,7 @@ impl<'a, 't> Analysis<'a, 't> {
                     }
                     for (i, v) in self.vars.iter().enumerate() {
                         if v.local && state[i].bits & OPEN != 0 {
-                            let how = if at.kind() == "}" {
+                            let how = if at.kind_name() == "}" {
                                 LeakHow::End
                             } else {
                                 LeakHow::Return
@@ -1744,7 +1747,7 @@ fn formats(call: &Call, arg: Node) -> bool {
     call.args
         .iter()
         .take_while(|a| a.id() != arg.id())
-        .any(|a| matches!(a.kind(), "string_literal" | "concatenated_string"))
+        .any(|a| matches!(a.kind_name(), "string_literal" | "concatenated_string"))
 }
 
 /// `0`, `-1`, `0x10`, `5u`, `1L`.
@@ -1837,12 +1840,12 @@ fn is_minus_one(facts: &Facts, node: Node) -> bool {
 
 fn is_creation(a: &Analysis, value: Node) -> bool {
     let v = unwrap_casts(value);
-    let v = if v.kind() == "assignment_expression" {
+    let v = if v.kind_name() == "assignment_expression" {
         v.field("right").map_or(v, unwrap_casts)
     } else {
         v
     };
-    v.kind() == "call_expression" && a.facts.call_of(v).is_some_and(|c| a.model.is_creator(c))
+    v.kind_name() == "call_expression" && a.facts.call_of(v).is_some_and(|c| a.model.is_creator(c))
 }
 
 /// Where a creator's result goes: `s = socket(...)`, `SOCKET s = socket(...)`,
@@ -1850,13 +1853,13 @@ fn is_creation(a: &Analysis, value: Node) -> bool {
 fn creation_target(call: Node) -> Option<Node> {
     let mut node = call;
     while let Some(p) = node.parent() {
-        match p.kind() {
+        match p.kind_name() {
             "parenthesized_expression" | "cast_expression" => node = p,
             "assignment_expression" => {
                 if p.field("right") != Some(node) {
                     return None;
                 }
-                let op = p.field("operator").map(|o| o.kind());
+                let op = p.field("operator").map(|o| o.kind_name());
                 return (op == Some("=")).then(|| p.field("left")).flatten();
             }
             "init_declarator" => {
@@ -1873,10 +1876,10 @@ fn creation_target(call: Node) -> Option<Node> {
 /// The variable a lookup fills: `&res` at the result index.
 fn lookup_target(facts: &Facts, call: &Call, index: usize) -> Option<String> {
     let arg = unwrap_parens(call.arg(index)?);
-    if arg.kind() != "pointer_expression" {
+    if arg.kind_name() != "pointer_expression" {
         return None;
     }
-    let op = arg.field("operator").map(|o| o.kind());
+    let op = arg.field("operator").map(|o| o.kind_name());
     if op != Some("&") {
         return None;
     }
@@ -1888,7 +1891,7 @@ fn is_static(facts: &Facts, func: Node, range: std::ops::Range<usize>) -> bool {
     let Some(mut n) = func.descendant_for_byte_range(range.start, range.end) else {
         return false;
     };
-    while n.kind() != "declaration" {
+    while n.kind_name() != "declaration" {
         match n.parent() {
             Some(p) if p != func => n = p,
             _ => return false,
@@ -1896,7 +1899,7 @@ fn is_static(facts: &Facts, func: Node, range: std::ops::Range<usize>) -> bool {
     }
     let mut cursor = n.walk();
     let found = n.children(&mut cursor).any(|c| {
-        c.kind() == "storage_class_specifier"
+        c.kind_name() == "storage_class_specifier"
             && matches!(facts.text_of(c), "static" | "extern" | "thread_local")
     });
     found

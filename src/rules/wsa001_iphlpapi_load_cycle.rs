@@ -5,7 +5,7 @@ use tree_sitter::Node;
 use crate::diagnostic::{Finding, Fix, Severity};
 use crate::facts::strings::{names_dll, string_value};
 use crate::facts::{Call, Facts};
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 use crate::query;
 use crate::rules::{Ctx, Deferred, FixKind, Match, Rule, RuleMeta};
 
@@ -233,7 +233,7 @@ fn escapes(facts: &Facts, body: Node, handle: &str) -> bool {
         if found {
             return;
         }
-        let value = match n.kind() {
+        let value = match n.kind_name() {
             "return_statement" => n.named_child(0),
             "assignment_expression" => n.field("right"),
             _ => None,
@@ -254,7 +254,7 @@ fn lib_name(dll: &str) -> String {
 fn assigned_handle(facts: &Facts, load: Node) -> Option<String> {
     let mut node = load;
     while let Some(parent) = node.parent() {
-        match parent.kind() {
+        match parent.kind_name() {
             "parenthesized_expression" | "cast_expression" => node = parent,
             "init_declarator" => {
                 let (name, _) = crate::facts::declarator_name(parent);

@@ -5,7 +5,7 @@ use tree_sitter::Node;
 use crate::diagnostic::{Fix, Severity};
 use crate::facts::order::{FailsWith, Outcome};
 use crate::facts::{unwrap_casts, Call, Facts};
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
 

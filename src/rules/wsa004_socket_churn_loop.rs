@@ -3,6 +3,7 @@
 use crate::diagnostic::{Fix, Severity};
 use crate::facts::order::is_jump;
 use crate::facts::{Call, Facts};
+use crate::node::NodeExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
 
@@ -166,23 +167,26 @@ impl Rule for SocketChurnLoop {
 fn leaves_loop_after(facts: &Facts, close: &Call) -> bool {
     let mut stmt = close.node;
     while let Some(p) = stmt.parent() {
-        if p.kind() == "expression_statement" {
+        if p.kind_name() == "expression_statement" {
             stmt = p;
             break;
         }
-        if !matches!(p.kind(), "parenthesized_expression" | "cast_expression") {
+        if !matches!(
+            p.kind_name(),
+            "parenthesized_expression" | "cast_expression"
+        ) {
             return false;
         }
         stmt = p;
     }
     let mut next = stmt.next_named_sibling();
-    while let Some(n) = next.filter(|n| n.kind() == "comment") {
+    while let Some(n) = next.filter(|n| n.kind_name() == "comment") {
         next = n.next_named_sibling();
     }
     next.is_some_and(|n| {
         matches!(
-            n.kind(),
+            n.kind_name(),
             "break_statement" | "return_statement" | "goto_statement"
-        ) || is_jump(n, facts.text) && n.kind() != "continue_statement"
+        ) || is_jump(n, facts.text) && n.kind_name() != "continue_statement"
     })
 }

@@ -3,7 +3,7 @@
 use tree_sitter::Node;
 
 use crate::diagnostic::{Fix, Severity};
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
 
@@ -64,7 +64,7 @@ impl Rule for IpxSpxSocket {
     fn check_match(&self, ctx: &mut Ctx, m: &Match) {
         let (node, message) = if let Some(id) = m.get("ipx") {
             // `#ifdef AF_IPX` asks whether IPX exists; it does not use it.
-            let parent = id.parent().map(|p| p.kind());
+            let parent = id.parent().map(|p| p.kind_name());
             if matches!(parent, Some("preproc_ifdef" | "preproc_defined")) {
                 return;
             }
@@ -107,11 +107,11 @@ fn is_description(id: Node) -> bool {
     let Some(parent) = id.parent() else {
         return false;
     };
-    match parent.kind() {
+    match parent.kind_name() {
         "case_statement" => parent.field("value") == Some(id),
         "binary_expression" => parent
             .field("operator")
-            .is_some_and(|op| matches!(op.kind(), "==" | "!=")),
+            .is_some_and(|op| matches!(op.kind_name(), "==" | "!=")),
         "preproc_def" | "preproc_function_def" => parent.field("name") == Some(id),
         _ => false,
     }

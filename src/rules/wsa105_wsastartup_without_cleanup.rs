@@ -1,6 +1,7 @@
 //! WSA105 wsastartup-without-cleanup.
 
 use crate::diagnostic::{Finding, Fix, Severity};
+use crate::node::NodeExt;
 use crate::rules::{Ctx, Deferred, FixKind, Rule, RuleMeta};
 
 pub struct WsastartupWithoutCleanup;
@@ -145,7 +146,7 @@ fn refers_to_cleanup(ctx: &Ctx) -> bool {
         if found {
             return;
         }
-        found = match n.kind() {
+        found = match n.kind_name() {
             "identifier" => ctx.text_of(n) == CLEANUP,
             "string_content" => ctx.text_of(n) == CLEANUP,
             _ => false,

@@ -3,7 +3,7 @@
 use tree_sitter::Node;
 
 use crate::diagnostic::{Edit, Fix, Severity};
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
 
@@ -116,7 +116,7 @@ fn literal_value(node: Node, text: &[u8]) -> Option<&'static str> {
 fn cast_to_other_type(facts: &crate::facts::Facts, value: Node) -> bool {
     let mut node = value;
     loop {
-        match node.kind() {
+        match node.kind_name() {
             "parenthesized_expression" => match node.named_child(0) {
                 Some(inner) => node = inner,
                 None => return false,

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::diagnostic::{Edit, Finding, Fix, Severity};
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 use crate::query;
 use crate::rules::{Ctx, Deferred, FixKind, Match, Rule, RuleMeta};
 
@@ -80,7 +80,7 @@ impl Rule for CloseOnSocket {
             return;
         };
         // `#define close closesocket` made the call right; `conn.close()` is another close.
-        if call.member || !matches!(callee.kind(), "identifier" | "qualified_identifier") {
+        if call.member || !matches!(callee.kind_name(), "identifier" | "qualified_identifier") {
             return;
         }
         if !matches!(call.name.as_str(), "close" | "_close") || call.args.len() != 1 {
@@ -101,7 +101,7 @@ impl Rule for CloseOnSocket {
             return;
         }
         // Rename the function name only (`::close` keeps its qualifier).
-        let name_node = if callee.kind() == "qualified_identifier" {
+        let name_node = if callee.kind_name() == "qualified_identifier" {
             callee.field("name").unwrap_or(callee)
         } else {
             callee

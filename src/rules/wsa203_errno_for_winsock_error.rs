@@ -1,7 +1,7 @@
 //! WSA203 errno-for-winsock-error.
 
 use crate::diagnostic::{Fix, Severity};
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
 
@@ -72,7 +72,7 @@ impl Rule for ErrnoForWinsockError {
         let (node, is_perror) = if let Some(e) = m.get("errno") {
             // `errno = 0` writes it; a variable or macro of the file's own is not the CRT's.
             let written = e.parent().is_some_and(|p| {
-                p.kind() == "assignment_expression"
+                p.kind_name() == "assignment_expression"
                     && p.field("left").is_some_and(|l| l.id() == e.id())
             });
             if written

@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use crate::diagnostic::{Fix, Severity};
 use crate::facts::{unwrap_casts, Facts};
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
 
@@ -113,7 +113,7 @@ impl SocketTruncation {
     fn what(ctx: &Ctx, value: Node, offset: usize) -> Option<String> {
         let facts = ctx.facts;
         let inner = unwrap_casts(value);
-        if inner.kind() == "call_expression" {
+        if inner.kind_name() == "call_expression" {
             let call = facts.call_of(inner)?;
             // In the unmarked parts of portable code, `int fd = socket(...)` is as often the
             // POSIX half's descriptor (`windows_only`).
@@ -172,23 +172,23 @@ impl Rule for SocketTruncation {
         }
         // A cast in the value is reported as a cast.
         let mut bare = value;
-        while bare.kind() == "parenthesized_expression" {
+        while bare.kind_name() == "parenthesized_expression" {
             match bare.named_child(0) {
                 Some(inner) => bare = inner,
                 None => break,
             }
         }
-        if bare.kind() == "cast_expression" {
+        if bare.kind_name() == "cast_expression" {
             return;
         }
-        let (ty, name) = if store.kind() == "init_declarator" {
+        let (ty, name) = if store.kind_name() == "init_declarator" {
             let Some(decl) = store.parent() else { return };
             let Some(ty) = decl.field("type") else {
                 return;
             };
             let (name, pointer) = crate::facts::declarator_name(target);
             let Some(name) = name else { return };
-            if pointer || target.kind() == "array_declarator" {
+            if pointer || target.kind_name() == "array_declarator" {
                 return;
             }
             (ctx.text_of(ty).to_string(), ctx.text_of(name).to_string())
@@ -197,7 +197,7 @@ impl Rule for SocketTruncation {
                 return;
             };
             let key = facts.socket_key(target);
-            let pointer = match target.kind() {
+            let pointer = match target.kind_name() {
                 "identifier" => facts
                     .decl_of(ctx.text_of(target), target.start_byte())
                     .is_some_and(|d| d.pointer),
@@ -229,7 +229,7 @@ impl Rule for SocketTruncation {
 fn consumer_matters(facts: &Facts, cast: Node) -> bool {
     let mut node = cast;
     while let Some(parent) = node.parent() {
-        match parent.kind() {
+        match parent.kind_name() {
             "parenthesized_expression" => node = parent,
             "binary_expression" | "unary_expression" | "update_expression" => return false,
             "argument_list" => {

@@ -1,7 +1,7 @@
 //! WSA206 deprecated-winsock-api.
 
 use crate::diagnostic::{Fix, Severity};
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
 
@@ -114,7 +114,7 @@ impl Rule for DeprecatedWinsockApi {
         let Some(call) = facts.call_of(call_node) else {
             return;
         };
-        if call.member || !matches!(callee.kind(), "identifier" | "qualified_identifier") {
+        if call.member || !matches!(callee.kind_name(), "identifier" | "qualified_identifier") {
             return;
         }
         // `#define inet_ntoa my_inet_ntoa` or a redirect elsewhere changed the call.
@@ -129,7 +129,7 @@ impl Rule for DeprecatedWinsockApi {
             return;
         }
         // The name, without a `::` qualifier.
-        let name_node = if callee.kind() == "qualified_identifier" {
+        let name_node = if callee.kind_name() == "qualified_identifier" {
             callee.field("name").unwrap_or(callee)
         } else {
             callee

@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Fix, Severity};
 use crate::facts::winsock::FD_SET_HEADERS;
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
 

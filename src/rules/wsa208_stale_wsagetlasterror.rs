@@ -7,7 +7,7 @@ use tree_sitter::Node;
 use crate::diagnostic::{Fix, Severity};
 use crate::facts::winsock::is_winsock_call;
 use crate::facts::Facts;
-use crate::field::FieldExt;
+use crate::node::NodeExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
 
@@ -137,7 +137,7 @@ fn has_jump(node: Node) -> bool {
     let mut found = false;
     crate::facts::walk(node, |n| {
         if matches!(
-            n.kind(),
+            n.kind_name(),
             "return_statement"
                 | "break_statement"
                 | "continue_statement"
@@ -158,22 +158,22 @@ fn ranges_on_the_way(read: Node, stop: Node) -> Vec<Range<usize>> {
     while let Some(parent) = node.parent() {
         // Only statements run in order; the arguments of one call do not.
         let ordered = matches!(
-            parent.kind(),
+            parent.kind_name(),
             "compound_statement" | "if_statement" | "case_statement" | "labeled_statement"
         );
         let mut sib = if !ordered {
             None
-        } else if parent.kind() == "if_statement" {
+        } else if parent.kind_name() == "if_statement" {
             // Only the condition runs before either branch: the branches exclude each other.
             parent.field("condition").filter(|c| c.id() != node.id())
         } else {
             node.prev_named_sibling()
         };
         while let Some(s) = sib {
-            if s.kind() != "comment" && !has_jump(s) {
+            if s.kind_name() != "comment" && !has_jump(s) {
                 out.push(s.byte_range());
             }
-            sib = if parent.kind() == "if_statement" {
+            sib = if parent.kind_name() == "if_statement" {
                 None
             } else {
                 s.prev_named_sibling()
