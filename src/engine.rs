@@ -601,13 +601,34 @@ impl Engine {
         let combined = &self.queries[lang.index()];
         let names = combined.query.capture_names();
         let started = Instant::now();
-        // The facts and the query pass do not need each other: on an idle core (the language
-        // server lints one file at a time) they run side by side; the matches are kept until
-        // both are done.
+        // Two strands meet in the rules: the facts then the flow analyses, which need only the
+        // facts; and the query pass then its matches, which need the facts too. On an idle core
+        // (the language server lints one file at a time) the strands run side by side, the
+        // query strand waiting for the facts only if its pass ends first.
+        let wanted: Vec<Want> = Want::ALL
+            .into_iter()
+            .filter(|w| {
+                self.rules
+                    .iter()
+                    .any(|r| w.codes().contains(&r.meta().code))
+            })
+            .collect();
         let cursor = &mut worker.cursor;
-        let (facts, matches) = rayon::join(
-            || Facts::build(tree.root_node(), text, &self.config),
+        let built = std::sync::OnceLock::new();
+        // Dropped when the facts are built, or when building them panics.
+        let (facts_done, facts_ready) = std::sync::mpsc::sync_channel::<()>(0);
+        let (flows, ctx) = rayon::join(
             || {
+                let facts =
+                    built.get_or_init(|| Facts::build(tree.root_node(), text, &self.config));
+                drop(facts_done);
+                wanted
+                    .iter()
+                    .map(|&w| (w, problems_in_file(facts, &self.config, w)))
+                    .collect::<Vec<_>>()
+            },
+            || {
+                let facts_ready = facts_ready;
                 let mut in_budget = |_: &QueryCursorState| over_budget(started, budget);
                 let mut found: Vec<(usize, Vec<tree_sitter::QueryCapture>)> = Vec::new();
                 let mut matches = cursor.matches_with_options(
@@ -619,39 +640,20 @@ impl Engine {
                 while let Some(m) = matches.next() {
                     found.push((m.pattern_index, m.captures().to_vec()));
                 }
-                found
-            },
-        );
-        let mut ctx = Ctx {
-            path,
-            source,
-            text,
-            lang,
-            root: tree.root_node(),
-            facts: &facts,
-            config: &self.config,
-            diagnostics: Vec::new(),
-            deferred: Vec::new(),
-            flows: Default::default(),
-        };
-        // The flow analyses the selected rules will ask for run while the matches are checked.
-        let wanted: Vec<Want> = Want::ALL
-            .into_iter()
-            .filter(|w| {
-                self.rules
-                    .iter()
-                    .any(|r| w.codes().contains(&r.meta().code))
-            })
-            .collect();
-        let (flows, ()) = rayon::join(
-            || {
-                wanted
-                    .iter()
-                    .map(|&w| (w, problems_in_file(&facts, &self.config, w)))
-                    .collect::<Vec<_>>()
-            },
-            || {
-                for (pattern_index, captures) in &matches {
+                let _ = facts_ready.recv();
+                let mut ctx = Ctx {
+                    path,
+                    source,
+                    text,
+                    lang,
+                    root: tree.root_node(),
+                    facts: built.get()?,
+                    config: &self.config,
+                    diagnostics: Vec::new(),
+                    deferred: Vec::new(),
+                    flows: Default::default(),
+                };
+                for (pattern_index, captures) in &found {
                     let (rule, pattern) = combined.route[*pattern_index];
                     let mm = Match {
                         pattern,
@@ -660,8 +662,13 @@ impl Engine {
                     };
                     self.rules[rule].check_match(&mut ctx, &mm);
                 }
+                Some(ctx)
             },
         );
+        // Without facts the first strand panicked, and `join` passed the panic on.
+        let (Some(mut ctx), Some(facts)) = (ctx, built.get()) else {
+            return;
+        };
         for (w, problems) in flows {
             let _ = ctx.flows[w.index()].set(problems);
         }

@@ -22,19 +22,21 @@ pub use platform::{Platform, Region};
 /// Calls every node of the tree under `root` in document order, without recursion (real code
 /// nests deeply enough to overflow a recursive walk).
 pub fn walk<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
+    walk_pruned(root, |n| {
+        visit(n);
+        true
+    });
+}
+
+/// `walk`, skipping what is under the nodes for which `visit` returns false.
+pub fn walk_pruned<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> bool) {
+    // A cursor never moves past the node it starts on: no sibling or parent of `root` is seen.
     let mut cursor = root.walk();
     loop {
-        visit(cursor.node());
-        if cursor.goto_first_child() {
+        if visit(cursor.node()) && cursor.goto_first_child() {
             continue;
         }
-        loop {
-            if cursor.node() == root {
-                return;
-            }
-            if cursor.goto_next_sibling() {
-                break;
-            }
+        while !cursor.goto_next_sibling() {
             if !cursor.goto_parent() {
                 return;
             }
@@ -218,6 +220,8 @@ pub struct Facts<'t> {
     pub records: HashMap<String, Range<usize>>,
     /// Member functions declared or defined inside a class body: (name, the class's field list).
     pub methods: Vec<(String, Range<usize>)>,
+    /// The short names of the functions defined in the file, built when first asked for.
+    defined: std::sync::OnceLock<std::collections::HashSet<String>>,
     /// The file is Windows code at all (see `platform::is_windows_code`).
     pub windows_code: bool,
 }
@@ -245,6 +249,7 @@ impl<'t> Facts<'t> {
             windows_code: false,
             records: HashMap::new(),
             methods: Vec::new(),
+            defined: Default::default(),
         };
         let mut raw_calls = Vec::new();
         let mut ifdefs = Vec::new();
@@ -288,6 +293,16 @@ impl<'t> Facts<'t> {
         facts.socket_types = sockets::SocketTypes::new(config, &facts.typedefs);
         facts.windows_code = platform::is_windows_code(&facts);
         facts
+    }
+
+    /// Whether the file defines a function of this short name (`open` for `Conn::open`).
+    pub fn defines(&self, short_name: &str) -> bool {
+        self.defined
+            .get_or_init(|| {
+                let names = self.functions.iter().map(|f| f.short_name().to_string());
+                names.collect()
+            })
+            .contains(short_name)
     }
 
     pub fn text_of(&self, node: Node) -> &'t str {

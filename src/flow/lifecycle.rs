@@ -449,6 +449,16 @@ fn key_of(facts: &Facts, node: Node) -> Option<String> {
     valid.then_some(key)
 }
 
+/// Whether the text of `node` holds one of `words` as a whole word.
+fn mentions(text: &[u8], node: Node, words: &[String]) -> bool {
+    let text = &text[node.byte_range()];
+    let edge = |i: usize| text.get(i).is_none_or(|&b| !crate::lang::is_ident_byte(b));
+    words.iter().any(|w| {
+        memchr::memmem::find_iter(text, w.as_bytes())
+            .any(|i| (i == 0 || edge(i - 1)) && edge(i + w.len()))
+    })
+}
+
 fn base_of(key: &str) -> &str {
     key.split("->")
         .next()
@@ -527,6 +537,20 @@ impl<'a, 't> Analysis<'a, 't> {
         self.vars.len() - 1
     }
 
+    /// The words that every mention of a followed variable, alias or flag holds: the first
+    /// name of each key (`c` of `c->fd`). `None` when a key does not start with a name.
+    fn followed_words(&self) -> Option<Vec<String>> {
+        let keys = self.vars.iter().map(|v| v.key.as_str());
+        let names = self.aliases.keys().chain(&self.flags).map(String::as_str);
+        keys.chain(names)
+            .map(|k| {
+                let word = base_of(k);
+                let name = !word.is_empty() && word.bytes().all(crate::lang::is_ident_byte);
+                name.then(|| word.to_string())
+            })
+            .collect()
+    }
+
     /// The variables created, closed or freed in the function.
     fn collect_vars(&mut self, want: Want) {
         let facts = self.facts;
@@ -579,11 +603,18 @@ impl<'a, 't> Analysis<'a, 't> {
     /// `tmp = s` and `SOCKET tmp = s` where `tmp` is a plain local that is not followed itself.
     fn collect_aliases(&mut self, cfg: &Cfg<'t>) {
         let facts = self.facts;
+        let followed = self.followed_words();
         for block in &cfg.blocks {
             for item in &block.items {
                 let (Item::Stmt(n) | Item::Cond(n)) = item else {
                     continue;
                 };
+                if followed
+                    .as_ref()
+                    .is_some_and(|w| !mentions(facts.text, *n, w))
+                {
+                    continue;
+                }
                 crate::facts::walk(*n, |node| {
                     let (target, value) = match node.kind_name() {
                         "assignment_expression" => (node.field("left"), node.field("right")),
@@ -648,8 +679,7 @@ impl<'a, 't> Analysis<'a, 't> {
             }
             return out;
         }
-        let mut stack = vec![item];
-        while let Some(node) = stack.pop() {
+        crate::facts::walk_pruned(item, |node| {
             let mut descend = true;
             match node.kind_name() {
                 "lambda_expression" => {
@@ -765,12 +795,8 @@ impl<'a, 't> Analysis<'a, 't> {
                 }
                 _ => {}
             }
-            if descend {
-                let mut cursor = node.walk();
-                let children: Vec<Node<'t>> = node.children(&mut cursor).collect();
-                stack.extend(children.into_iter().rev());
-            }
-        }
+            descend
+        });
         // Evaluation order: by position, a write after what it evaluates.
         out.sort_by_key(|(pos, _)| *pos);
         out
@@ -1060,9 +1086,14 @@ impl<'a, 't> Analysis<'a, 't> {
         }
         // Not assigned, incremented or taken the address of between the two.
         let mut changed = false;
-        crate::facts::walk(body, |n| {
-            if changed || n.start_byte() < init.end || n.end_byte() > leaf.start_byte() {
-                return;
+        let (from, to) = (init.end, leaf.start_byte());
+        crate::facts::walk_pruned(body, |n| {
+            // Nothing under a node that ends before the gap or starts after it lies in it.
+            if changed || n.end_byte() < from || n.start_byte() > to {
+                return false;
+            }
+            if n.start_byte() < from || n.end_byte() > to {
+                return true;
             }
             let target = match n.kind_name() {
                 "assignment_expression" => n.field("left"),
@@ -1071,6 +1102,7 @@ impl<'a, 't> Analysis<'a, 't> {
                 _ => None,
             };
             changed = target.is_some_and(|t| facts.text_of(unwrap_parens(t)) == name);
+            true
         });
         (!changed).then_some(value)
     }
@@ -1410,7 +1442,9 @@ impl<'a, 't> Analysis<'a, 't> {
                 }
             }
         }
-        // Events per block, tests per edge: computed once.
+        // Events per block, tests per edge: computed once. Every event is about a name the
+        // analysis follows, so a statement that does not mention one has none.
+        let followed = self.followed_words();
         let events: Vec<Vec<BlockEv<'t>>> = cfg
             .blocks
             .iter()
@@ -1419,6 +1453,12 @@ impl<'a, 't> Analysis<'a, 't> {
                 for item in &b.items {
                     match item {
                         Item::Stmt(n) | Item::Cond(n) => {
+                            if followed
+                                .as_ref()
+                                .is_some_and(|w| !mentions(facts.text, *n, w))
+                            {
+                                continue;
+                            }
                             evs.extend(self.events(*n).into_iter().map(|(_, e)| BlockEv::Ev(e)))
                         }
                         Item::ScopeEnd { scope, at } => evs.push(BlockEv::Scope(*scope, *at)),
@@ -1909,6 +1949,34 @@ fn is_static(facts: &Facts, func: Node, range: std::ops::Range<usize>) -> bool {
 mod tests {
     use super::*;
     use crate::lang::Lang;
+
+    /// A name counts only as a whole word: `s` is not in `sizeof addr` or `s_len`, and a key
+    /// with spaces or `this->` in it still leaves its first name in the text.
+    #[test]
+    fn mentions_whole_words_only() {
+        let code =
+            "void f(void) { memset(&addr, 0, sizeof addr); n = s_len; close(s); c -> fd = 1; }";
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&Lang::C.grammar()).unwrap();
+        let tree = parser.parse(code, None).unwrap();
+        let mut statements = Vec::new();
+        crate::facts::walk(tree.root_node(), |n| {
+            if n.kind_name() == "expression_statement" {
+                statements.push(n);
+            }
+        });
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let found = |w: &[&str]| {
+            statements
+                .iter()
+                .map(|n| mentions(code.as_bytes(), *n, &words(w)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(found(&["s"]), [false, false, true, false]);
+        assert_eq!(found(&["addr"]), [true, false, false, false]);
+        assert_eq!(found(&["c", "s_len"]), [false, true, false, true]);
+        assert_eq!(base_of("c->fd"), "c");
+    }
 
     /// The problems `want` finds in every function of `code`, as short strings.
     fn problems(lang: Lang, code: &str, config: &Config, want: Want) -> Vec<String> {

@@ -122,7 +122,7 @@ impl Rule for DeprecatedWinsockApi {
             return;
         };
         // The project's own replacement of that name.
-        if facts.functions.iter().any(|f| f.short_name() == name) {
+        if facts.defines(name) {
             return;
         }
         if !facts.windows_code(call_node.start_byte()) {
