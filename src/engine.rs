@@ -18,7 +18,7 @@ use tree_sitter::{
 use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
 use crate::facts::Facts;
-use crate::flow::lifecycle::{problems_in_file, Want};
+use crate::flow::lifecycle::{problems_by_want, Want};
 use crate::lang::{self, Lang};
 use crate::prefilter::Prefilter;
 use crate::query::{CombinedQuery, QueryFileError};
@@ -622,10 +622,7 @@ impl Engine {
                 let facts =
                     built.get_or_init(|| Facts::build(tree.root_node(), text, &self.config));
                 drop(facts_done);
-                wanted
-                    .iter()
-                    .map(|&w| (w, problems_in_file(facts, &self.config, w)))
-                    .collect::<Vec<_>>()
+                problems_by_want(facts, &self.config, &wanted)
             },
             || {
                 let facts_ready = facts_ready;

@@ -225,20 +225,44 @@ impl<'c> Model<'c> {
 }
 
 /// The problems `want` asks for in every function of a file that holds a relevant call.
-/// Functions are analyzed in parallel: the language server lints one large file at a time,
-/// and `check` lints many (there, rayon's workers are busy with other files anyway). The
-/// order of the problems is the order of the functions.
 pub fn problems_in_file<'t>(facts: &'t Facts<'t>, config: &Config, want: Want) -> Vec<Problem<'t>> {
+    let found = problems_by_want(facts, config, &[want]);
+    found.into_iter().flat_map(|(_, p)| p).collect()
+}
+
+/// The problems each of `wants` asks for in every function of a file that holds a call
+/// relevant to it, in the order of the functions. Functions are analyzed in parallel: the
+/// language server lints one large file at a time, and `check` lints many (there, rayon's
+/// workers are busy with other files anyway).
+pub fn problems_by_want<'t>(
+    facts: &'t Facts<'t>,
+    config: &Config,
+    wants: &[Want],
+) -> Vec<(Want, Vec<Problem<'t>>)> {
     use rayon::prelude::*;
     let model = Model::new(config);
-    let relevant: Vec<usize> = (0..facts.functions.len())
-        .filter(|&f| model.relevant(facts, f, want))
+    let relevant: Vec<(usize, Vec<Want>)> = (0..facts.functions.len())
+        .filter_map(|f| {
+            let wanted: Vec<Want> = wants
+                .iter()
+                .copied()
+                .filter(|&w| model.relevant(facts, f, w))
+                .collect();
+            (!wanted.is_empty()).then_some((f, wanted))
+        })
         .collect();
-    relevant
+    let found: Vec<Vec<(Want, Vec<Problem<'t>>)>> = relevant
         .par_iter()
         .with_min_len(4)
-        .flat_map_iter(|&f| analyze(facts, &model, f, want))
-        .collect()
+        .map(|(f, wanted)| analyze_for(facts, &model, *f, wanted))
+        .collect();
+    let mut out: Vec<(Want, Vec<Problem<'t>>)> = wants.iter().map(|&w| (w, Vec::new())).collect();
+    for (want, problems) in found.into_iter().flatten() {
+        if let Some((_, all)) = out.iter_mut().find(|(w, _)| *w == want) {
+            all.extend(problems);
+        }
+    }
+    out
 }
 
 /// The function that frees what `lookup` returns.
@@ -252,7 +276,7 @@ pub fn freer_of(lookup: &str) -> &'static str {
 }
 
 /// A variable (or field path) the analysis follows.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 struct Var {
     key: String,
     /// The identifier the key starts with (`c` for `c->fd`).
@@ -400,24 +424,50 @@ pub fn analyze<'t>(
     func: usize,
     want: Want,
 ) -> Vec<Problem<'t>> {
+    let found = analyze_for(facts, model, func, &[want]);
+    found.into_iter().flat_map(|(_, p)| p).collect()
+}
+
+/// Runs the analysis over one function for each of `wants`. Wants that follow the same
+/// variables share one control-flow graph and one pass over it: the pass depends on the
+/// variables alone, and only what is read from its findings differs.
+fn analyze_for<'t>(
+    facts: &'t Facts<'t>,
+    model: &Model,
+    func: usize,
+    wants: &[Want],
+) -> Vec<(Want, Vec<Problem<'t>>)> {
     let f = &facts.functions[func];
     // Tree-sitter's guesses inside syntax errors make paths up.
     if facts.in_error(f.body.byte_range()) {
         return Vec::new();
     }
-    let mut a = Analysis {
-        facts,
-        model,
-        func,
-        vars: Vec::new(),
-        by_key: HashMap::new(),
-        aliases: HashMap::new(),
-        status: HashMap::new(),
-        flags: Vec::new(),
-        symbols: Vec::new(),
-    };
-    a.collect_vars(want);
-    if a.vars.is_empty() {
+    let mut passes: Vec<(Analysis, Vec<Want>)> = Vec::new();
+    for &want in wants {
+        let mut a = Analysis {
+            facts,
+            model,
+            func,
+            vars: Vec::new(),
+            by_key: HashMap::new(),
+            aliases: HashMap::new(),
+            status: HashMap::new(),
+            flags: Vec::new(),
+            symbols: Vec::new(),
+        };
+        a.collect_vars(want);
+        if a.vars.is_empty() {
+            continue;
+        }
+        let same = passes
+            .iter_mut()
+            .find(|(b, _)| b.vars == a.vars && b.status == a.status);
+        match same {
+            Some((_, shared)) => shared.push(want),
+            None => passes.push((a, vec![want])),
+        }
+    }
+    if passes.is_empty() {
         return Vec::new();
     }
     let dead = |n: Node<'t>| {
@@ -428,9 +478,16 @@ pub fn analyze<'t>(
         facts.platform_at(start) == Platform::Dead
     };
     let cfg = Cfg::build(f.body, facts.text, &dead);
-    a.collect_aliases(&cfg);
-    a.collect_flags(&cfg);
-    a.run(&cfg, want)
+    let mut out = Vec::new();
+    for (mut a, shared) in passes {
+        a.collect_aliases(&cfg);
+        a.collect_flags(&cfg);
+        let sink = a.run(&cfg);
+        for want in shared {
+            out.push((want, sink.clone().finish(&a, want)));
+        }
+    }
+    out
 }
 
 /// The key of an expression that names a variable or a field path (`s`, `c->fd`,
@@ -1427,7 +1484,8 @@ impl<'a, 't> Analysis<'a, 't> {
         out
     }
 
-    fn run(&mut self, cfg: &Cfg<'t>, want: Want) -> Vec<Problem<'t>> {
+    /// The pass over the function's paths; what each want asks for is read from its sink.
+    fn run(&mut self, cfg: &Cfg<'t>) -> Sink<'t> {
         // Kind hints for truthiness: a variable a lookup fills is a list pointer.
         let facts = self.facts;
         let body = facts.functions[self.func].body;
@@ -1537,7 +1595,7 @@ impl<'a, 't> Analysis<'a, 't> {
                 self.transfer(events, &mut entry, &mut sink, true);
             }
         }
-        sink.finish(self, want)
+        sink
     }
 
     fn transfer(
@@ -1671,7 +1729,7 @@ enum BlockEv<'t> {
 }
 
 /// What the reporting pass found, deduplicated.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Sink<'t> {
     /// Creation -> the earliest place it leaks.
     leaks: Vec<(Node<'t>, Node<'t>, LeakHow)>,
@@ -1949,6 +2007,38 @@ fn is_static(facts: &Facts, func: Node, range: std::ops::Range<usize>) -> bool {
 mod tests {
     use super::*;
     use crate::lang::Lang;
+
+    /// Asking for every want at once finds what asking for each alone finds, whether the wants
+    /// follow the same variables (one shared pass) or not (a freed list is followed only by
+    /// the leak and list analyses).
+    #[test]
+    fn wants_asked_together_find_what_each_finds_alone() {
+        let code = r#"
+            void same(void) { SOCKET s = socket(2, 1, 0); closesocket(s); closesocket(s); }
+            void leak(void) { SOCKET s = socket(2, 1, 0); if (s == INVALID_SOCKET) return; }
+            void mixed(const char *h) {
+                struct addrinfo *res = NULL;
+                SOCKET s = socket(2, 1, 0);
+                if (getaddrinfo(h, "80", NULL, &res) != 0) return;
+                closesocket(s);
+                send(s, "x", 1, 0);
+                freeaddrinfo(res);
+            }
+        "#;
+        let config = Config::default();
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&Lang::C.grammar()).unwrap();
+        let tree = parser.parse(code, None).unwrap();
+        let facts = Facts::build(tree.root_node(), code.as_bytes(), &config);
+        let together = problems_by_want(&facts, &config, &Want::ALL);
+        let mut found = 0;
+        for (want, problems) in together {
+            let alone = problems_in_file(&facts, &config, want);
+            assert_eq!(format!("{problems:?}"), format!("{alone:?}"), "{want:?}");
+            found += problems.len();
+        }
+        assert!(found >= 3, "{found}");
+    }
 
     /// A name counts only as a whole word: `s` is not in `sizeof addr` or `s_len`, and a key
     /// with spaces or `this->` in it still leaves its first name in the text.
