@@ -44,6 +44,71 @@ pub struct Engine {
     severity: HashMap<String, Severity>,
     /// Where relative display paths start (the current directory).
     pub cwd: PathBuf,
+    /// Lets one large file at a time be parsed (see `LargeFiles`).
+    large: LargeFiles,
+}
+
+/// Files of at least this many bytes are parsed one at a time.
+const LARGE_FILE_BYTES: usize = 256 << 10;
+
+/// A tree takes about fifteen times its file's size, so the peak memory of a run is set by its
+/// largest files. Two of them parsed at once by chance (more likely the more large files a tree
+/// holds) would raise the peak with the size of the tree: a worker waits for another one's
+/// large file to be done before parsing its own. A worker that meets its own large file again
+/// (rayon may run another file's work on a thread while it waits) goes on, and no wait lasts
+/// more than a few seconds, so that no arrangement of work can deadlock.
+#[derive(Default)]
+struct LargeFiles {
+    /// The thread parsing a large file, and how many of its files it is in.
+    owner: std::sync::Mutex<Option<(std::thread::ThreadId, usize)>>,
+    done: std::sync::Condvar,
+}
+
+impl LargeFiles {
+    fn enter(&self) -> LargeFile<'_> {
+        let me = std::thread::current().id();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut owner = self.owner.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            match &mut *owner {
+                None => *owner = Some((me, 1)),
+                Some((id, depth)) if *id == me => *depth += 1,
+                Some(_) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if !left.is_zero() {
+                        owner = self
+                            .done
+                            .wait_timeout(owner, left)
+                            .unwrap_or_else(|e| e.into_inner())
+                            .0;
+                        continue;
+                    }
+                    // Waited long enough: parse alongside rather than risk a stall.
+                    return LargeFile { gate: None };
+                }
+            }
+            return LargeFile { gate: Some(self) };
+        }
+    }
+}
+
+/// A large file being parsed; leaving lets the next one in.
+struct LargeFile<'a> {
+    gate: Option<&'a LargeFiles>,
+}
+
+impl Drop for LargeFile<'_> {
+    fn drop(&mut self) {
+        let Some(gate) = self.gate else { return };
+        let mut owner = gate.owner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, depth)) = &mut *owner {
+            *depth -= 1;
+            if *depth == 0 {
+                *owner = None;
+                gate.done.notify_one();
+            }
+        }
+    }
 }
 
 /// Wall time one file may spend in the parser, and again in the query pass: a guard against
@@ -235,6 +300,7 @@ impl Engine {
             partial_min_bytes: crate::partial::MIN_BYTES,
             severity,
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            large: LargeFiles::default(),
         })
     }
 
@@ -315,13 +381,13 @@ impl Engine {
                         .collect();
                     for rule in &self.rules {
                         let code = rule.meta().code;
-                        let mine: Vec<Deferred<Finding>> =
-                            items.iter().filter(|d| d.code == code).cloned().collect();
-                        if mine.is_empty() {
+                        let mut mine = items.iter().filter(|d| d.code == code).peekable();
+                        if mine.peek().is_none() {
                             continue;
                         }
-                        let mut all = project.get(code).cloned().unwrap_or_default();
-                        all.extend(mine);
+                        // The facts are lent, not copied: every held file reads them all.
+                        let facts = project.get(code).into_iter().flatten();
+                        let all: Vec<&Deferred<Finding>> = facts.chain(mine).collect();
                         o.findings.extend(rule.finish(&all));
                     }
                     let warning = o.warning.take();
@@ -382,6 +448,7 @@ impl Engine {
         }
         for rule in &self.rules {
             let items = deferred.remove(rule.meta().code).unwrap_or_default();
+            let items: Vec<&Deferred<Finding>> = items.iter().collect();
             for f in rule.finish(&items) {
                 let file = by_path
                     .entry(f.path.clone())
@@ -473,6 +540,7 @@ impl Engine {
                 ..FileOutcome::default()
             };
         }
+        let _large = (raw.len() >= LARGE_FILE_BYTES).then(|| self.large.enter());
         let source = match Source::decode(&raw) {
             Ok(s) => s,
             Err(e) => return skip(format!("skipped: {e}")),
@@ -834,4 +902,36 @@ fn give_back_memory(files_done: usize) {
     }
     #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
     let _ = files_done;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LargeFiles;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc;
+
+    /// One large file at a time across threads; a thread that is already in goes on.
+    #[test]
+    fn large_files_are_parsed_one_at_a_time() {
+        let gate = LargeFiles::default();
+        let inside = AtomicBool::new(false);
+        let (entered, first_in) = mpsc::channel();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let _outer = gate.enter();
+                // The same thread meets a large file again while in one: no deadlock.
+                let _inner = gate.enter();
+                inside.store(true, Ordering::SeqCst);
+                entered.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                inside.store(false, Ordering::SeqCst);
+            });
+            first_in.recv().unwrap();
+            let _second = gate.enter();
+            assert!(!inside.load(Ordering::SeqCst), "two large files at once");
+        });
+        // Everyone left: the next one gets in at once and holds the gate.
+        let held = gate.enter();
+        assert!(held.gate.is_some());
+    }
 }

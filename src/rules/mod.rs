@@ -299,7 +299,7 @@ pub trait Rule: Send + Sync {
     fn check_file(&self, _ctx: &mut Ctx) {}
 
     /// The project-wide phase: what every file deferred for this rule, in path order.
-    fn finish(&self, _deferred: &[Deferred<Finding>]) -> Vec<Finding> {
+    fn finish(&self, _deferred: &[&Deferred<Finding>]) -> Vec<Finding> {
         Vec::new()
     }
 }

@@ -162,7 +162,7 @@ impl Rule for IphlpapiLoadCycle {
         }
     }
 
-    fn finish(&self, deferred: &[Deferred<Finding>]) -> Vec<Finding> {
+    fn finish(&self, deferred: &[&Deferred<Finding>]) -> Vec<Finding> {
         let loaders: std::collections::HashSet<&str> = deferred
             .iter()
             .filter_map(|d| d.key.strip_prefix("loader:"))

@@ -122,7 +122,7 @@ impl Rule for WsastartupWithoutCleanup {
         }
     }
 
-    fn finish(&self, deferred: &[Deferred<Finding>]) -> Vec<Finding> {
+    fn finish(&self, deferred: &[&Deferred<Finding>]) -> Vec<Finding> {
         if deferred.iter().any(|d| d.key == "cleanup") {
             return Vec::new();
         }

@@ -154,7 +154,7 @@ impl Rule for CloseOnSocket {
 
     /// Keeps a finding unless a header its file includes (directly, or through other files of
     /// the run) renames the call.
-    fn finish(&self, deferred: &[Deferred<Finding>]) -> Vec<Finding> {
+    fn finish(&self, deferred: &[&Deferred<Finding>]) -> Vec<Finding> {
         let mut renamers: HashMap<&str, HashSet<&str>> = HashMap::new();
         let mut includes: HashMap<&str, Vec<&str>> = HashMap::new();
         for d in deferred {
