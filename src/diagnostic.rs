@@ -176,6 +176,18 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The finding without the file's text (its positions are already resolved): for what is
+    /// kept across a whole run or workspace, where holding every file's text would not do.
+    pub fn without_text(&self) -> Finding {
+        static EMPTY: std::sync::OnceLock<Arc<Source>> = std::sync::OnceLock::new();
+        let empty = EMPTY
+            .get_or_init(|| Arc::new(Source::from_text(Vec::new(), crate::source::Encoding::Utf8)));
+        Finding {
+            source: empty.clone(),
+            ..self.clone()
+        }
+    }
+
     pub fn new(diag: Diagnostic, path: PathBuf, source: Arc<Source>) -> Finding {
         let location = Location::new(&source, diag.range.clone());
         let related = diag

@@ -339,8 +339,10 @@ impl Engine {
         let totals = Counts::default();
         let mut project: HashMap<&'static str, Vec<Deferred<Finding>>> = HashMap::new();
         let mut held: Vec<usize> = Vec::new();
+        // The conditional items of the held files, without their text.
+        let mut held_items: Vec<Deferred<Finding>> = Vec::new();
         let mut warnings: Vec<Warning> = Vec::new();
-        let mut run = || {
+        let run = || {
             // First pass: every file; what it defers without a finding is kept as a fact.
             ordered(
                 files.len(),
@@ -350,46 +352,60 @@ impl Engine {
                     let (facts, items): (Vec<_>, Vec<_>) = std::mem::take(&mut o.deferred)
                         .into_iter()
                         .partition(|d| d.item.is_none());
-                    o.deferred = items;
-                    let hold = !o.deferred.is_empty();
+                    let hold = !items.is_empty();
+                    let items: Vec<Deferred<Finding>> = items
+                        .into_iter()
+                        .map(|d| Deferred {
+                            item: d.item.map(|f| f.without_text()),
+                            ..d
+                        })
+                        .collect();
                     let warning = o.warning.take();
                     let file = (!hold).then(|| self.finish_file(o));
-                    (i, facts, hold, warning, file)
+                    (i, facts, items, warning, file)
                 },
-                |(i, facts, hold, warning, file)| {
+                |(i, facts, items, warning, file)| {
                     for d in facts {
                         project.entry(d.code).or_default().push(d);
                     }
                     warnings.extend(warning);
-                    if hold {
+                    if !items.is_empty() {
                         held.push(i);
+                        held_items.extend(items);
                     }
                     if let Some(file) = file.filter(|f| !f.is_empty()) {
                         emit(file);
                     }
                 },
             );
-            // Second pass: the held files, decided against the facts of every file.
-            let project = &project;
+            // The held items, decided at once against the facts of every file: a rule decides
+            // each item from the facts and the item alone.
+            let mut kept: std::collections::HashSet<(String, PathBuf, std::ops::Range<usize>)> =
+                Default::default();
+            for rule in &self.rules {
+                let code = rule.meta().code;
+                let mut mine = held_items.iter().filter(|d| d.code == code).peekable();
+                if mine.peek().is_none() {
+                    continue;
+                }
+                let facts = project.get(code).into_iter().flatten();
+                let all: Vec<&Deferred<Finding>> = facts.chain(mine).collect();
+                for f in rule.finish(&all) {
+                    kept.insert((f.code, f.path, f.location.range));
+                }
+            }
+            drop(held_items);
+            // Second pass: the held files, linted again for their text, with the items kept.
+            let kept = &kept;
             ordered(
                 held.len(),
                 |k, worker| {
                     let mut o = self.lint_path(&files[held[k]], worker);
-                    let items: Vec<Deferred<Finding>> = std::mem::take(&mut o.deferred)
-                        .into_iter()
-                        .filter(|d| d.item.is_some())
-                        .collect();
-                    for rule in &self.rules {
-                        let code = rule.meta().code;
-                        let mut mine = items.iter().filter(|d| d.code == code).peekable();
-                        if mine.peek().is_none() {
-                            continue;
-                        }
-                        // The facts are lent, not copied: every held file reads them all.
-                        let facts = project.get(code).into_iter().flatten();
-                        let all: Vec<&Deferred<Finding>> = facts.chain(mine).collect();
-                        o.findings.extend(rule.finish(&all));
-                    }
+                    let items = std::mem::take(&mut o.deferred).into_iter();
+                    o.findings.extend(items.filter_map(|d| d.item).filter(|f| {
+                        let id = (f.code.clone(), f.path.clone(), f.location.range.clone());
+                        kept.contains(&id)
+                    }));
                     let warning = o.warning.take();
                     (warning, self.finish_file(o))
                 },

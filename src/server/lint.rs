@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use globset::GlobSet;
@@ -217,11 +217,9 @@ fn keys(d: &[Deferred<Finding>]) -> Vec<(&'static str, String)> {
 /// Drops the text a deferred finding holds (its positions are already resolved): the index
 /// keeps facts, not whole files.
 fn strip(mut deferred: Vec<Deferred<Finding>>) -> Vec<Deferred<Finding>> {
-    static EMPTY: OnceLock<Arc<Source>> = OnceLock::new();
-    let empty = EMPTY.get_or_init(|| Arc::new(Source::from_text(Vec::new(), Encoding::Utf8)));
     for d in &mut deferred {
         if let Some(f) = &mut d.item {
-            f.source = empty.clone();
+            *f = f.without_text();
         }
     }
     deferred
