@@ -99,6 +99,8 @@ struct LargeFile<'a> {
 
 impl Drop for LargeFile<'_> {
     fn drop(&mut self) {
+        // The file's tree is gone: its pages go back before the next large one is parsed.
+        trim();
         let Some(gate) = self.gate else { return };
         let mut owner = gate.owner.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, depth)) = &mut *owner {
@@ -336,8 +338,10 @@ impl Engine {
         jobs: Option<usize>,
         emit: &mut (dyn FnMut(Report) + Send),
     ) -> Report {
+        map_large_blocks();
         let totals = Counts::default();
-        let mut project: HashMap<&'static str, Vec<Deferred<Finding>>> = HashMap::new();
+        // The facts every file defers, by rule: their keys are all they are.
+        let mut project: HashMap<&'static str, Vec<String>> = HashMap::new();
         let mut held: Vec<usize> = Vec::new();
         // The conditional items of the held files, without their text.
         let mut held_items: Vec<Deferred<Finding>> = Vec::new();
@@ -366,7 +370,7 @@ impl Engine {
                 },
                 |(i, facts, items, warning, file)| {
                     for d in facts {
-                        project.entry(d.code).or_default().push(d);
+                        project.entry(d.code).or_default().push(d.key);
                     }
                     warnings.extend(warning);
                     if !items.is_empty() {
@@ -388,13 +392,24 @@ impl Engine {
                 if mine.peek().is_none() {
                     continue;
                 }
-                let facts = project.get(code).into_iter().flatten();
-                let all: Vec<&Deferred<Finding>> = facts.chain(mine).collect();
+                let facts: Vec<Deferred<Finding>> = project
+                    .remove(code)
+                    .into_iter()
+                    .flatten()
+                    .map(|key| Deferred {
+                        code,
+                        key,
+                        item: None,
+                    })
+                    .collect();
+                let all: Vec<&Deferred<Finding>> = facts.iter().chain(mine).collect();
                 for f in rule.finish(&all) {
                     kept.insert((f.code, f.path, f.location.range));
                 }
             }
+            // Nothing of the first pass is needed past this point but what was kept.
             drop(held_items);
+            drop(std::mem::take(&mut project));
             // Second pass: the held files, linted again for their text, with the items kept.
             let kept = &kept;
             ordered(
@@ -909,15 +924,30 @@ fn ordered<T: Send>(
 /// while a small allocation that lives on sits above them, so without this the resident size
 /// of a run grew with the number of files linted, though what was live did not.
 fn give_back_memory(files_done: usize) {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if files_done % 64 == 63 {
-        // SAFETY: malloc_trim only releases free memory of the allocator's own arenas.
-        unsafe {
-            libc::malloc_trim(0);
-        }
+        trim();
     }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    let _ = files_done;
+}
+
+/// Has glibc map every large block on its own and unmap it when freed. By default, once such a
+/// block is freed glibc raises its mapping threshold and serves the next ones from the heap,
+/// where pages of freed trees stay resident; a fixed threshold also keeps the threshold from
+/// following the largest file seen.
+fn map_large_blocks() {
+    // SAFETY: mallopt only changes the allocator's tuning; it takes the arena locks itself.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
+    }
+}
+
+/// Returns the allocator's free pages to the system (glibc only; elsewhere nothing to do).
+fn trim() {
+    // SAFETY: malloc_trim only releases free memory of the allocator's own arenas.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 #[cfg(test)]
