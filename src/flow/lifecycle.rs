@@ -594,18 +594,21 @@ impl<'a, 't> Analysis<'a, 't> {
         self.vars.len() - 1
     }
 
-    /// The words that every mention of a followed variable, alias or flag holds: the first
-    /// name of each key (`c` of `c->fd`). `None` when a key does not start with a name.
+    /// The words that every mention of a followed variable, alias or flag holds: each
+    /// variable's base (`c` of `c->fd`), each alias and flag name. `None` when one is not a name.
     fn followed_words(&self) -> Option<Vec<String>> {
-        let keys = self.vars.iter().map(|v| v.key.as_str());
+        let bases = self.vars.iter().map(|v| v.base.as_str());
         let names = self.aliases.keys().chain(&self.flags).map(String::as_str);
-        keys.chain(names)
-            .map(|k| {
-                let word = base_of(k);
-                let name = !word.is_empty() && word.bytes().all(crate::lang::is_ident_byte);
-                name.then(|| word.to_string())
-            })
-            .collect()
+        let mut words: Vec<String> = Vec::new();
+        for word in bases.chain(names) {
+            if word.is_empty() || !word.bytes().all(crate::lang::is_ident_byte) {
+                return None;
+            }
+            if !words.iter().any(|w| w == word) {
+                words.push(word.to_string());
+            }
+        }
+        Some(words)
     }
 
     /// The variables created, closed or freed in the function.
