@@ -320,21 +320,23 @@ impl Engine {
     /// report, findings sorted by path and position.
     pub fn run(&self, files: &[PathBuf], jobs: Option<usize>) -> Report {
         let mut all = Report::default();
-        let mut report = self.stream(files, jobs, &mut |file: Report| all.absorb(file));
+        let mut files = files.iter().cloned();
+        let mut report = self.stream(&mut files, jobs, &mut |file: Report| all.absorb(file));
         report.absorb(all);
         report.sort_by_path();
         report
     }
 
     /// Lints files in parallel and hands each file's findings and suppression comments to
-    /// `emit` as soon as the file is done, in path order, so that a run holds at most a few
-    /// files at a time whatever the size of the tree. A file holding a finding that only the
+    /// `emit` as soon as the file is done, in the order `files` gives them (a walk gives path
+    /// order), so that a run holds at most a few files at a time whatever the size of the tree;
+    /// `files` is read as the workers need files, so it may find them as it goes. A file holding a finding that only the
     /// project-wide phase can decide (`Ctx::defer` with a diagnostic) is linted again once
     /// every file is read, and handed on then, after the others. Returns the counts and the
     /// warnings.
     pub fn stream(
         &self,
-        files: &[PathBuf],
+        files: &mut (dyn Iterator<Item = PathBuf> + Send),
         jobs: Option<usize>,
         emit: &mut (dyn FnMut(Report) + Send),
     ) -> Report {
@@ -342,16 +344,16 @@ impl Engine {
         let totals = Counts::default();
         // The facts every file defers, by rule: their keys are all they are.
         let mut project: HashMap<&'static str, Vec<String>> = HashMap::new();
-        let mut held: Vec<usize> = Vec::new();
+        let mut held: Vec<PathBuf> = Vec::new();
         // The conditional items of the held files, without their text.
         let mut held_items: Vec<Deferred<Finding>> = Vec::new();
         let mut warnings: Vec<Warning> = Vec::new();
         let run = || {
             // First pass: every file; what it defers without a finding is kept as a fact.
             ordered(
-                files.len(),
-                |i, worker| {
-                    let mut o = self.lint_path(&files[i], worker);
+                files,
+                |path, worker| {
+                    let mut o = self.lint_path(&path, worker);
                     totals.add(&o);
                     let (facts, items): (Vec<_>, Vec<_>) = std::mem::take(&mut o.deferred)
                         .into_iter()
@@ -366,15 +368,15 @@ impl Engine {
                         .collect();
                     let warning = o.warning.take();
                     let file = (!hold).then(|| self.finish_file(o));
-                    (i, facts, items, warning, file)
+                    (path, facts, items, warning, file)
                 },
-                |(i, facts, items, warning, file)| {
+                |(path, facts, items, warning, file)| {
                     for d in facts {
                         project.entry(d.code).or_default().push(d.key);
                     }
                     warnings.extend(warning);
                     if !items.is_empty() {
-                        held.push(i);
+                        held.push(path);
                         held_items.extend(items);
                     }
                     if let Some(file) = file.filter(|f| !f.is_empty()) {
@@ -413,9 +415,9 @@ impl Engine {
             // Second pass: the held files, linted again for their text, with the items kept.
             let kept = &kept;
             ordered(
-                held.len(),
-                |k, worker| {
-                    let mut o = self.lint_path(&files[held[k]], worker);
+                &mut held.into_iter(),
+                |path, worker| {
+                    let mut o = self.lint_path(&path, worker);
                     let items = std::mem::take(&mut o.deferred).into_iter();
                     o.findings.extend(items.filter_map(|d| d.item).filter(|f| {
                         let id = (f.code.clone(), f.path.clone(), f.location.range.clone());
@@ -881,29 +883,36 @@ impl Counts {
     }
 }
 
-/// Runs `produce` for 0..n on the threads of the current pool, taking indices in order, and
-/// hands each result to `consume` in index order as soon as every earlier one is handed on.
-/// Workers take the next index only when they are free, so what waits for an earlier result
-/// is at most a few items, however large `n` is.
-fn ordered<T: Send>(
-    n: usize,
-    produce: impl Fn(usize, &mut Worker) -> T + Sync,
+/// Runs `produce` for each item of `source` on the threads of the current pool, taking items in
+/// order, and hands each result to `consume` in that order as soon as every earlier one is
+/// handed on. Workers take the next item only when they are free, so what waits for an earlier
+/// result is at most a few items, and what is read of `source` is what is being worked on,
+/// however long it is.
+fn ordered<I, T: Send>(
+    source: &mut (dyn Iterator<Item = I> + Send),
+    produce: impl Fn(I, &mut Worker) -> T + Sync,
     consume: impl FnMut(T) + Send,
 ) {
-    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-    let next = AtomicUsize::new(0);
+    let source = std::sync::Mutex::new((0usize, source));
     let state = std::sync::Mutex::new((0, std::collections::BTreeMap::new(), consume));
-    let threads = rayon::current_num_threads().clamp(1, n.max(1));
+    let threads = rayon::current_num_threads().max(1);
     rayon::scope(|s| {
         for _ in 0..threads {
             s.spawn(|_| {
                 let mut worker = Worker::new();
                 loop {
-                    let i = next.fetch_add(1, Relaxed);
-                    if i >= n {
+                    let next = {
+                        let mut guard = source.lock().unwrap_or_else(|e| e.into_inner());
+                        let (count, items) = &mut *guard;
+                        items.next().map(|item| {
+                            *count += 1;
+                            (*count - 1, item)
+                        })
+                    };
+                    let Some((i, item)) = next else {
                         break;
-                    }
-                    let item = produce(i, &mut worker);
+                    };
+                    let item = produce(item, &mut worker);
                     give_back_memory(i);
                     // A panic while consuming is re-raised by the scope; the data is still
                     // whole for the other workers.

@@ -287,28 +287,27 @@ fn check(args: CheckArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let walked = match &stdin {
-        Some(_) => walk::Walked::default(),
-        None => {
-            let paths = if args.paths.is_empty() {
-                vec![PathBuf::from(".")]
-            } else {
-                args.paths.clone()
-            };
-            match walk::discover(
-                &paths,
-                &WalkOptions {
-                    no_ignore: args.no_ignore,
-                    exclude: engine.config.exclude.clone(),
-                },
-            ) {
-                Ok(w) => w,
-                Err(e) => {
-                    eprintln!("error: {}", sanitize_for_terminal(&e));
-                    return EXIT_ERROR;
-                }
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let walk_options = WalkOptions {
+        no_ignore: args.no_ignore,
+        exclude: engine.config.exclude.clone(),
+    };
+    // The explicit paths are checked now; the files are found while they are linted, anew for
+    // each analysis (`--fix` lints again after each round).
+    let walk = || walk::Walk::new(&paths, &walk_options);
+    let missing = match &stdin {
+        Some(_) => false,
+        None => match walk() {
+            Ok(w) => w.missing,
+            Err(e) => {
+                eprintln!("error: {}", sanitize_for_terminal(&e));
+                return EXIT_ERROR;
             }
-        }
+        },
     };
     let known: Vec<&str> = registry::RULES
         .iter()
@@ -352,7 +351,15 @@ fn check(args: CheckArgs) -> i32 {
                 });
                 report
             }
-            None => engine.stream(&walked.files, args.jobs, &mut each),
+            None => {
+                let Ok(mut files) = walk() else {
+                    return Report::default();
+                };
+                let mut report = engine.stream(&mut files, args.jobs, &mut each);
+                files.warnings.append(&mut report.warnings);
+                report.warnings = files.warnings;
+                report
+            }
         }
     };
     // The same, keeping every file: for what needs the whole run.
@@ -370,7 +377,7 @@ fn check(args: CheckArgs) -> i32 {
         quiet: args.quiet,
         statistics: args.statistics,
         fixes_applied: 0,
-        incomplete: walked.missing,
+        incomplete: missing,
     };
     let threshold = match args.severity_threshold.unwrap_or(Threshold::Note) {
         Threshold::Note => Severity::Note,
@@ -378,7 +385,7 @@ fn check(args: CheckArgs) -> i32 {
         Threshold::Error => Severity::Error,
     };
     let exit = |tally: &Tally| {
-        if walked.missing {
+        if missing {
             EXIT_ERROR
         } else if !args.exit_zero && tally.any_at_least(threshold) {
             EXIT_FINDINGS
@@ -409,12 +416,10 @@ fn check(args: CheckArgs) -> i32 {
         });
         tally.files_checked = report.files_checked;
         tally.files_parsed = report.files_parsed;
-        let mut warnings = walked.warnings;
-        warnings.append(&mut report.warnings);
-        print_warnings(&engine, &mut warnings, args.quiet);
+        print_warnings(&engine, &mut report.warnings, args.quiet);
         if written.is_ok() {
             written = printer
-                .end(&tally, &warnings, &opts, &mut out)
+                .end(&tally, &report.warnings, &opts, &mut out)
                 .and_then(|_| out.flush());
         }
         return match report_written(written) {
@@ -459,9 +464,6 @@ fn check(args: CheckArgs) -> i32 {
         }
         report.warnings.extend(warnings);
     }
-    let mut warnings = walked.warnings;
-    warnings.append(&mut report.warnings);
-    report.warnings = warnings;
     if let Some(path) = &args.write_baseline {
         let b = Baseline::from_findings(&report.findings);
         if let Err(e) = std::fs::write(path, b.to_json()) {
@@ -480,7 +482,7 @@ fn check(args: CheckArgs) -> i32 {
                 sanitize_for_terminal(&path.display().to_string())
             );
         }
-        return if walked.missing { EXIT_ERROR } else { EXIT_OK };
+        return if missing { EXIT_ERROR } else { EXIT_OK };
     }
     print_warnings(&engine, &mut report.warnings, args.quiet);
     let written = output::print(format, &report, &opts, &mut out).and_then(|_| out.flush());

@@ -63,104 +63,222 @@ pub fn is_excluded(set: &GlobSet, path: &Path) -> bool {
     (1..comps.len()).any(|i| set.is_match(comps[i..].iter().collect::<PathBuf>()))
 }
 
-/// Walks the given paths.
+/// Walks the given paths and collects every file, sorted (the language server's index, the
+/// parse-only benchmark). `check` streams them instead (`Walk`).
 pub fn discover(paths: &[PathBuf], opts: &WalkOptions) -> Result<Walked, String> {
-    let exclude = exclude_set(&opts.exclude)?;
-    let mut out = Walked::default();
-    for root in paths {
-        let meta = match std::fs::metadata(root) {
-            Ok(m) => m,
-            Err(e) => {
-                let message = if std::fs::symlink_metadata(root).is_ok() {
-                    format!("cannot follow link: {}", describe_io(&e))
-                } else {
-                    format!("cannot read: {}", describe_io(&e))
-                };
-                out.warnings.push(Warning {
+    let mut walk = Walk::new(paths, opts)?;
+    let mut files: Vec<PathBuf> = walk.by_ref().collect();
+    files.sort();
+    Ok(Walked {
+        files,
+        warnings: walk.warnings,
+        missing: walk.missing,
+    })
+}
+
+/// The files to lint, found one at a time while they are linted, so that a run never holds the
+/// list of a whole tree: first the files named explicitly, then each directory walked in path
+/// order (entries sorted by name, depth first). A file reached twice is linted once, under the
+/// first of its names: a directory reached again (through a link, or named inside another one
+/// named) is not walked again, and a file that may have another name (a hard link, a file also
+/// named explicitly) is checked against the ones seen. What is remembered is one id per
+/// directory and per such file, not one per file.
+pub struct Walk {
+    files: std::vec::IntoIter<PathBuf>,
+    dirs: std::vec::IntoIter<PathBuf>,
+    current: Option<ignore::Walk>,
+    root: PathBuf,
+    no_ignore: bool,
+    exclude: GlobSet,
+    /// Ids of the directories walked (shared with the walker's entry filter).
+    seen_dirs: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<FileId>>>,
+    /// Ids of the files that may be reached under another name.
+    seen_files: std::collections::HashSet<FileId>,
+    /// Files that could not be walked, in the order met.
+    pub warnings: Vec<Warning>,
+    /// An explicit path did not exist (an I/O error: exit 2).
+    pub missing: bool,
+}
+
+impl Walk {
+    /// Checks the explicit paths now (a missing one is a warning and sets `missing`); the
+    /// directories are walked as the files are asked for.
+    pub fn new(paths: &[PathBuf], opts: &WalkOptions) -> Result<Walk, String> {
+        let exclude = exclude_set(&opts.exclude)?;
+        let mut warnings = Vec::new();
+        let mut missing = false;
+        let (mut files, mut dirs) = (Vec::new(), Vec::new());
+        for root in paths {
+            let meta = match std::fs::metadata(root) {
+                Ok(m) => m,
+                Err(e) => {
+                    let message = if std::fs::symlink_metadata(root).is_ok() {
+                        format!("cannot follow link: {}", describe_io(&e))
+                    } else {
+                        format!("cannot read: {}", describe_io(&e))
+                    };
+                    warnings.push(Warning {
+                        path: root.clone(),
+                        message,
+                    });
+                    missing = true;
+                    continue;
+                }
+            };
+            if meta.is_file() {
+                // Named explicitly: linted whatever its extension, unless excluded.
+                if !is_excluded(&exclude, root) {
+                    files.push(root.clone());
+                }
+            } else if meta.is_dir() {
+                dirs.push(root.clone());
+            } else {
+                warnings.push(Warning {
                     path: root.clone(),
-                    message,
+                    message: "skipped: not a regular file (a FIFO, socket or device)".into(),
                 });
-                out.missing = true;
+            }
+        }
+        files.sort();
+        files.dedup();
+        dirs.sort();
+        dirs.dedup();
+        // Explicit files are linted first; a walk that meets one again skips it.
+        let mut seen_files = std::collections::HashSet::new();
+        files.retain(|p| file_id(p).is_none_or(|id| seen_files.insert(id)));
+        Ok(Walk {
+            files: files.into_iter(),
+            dirs: dirs.into_iter(),
+            current: None,
+            root: PathBuf::new(),
+            no_ignore: opts.no_ignore,
+            exclude,
+            seen_dirs: Default::default(),
+            seen_files,
+            warnings,
+            missing,
+        })
+    }
+
+    /// The walker of the next directory named, unless that directory was walked already.
+    fn next_dir(&mut self) -> Option<ignore::Walk> {
+        loop {
+            let root = self.dirs.next()?;
+            let first = file_id(&root).is_none_or(|id| lock(&self.seen_dirs).insert(id));
+            if first {
+                self.root = root.clone();
+                return Some(self.walker(&root));
+            }
+        }
+    }
+
+    fn walker(&self, root: &Path) -> ignore::Walk {
+        let mut builder = ignore::WalkBuilder::new(root);
+        let no_ignore = self.no_ignore;
+        builder
+            .follow_links(true)
+            .git_ignore(!no_ignore)
+            .git_global(!no_ignore)
+            .git_exclude(!no_ignore)
+            .ignore(!no_ignore)
+            .parents(!no_ignore)
+            .require_git(false)
+            .hidden(true)
+            .sort_by_file_name(|a, b| a.cmp(b));
+        let exclude = self.exclude.clone();
+        let seen = self.seen_dirs.clone();
+        builder.filter_entry(move |e| {
+            if is_excluded(&exclude, e.path()) {
+                return false;
+            }
+            // A directory walked already (through a link to it) is not walked again. Links
+            // that loop are reported by the walker before they get here.
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            !is_dir || file_id(e.path()).is_none_or(|id| lock(&seen).insert(id))
+        });
+        builder.build()
+    }
+}
+
+impl Iterator for Walk {
+    type Item = PathBuf;
+
+    fn next(&mut self) -> Option<PathBuf> {
+        if let Some(file) = self.files.next() {
+            return Some(file);
+        }
+        loop {
+            if self.current.is_none() {
+                self.current = Some(self.next_dir()?);
+            }
+            let Some(entry) = self.current.as_mut().and_then(Iterator::next) else {
+                self.current = None;
+                continue;
+            };
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    self.warnings.push(walk_warning(&self.root, &err));
+                    continue;
+                }
+            };
+            let Some(ft) = entry.file_type() else {
+                continue;
+            };
+            let path = entry.path();
+            if ft.is_dir() || lang::kind_of(path).is_none() {
                 continue;
             }
-        };
-        if meta.is_file() {
-            // Named explicitly: linted whatever its extension, unless excluded.
-            if !is_excluded(&exclude, root) {
-                out.files.push(root.clone());
+            if !ft.is_file() {
+                self.warnings.push(Warning {
+                    path: path.to_path_buf(),
+                    message: "skipped: not a regular file (a FIFO, socket or device)".into(),
+                });
+                continue;
             }
-            continue;
+            if let Some((id, other_names)) = id_and_links(path) {
+                if self.seen_files.contains(&id) {
+                    continue;
+                }
+                if other_names {
+                    self.seen_files.insert(id);
+                }
+            }
+            return Some(entry.into_path());
         }
-        if !meta.is_dir() {
-            out.warnings.push(Warning {
-                path: root.clone(),
-                message: "skipped: not a regular file (a FIFO, socket or device)".into(),
-            });
-            continue;
-        }
-        walk_dir(root, opts, &exclude, &mut out);
     }
-    out.files.sort();
-    out.files.dedup();
-    // A file reached twice (through a link to a directory above it, a hard link) is linted once,
-    // under the first of its names.
-    let mut seen = std::collections::HashSet::new();
-    out.files
-        .retain(|p| file_id(p).is_none_or(|id| seen.insert(id)));
-    Ok(out)
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(unix)]
-fn file_id(path: &Path) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+type FileId = (u64, u64);
+#[cfg(not(unix))]
+type FileId = PathBuf;
+
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<FileId> {
+    id_and_links(path).map(|(id, _)| id)
 }
 
 #[cfg(not(unix))]
-fn file_id(path: &Path) -> Option<PathBuf> {
+fn file_id(path: &Path) -> Option<FileId> {
     std::fs::canonicalize(path).ok()
 }
 
-fn walk_dir(root: &Path, opts: &WalkOptions, exclude: &GlobSet, out: &mut Walked) {
-    let mut builder = ignore::WalkBuilder::new(root);
-    builder
-        .follow_links(true)
-        .git_ignore(!opts.no_ignore)
-        .git_global(!opts.no_ignore)
-        .git_exclude(!opts.no_ignore)
-        .ignore(!opts.no_ignore)
-        .parents(!opts.no_ignore)
-        .require_git(false)
-        .hidden(true);
-    let exclude_dirs = exclude.clone();
-    builder.filter_entry(move |e| !is_excluded(&exclude_dirs, e.path()));
-    for entry in builder.build() {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(err) => {
-                out.warnings.push(walk_warning(root, &err));
-                continue;
-            }
-        };
-        let Some(ft) = entry.file_type() else {
-            continue;
-        };
-        if ft.is_dir() {
-            continue;
-        }
-        let path = entry.path();
-        if lang::kind_of(path).is_none() {
-            continue;
-        }
-        if ft.is_file() {
-            out.files.push(path.to_path_buf());
-        } else {
-            out.warnings.push(Warning {
-                path: path.to_path_buf(),
-                message: "skipped: not a regular file (a FIFO, socket or device)".into(),
-            });
-        }
-    }
+/// The file's id, and whether it may be met again under another name (a hard link).
+#[cfg(unix)]
+fn id_and_links(path: &Path) -> Option<(FileId, bool)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some(((m.dev(), m.ino()), m.nlink() > 1))
+}
+
+#[cfg(not(unix))]
+fn id_and_links(path: &Path) -> Option<(FileId, bool)> {
+    file_id(path).map(|id| (id, true))
 }
 
 fn walk_warning(root: &Path, err: &ignore::Error) -> Warning {
@@ -229,5 +347,61 @@ mod tests {
         assert!(is_excluded(&set, Path::new("src/a.gen.c")));
         assert!(is_excluded(&set, Path::new("src/build/x.c")));
         assert!(!is_excluded(&set, Path::new("src/net.c")));
+    }
+
+    fn names(files: impl Iterator<Item = PathBuf>, root: &Path) -> Vec<String> {
+        files
+            .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn files_come_in_path_order_and_each_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in ["b/z.c", "b/a.c", "a/y.c", "a.c", "a/sub/x.h", "b/notes.txt"] {
+            std::fs::create_dir_all(root.join(f).parent().unwrap()).unwrap();
+            std::fs::write(root.join(f), "int x;\n").unwrap();
+        }
+        #[cfg(unix)]
+        {
+            // A link to a directory walked already, and a second name of a file.
+            std::os::unix::fs::symlink(root.join("a"), root.join("c")).unwrap();
+            std::fs::hard_link(root.join("b/z.c"), root.join("b/zz.c")).unwrap();
+        }
+        let walk = Walk::new(
+            &[root.join("b/a.c"), root.to_path_buf()],
+            &Default::default(),
+        );
+        let files = names(walk.unwrap(), root);
+        // The file named explicitly first; then the walk, depth first with names sorted (as
+        // paths sort), without `b/a.c` again, `c` (the same directory as `a`) or `b/zz.c`.
+        assert_eq!(files, ["b/a.c", "a/sub/x.h", "a/y.c", "a.c", "b/z.c"]);
+        let walked = discover(&[root.to_path_buf()], &Default::default()).unwrap();
+        let mut sorted = walked.files.clone();
+        sorted.sort();
+        assert_eq!(walked.files, sorted);
+        assert_eq!(walked.files.len(), 5);
+    }
+
+    #[test]
+    fn a_directory_named_inside_another_is_walked_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("src/net")).unwrap();
+        std::fs::write(root.join("src/net/tcp.c"), "int x;\n").unwrap();
+        std::fs::write(root.join("src/main.c"), "int x;\n").unwrap();
+        let paths = [root.join("src/net"), root.join("src")];
+        let files = names(Walk::new(&paths, &Default::default()).unwrap(), root);
+        assert_eq!(files, ["src/main.c", "src/net/tcp.c"]);
+    }
+
+    #[test]
+    fn missing_paths_are_known_before_the_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        let walk = Walk::new(&[dir.path().join("gone")], &Default::default()).unwrap();
+        assert!(walk.missing);
+        assert_eq!(walk.warnings.len(), 1);
+        assert_eq!(walk.count(), 0);
     }
 }
