@@ -622,7 +622,7 @@ impl<'a, 't> Analysis<'a, 't> {
         {
             if self.model.is_creator(call) {
                 if want != Want::AddrInfoLeak {
-                    if let Some(k) = creation_target(call.node).and_then(|t| key_of(facts, t)) {
+                    if let Some(k) = self.created_into(call.node).and_then(|t| key_of(facts, t)) {
                         self.var(k, facts, call.node);
                     }
                 }
@@ -658,6 +658,15 @@ impl<'a, 't> Analysis<'a, 't> {
         if want == Want::AddrInfoLeak && !self.vars.iter().any(|v| v.local) {
             self.vars.clear();
         }
+    }
+
+    /// The variable a creation's result goes to (see `creation_target`), when the value
+    /// assigned is a creation: `v6 ? socket(...) : socket(...)` is, `have ? have : socket(...)`
+    /// is not (the variable may hold what it was given).
+    fn created_into(&self, call: Node<'t>) -> Option<Node<'t>> {
+        let target = creation_target(call)?;
+        let (value, _) = value_context(call);
+        is_creation(self, value).then_some(target)
     }
 
     /// `tmp = s` and `SOCKET tmp = s` where `tmp` is a plain local that is not followed itself.
@@ -869,7 +878,7 @@ impl<'a, 't> Analysis<'a, 't> {
         };
         let end = node.end_byte();
         if self.model.is_creator(call) {
-            if let Some(k) = creation_target(node).and_then(|t| key_of(facts, t)) {
+            if let Some(k) = self.created_into(node).and_then(|t| key_of(facts, t)) {
                 if let Some(&var) = self.by_key.get(&k) {
                     out.push((end, Ev::Create { var, call: node }));
                 }
@@ -1614,6 +1623,10 @@ impl<'a, 't> Analysis<'a, 't> {
                 BlockEv::Ev(Ev::Flag { flag, value }) => entry.flags[flag] = value,
                 BlockEv::Ev(Ev::Create { var, call }) => {
                     let s = &mut state[var];
+                    // The other arm of `v6 ? socket(...) : socket(...)`: one of the two runs.
+                    if s.created.is_some_and(|c| other_arm(c, call)) {
+                        continue;
+                    }
                     if report && self.vars[var].local && s.bits & OPEN != 0 {
                         sink.leak(s.created, call, LeakHow::Overwrite);
                     }
@@ -1939,6 +1952,8 @@ fn is_minus_one(facts: &Facts, node: Node) -> bool {
     facts.text_of(unwrap_casts(node)).replace(' ', "") == "-1"
 }
 
+/// Whether a value assigned is a creation: a creator's result, or a conditional expression
+/// whose arms are creations or hold nothing (`ok ? socket(...) : INVALID_SOCKET`).
 fn is_creation(a: &Analysis, value: Node) -> bool {
     let v = unwrap_casts(value);
     let v = if v.kind_name() == "assignment_expression" {
@@ -1946,16 +1961,42 @@ fn is_creation(a: &Analysis, value: Node) -> bool {
     } else {
         v
     };
-    v.kind_name() == "call_expression" && a.facts.call_of(v).is_some_and(|c| a.model.is_creator(c))
+    let creates = |n: Node| {
+        n.kind_name() == "call_expression"
+            && a.facts.call_of(n).is_some_and(|c| a.model.is_creator(c))
+    };
+    let arms = crate::facts::value_arms(v);
+    arms.iter().any(|&n| creates(n))
+        && arms
+            .iter()
+            .all(|&n| creates(n) || is_invalid_constant(a.facts, n))
+}
+
+/// Whether `a` and `b` are in the two arms of one conditional expression (looked for inside
+/// the statement that holds `a`).
+fn other_arm(a: Node, b: Node) -> bool {
+    let mut cur = a.parent();
+    while let Some(p) = cur {
+        let kind = p.kind_name();
+        if kind.ends_with("statement") || kind == "declaration" {
+            return false;
+        }
+        if Facts::within(b, p) {
+            return p.kind_name() == "conditional_expression" && Facts::exclusive(a, b);
+        }
+        cur = p.parent();
+    }
+    false
 }
 
 /// Where a creator's result goes: `s = socket(...)`, `SOCKET s = socket(...)`,
-/// `(s = socket(...)) == INVALID_SOCKET`, through casts and parentheses.
+/// `(s = socket(...)) == INVALID_SOCKET`, through casts, parentheses and the arms of `?:`.
 fn creation_target(call: Node) -> Option<Node> {
     let mut node = call;
     while let Some(p) = node.parent() {
         match p.kind_name() {
             "parenthesized_expression" | "cast_expression" => node = p,
+            "conditional_expression" if p.field("condition") != Some(node) => node = p,
             "assignment_expression" => {
                 if p.field("right") != Some(node) {
                     return None;
@@ -2173,6 +2214,33 @@ mod tests {
             leaks(code),
             vec!["leak s at socket(ai->ai_family, 1, 0) (Overwrite)"]
         );
+    }
+
+    #[test]
+    fn creations_in_a_conditional_expression() {
+        let code = "SOCKET f(int v6) { SOCKET s = v6 ? socket(23, 1, 0) : socket(2, 1, 0);\n\
+            if (s == INVALID_SOCKET) return s;\n\
+            if (bind(s, 0, 0) != 0) return INVALID_SOCKET;\n\
+            return s; }";
+        assert_eq!(
+            leaks(code),
+            vec!["leak s at return INVALID_SOCKET; (Return)"]
+        );
+        // One arm runs: the other is no overwrite, and a loop closing each is fine.
+        let code = "void f(int v6, int n) { int i; for (i = 0; i < n; i++) {\n\
+            SOCKET s = v6 ? socket(23, 1, 0) : socket(2, 1, 0);\n\
+            if (s == INVALID_SOCKET) continue; closesocket(s); } }";
+        assert!(leaks(code).is_empty(), "{:?}", leaks(code));
+        let code = "int f(int ok) { SOCKET s; s = ok ? socket(2, 1, 0) : INVALID_SOCKET;\n\
+            if (s == INVALID_SOCKET) return 0; return send(s, 0, 0, 0); }";
+        assert_eq!(
+            leaks(code),
+            vec!["leak s at return send(s, 0, 0, 0); (Return)"]
+        );
+        // The caller's socket or a new one: not ours to judge.
+        let code = "void f(SOCKET have) { SOCKET s = have ? have : socket(2, 1, 0);\n\
+            send(s, 0, 0, 0); if (!have) closesocket(s); }";
+        assert!(leaks(code).is_empty(), "{:?}", leaks(code));
     }
 
     #[test]
