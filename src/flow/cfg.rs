@@ -2,7 +2,8 @@
 //! body (or lambda): `if`/`else`, `switch` with fall-through, `for`/`while`/`do`, range `for`,
 //! `break`, `continue`, `return`, `goto` and labels, `try`/`catch`, `__try`, preprocessor
 //! branches inside bodies, and short-circuit conditions (`&&`, `||`, `!`) split into one block
-//! per leaf test, with the leaf and its outcome on each edge.
+//! per leaf test, with the leaf and its outcome on each edge (and the label on each edge from a
+//! `switch` to a `case`).
 //!
 //! Built with an explicit work stack (never recursion on nesting depth) in one pass over the
 //! statements: linear in the size of the body.
@@ -27,7 +28,9 @@ pub enum Item<'t> {
     Exit(Node<'t>),
 }
 
-/// An edge, taken unconditionally or when a leaf condition has the given outcome.
+/// An edge, taken unconditionally or when a leaf condition has the given outcome. The edge
+/// from a `switch` to one of its labels carries the `case_statement` with `true`: the value
+/// equals the label's (for `default`, none of the others).
 #[derive(Clone, Copy, Debug)]
 pub struct Edge<'t> {
     pub to: usize,
@@ -496,7 +499,7 @@ impl<'t> Builder<'t, '_> {
             "case_statement" => {
                 let case_b = self.new_block();
                 if let Some(dispatch) = self.jumps.iter().rev().find_map(|j| j.switch) {
-                    self.edge(dispatch, case_b, None);
+                    self.edge(dispatch, case_b, Some((node, true)));
                     if node.field("value").is_none() {
                         self.defaults.push(dispatch);
                     }

@@ -1067,40 +1067,9 @@ impl<'a, 't> Analysis<'a, 't> {
                 } else {
                     (l, r, op)
                 };
-                for (var, status) in self.subjects(subject) {
-                    let valid_when_true = if status {
-                        let success = is_success_status(facts, constant);
-                        match op {
-                            "==" if success => Some(true),
-                            "!=" if success => Some(false),
-                            "==" => Some(false),
-                            "<" if success => Some(false),
-                            ">=" if success => Some(true),
-                            _ => None,
-                        }
-                    } else {
-                        let invalid = is_invalid_constant(facts, constant)
-                            || self.is_foreign_constant(constant);
-                        let zero = facts.text_of(unwrap_casts(constant)).trim() == "0";
-                        match op {
-                            "==" if invalid => Some(false),
-                            "!=" if invalid => Some(true),
-                            "<" | "<=" if zero => Some(false),
-                            ">=" | ">" if zero => Some(true),
-                            ">" if is_minus_one(facts, constant) => Some(true),
-                            _ => None,
-                        }
-                    };
-                    if let Some(v) = valid_when_true {
-                        out.push(Test {
-                            var,
-                            when_true: Some(v),
-                            when_false: Some(!v),
-                            close: false,
-                        });
-                    }
-                }
+                return self.compare(subject, constant, op);
             }
+            "case_statement" => return self.case_tests(leaf),
             "call_expression" => {
                 if let Some(call) = facts.call_of(leaf) {
                     if let Some(valid) = self.check_polarity(call) {
@@ -1133,6 +1102,89 @@ impl<'a, 't> Analysis<'a, 't> {
             _ => self.truthiness(leaf, &mut out),
         }
         out
+    }
+
+    /// What `subject op constant` says about the variables the subject stands for.
+    fn compare(&self, subject: Node<'t>, constant: Node<'t>, op: &str) -> Vec<Test> {
+        let facts = self.facts;
+        let mut out = Vec::new();
+        for (var, status) in self.subjects(subject) {
+            let valid_when_true = if status {
+                let success = is_success_status(facts, constant);
+                match op {
+                    "==" if success => Some(true),
+                    "!=" if success => Some(false),
+                    "==" => Some(false),
+                    "<" if success => Some(false),
+                    ">=" if success => Some(true),
+                    _ => None,
+                }
+            } else {
+                let invalid =
+                    is_invalid_constant(facts, constant) || self.is_foreign_constant(constant);
+                let zero = facts.text_of(unwrap_casts(constant)).trim() == "0";
+                match op {
+                    "==" if invalid => Some(false),
+                    "!=" if invalid => Some(true),
+                    "<" | "<=" if zero => Some(false),
+                    ">=" | ">" if zero => Some(true),
+                    ">" if is_minus_one(facts, constant) => Some(true),
+                    _ => None,
+                }
+            };
+            if let Some(v) = valid_when_true {
+                out.push(Test {
+                    var,
+                    when_true: Some(v),
+                    when_false: Some(!v),
+                    close: false,
+                });
+            }
+        }
+        out
+    }
+
+    /// A `case` of a `switch` on a lookup's status or a socket (`switch (getaddrinfo(...))`,
+    /// `switch (rc = getaddrinfo(...))`, `switch (rc)`): `case 0:` is the success, another
+    /// label a failure; `default:` is whatever the other labels are not (a failure when one of
+    /// them is `case 0:`).
+    fn case_tests(&self, case: Node<'t>) -> Vec<Test> {
+        let Some(switch) = crate::facts::enclosing_kind(case, &["switch_statement"]).filter(|s| {
+            s.field("body")
+                .is_some_and(|b| case.parent().is_some_and(|p| p == b))
+        }) else {
+            return Vec::new();
+        };
+        let Some(cond) = switch.field("condition") else {
+            return Vec::new();
+        };
+        let subject = if cond.kind_name() == "condition_clause" {
+            match cond.field("value") {
+                Some(v) if !v.kind_name().ends_with("declaration") => v,
+                _ => return Vec::new(),
+            }
+        } else {
+            cond
+        };
+        let subject = unwrap_parens(subject);
+        if let Some(value) = case.field("value") {
+            return self.compare(subject, value, "==");
+        }
+        // `default:` is true when the value differs from every label.
+        let Some(body) = switch.field("body") else {
+            return Vec::new();
+        };
+        let mut cursor = body.walk();
+        let labels: Vec<Node<'t>> = body
+            .named_children(&mut cursor)
+            .filter(|c| c.kind_name() == "case_statement")
+            .filter_map(|c| c.field("value"))
+            .collect();
+        labels
+            .into_iter()
+            .map(|v| self.compare(subject, v, "!="))
+            .find(|t| !t.is_empty())
+            .unwrap_or_default()
     }
 
     /// `bool ok = (s != INVALID_SOCKET); ... if (ok)`: a local flag initialized with a test
@@ -1270,7 +1322,7 @@ impl<'a, 't> Analysis<'a, 't> {
         let mut leaves = Vec::new();
         for b in &cfg.blocks {
             for e in &b.succs {
-                if let Some((leaf, true)) = e.cond {
+                if let Some((leaf, true)) = e.cond.filter(|c| c.0.kind_name() != "case_statement") {
                     leaves.push(unwrap_parens(leaf));
                 }
             }
@@ -2316,6 +2368,29 @@ mod tests {
             int rc = getaddrinfo(h, \"80\", 0, &res); if (rc != 0) return rc;\n\
             *out = res; return 0; }";
         assert!(problems(Lang::C, code, &cfg, Want::AddrInfoLeak).is_empty());
+    }
+
+    #[test]
+    fn switch_labels_on_the_status_or_the_socket() {
+        let cfg = Config::default();
+        let code = "int f(const char *h) { struct addrinfo *res; int rc;\n\
+            rc = getaddrinfo(h, \"80\", 0, &res);\n\
+            switch (rc) { case EAI_AGAIN: case EAI_NONAME: return 1; case 0: break; default: return -1; }\n\
+            freeaddrinfo(res); return 0; }";
+        assert!(problems(Lang::C, code, &cfg, Want::AddrInfoLeak).is_empty());
+        // `default:` beside a failure label alone may be the success.
+        let code = "int f(const char *h) { struct addrinfo *res;\n\
+            switch (getaddrinfo(h, \"80\", 0, &res)) { case EAI_AGAIN: return 2; default: break; }\n\
+            return 0; }";
+        assert_eq!(
+            problems(Lang::C, code, &cfg, Want::AddrInfoLeak),
+            vec!["leak res at return 0; (Return)"]
+        );
+        let code = "SOCKET f(SOCKET l) { SOCKET s = accept(l, 0, 0);\n\
+            switch (s) { case INVALID_SOCKET: return INVALID_SOCKET; default: break; }\n\
+            if (send(s, \"x\", 1, 0) < 0) return 0;\n\
+            return s; }";
+        assert_eq!(leaks(code), vec!["leak s at return 0; (Return)"]);
     }
 
     #[test]
