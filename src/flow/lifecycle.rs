@@ -978,7 +978,7 @@ impl<'a, 't> Analysis<'a, 't> {
                 } else if self.check_polarity(call).is_some()
                     || self.model.lookup_result(call).is_some()
                     || self.model.is_creator(call)
-                    || formats(call, value)
+                    || formats(facts, call, value)
                 {
                 } else {
                     out.push((pos, Ev::Escape { var }));
@@ -1907,13 +1907,22 @@ fn refine(state: &mut [VarState], tests: &[Test], outcome: bool) -> bool {
     true
 }
 
-/// A format call (`printf`, `logmsg`, `infof`): a string literal comes before `arg`, so the
-/// socket is printed, not handed over.
-fn formats(call: &Call, arg: Node) -> bool {
+/// A format call (`printf`, `logmsg`, `infof`): a string literal with a conversion (`%`)
+/// comes before `arg`, so the socket is printed, not handed over. A literal without one is a
+/// name or a label: `xTaskCreate(echo_task, "echo", 512, (void *)(uintptr_t)fd, ...)` hands
+/// the socket to a task.
+fn formats(facts: &Facts, call: &Call, arg: Node) -> bool {
     call.args
         .iter()
         .take_while(|a| a.id() != arg.id())
-        .any(|a| matches!(a.kind_name(), "string_literal" | "concatenated_string"))
+        .any(|a| {
+            let a = unwrap_parens(*a);
+            let literal = matches!(
+                a.kind_name(),
+                "string_literal" | "concatenated_string" | "raw_string_literal"
+            ) || crate::facts::strings::string_value(a, facts.text).is_some();
+            literal && facts.text_of(a).contains('%')
+        })
 }
 
 /// `0`, `-1`, `0x10`, `5u`, `1L`.
@@ -2305,6 +2314,12 @@ mod tests {
         let code = "void f(void) { SOCKET s = socket(2, 1, 0); start_worker(s); }";
         assert!(leaks(code).is_empty(), "{:?}", leaks(code));
         let code = "void f(void) { SOCKET s = socket(2, 1, 0); send(s, \"x\", 1, 0); }";
+        assert_eq!(leaks(code), vec!["leak s at } (End)"]);
+        // A string before the socket is a format only when it holds a conversion.
+        let code = "void f(void) { SOCKET s = socket(2, 1, 0);\n\
+            spawn(run, \"worker\", (void *)(uintptr_t) s); }";
+        assert!(leaks(code).is_empty(), "{:?}", leaks(code));
+        let code = "void f(void) { SOCKET s = socket(2, 1, 0); trace(L\"sock %Iu\", s); }";
         assert_eq!(leaks(code), vec!["leak s at } (End)"]);
     }
 
