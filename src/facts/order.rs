@@ -456,12 +456,7 @@ impl<'t> Facts<'t> {
                     "if_statement" | "conditional_expression" => {
                         field == Some("condition") || field_of_node(p, to) == field
                     }
-                    "compound_statement" => {
-                        !p.parent()
-                            .is_some_and(|s| s.kind_name() == "switch_statement")
-                            || !Facts::exclusive(node, to)
-                    }
-                    _ => true,
+                    _ => !Facts::exclusive(node, to),
                 };
             }
             let covered = match p.kind_name() {
