@@ -92,6 +92,29 @@ pub fn unwrap_casts(node: Node) -> Node {
     }
 }
 
+/// The expressions a value may come from: the value itself through parentheses and casts, or
+/// each arm of a conditional expression (`v6 ? socket(AF_INET6, ...) : socket(AF_INET, ...)`),
+/// arms of nested ones included. Never empty.
+pub fn value_arms(node: Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    let mut work = vec![node];
+    while let Some(n) = work.pop() {
+        let n = unwrap_casts(n);
+        match (
+            n.kind_name(),
+            n.field("consequence"),
+            n.field("alternative"),
+        ) {
+            ("conditional_expression", Some(c), Some(a)) => {
+                work.push(a);
+                work.push(c);
+            }
+            _ => out.push(n),
+        }
+    }
+    out
+}
+
 /// A function definition or a C++ lambda.
 #[derive(Clone, Debug)]
 pub struct Function<'t> {

@@ -386,19 +386,163 @@ impl<'t> Facts<'t> {
             .any(|g| !skip_goto(g) && self.reaches_depth(from, g, skip_goto, depth + 1))
     }
 
-    /// The first call after `from` and before `to`, in the same function, that `pred` accepts
-    /// and that does not sit in a branch exclusive with `to`.
+    /// The first call after `from` (a call that fails as `fails` says) and before `to`, in the
+    /// same function, that `pred` accepts and that runs on every path on which `from` succeeded
+    /// and reaches `to` (see `runs_before`).
     pub fn call_between(
         &self,
         from: Node,
+        fails: FailsWith,
         to: Node,
         pred: impl Fn(&Call<'t>) -> bool,
     ) -> Option<&Call<'t>> {
         let func = self.function_at(to.start_byte());
+        let accepted = |n: Node| {
+            self.call_of(n)
+                .is_some_and(|c| c.function == func && pred(c))
+        };
         self.calls_in(from.end_byte()..to.start_byte())
             .filter(|c| c.function == func)
-            .find(|c| pred(c) && !Facts::exclusive(c.node, to))
+            .find(|c| pred(c) && self.runs_before(c.node, to, &accepted, Some((from, fails))))
     }
+
+    /// Whether `node`, which comes before `to`, runs on every path that reaches `to` from before
+    /// the construct holding both: it is not on a branch `to` can be reached without (an `if`
+    /// arm whose other arm neither does the like of it (`like`), nor leaves, nor is the failure
+    /// branch of `after` (a call before `node`), a `case`, the right operand of `&&`/`||`, the
+    /// body of a loop that may run no time, a handler), nor on a branch exclusive with `to`. A
+    /// loop condition and the body of `do`/`for (;;)` run at least once.
+    pub fn runs_before(
+        &self,
+        node: Node,
+        to: Node,
+        like: &dyn Fn(Node) -> bool,
+        after: Option<(Node, FailsWith)>,
+    ) -> bool {
+        // The branch of `stmt` taken when its condition is `outcome` is the failure of `after`.
+        let fails_there = |stmt: Node, outcome: bool| {
+            let Some((call, fails)) = after else {
+                return false;
+            };
+            let Some(cond) = stmt.field("condition") else {
+                return false;
+            };
+            if stmt.start_byte() < call.end_byte() && !Facts::within(call, cond) {
+                return false;
+            }
+            let var = self.stored_in(call);
+            let (t, f) = self.test(cond, call, var.as_deref(), fails);
+            (if outcome { t } else { f }) == Some(Outcome::Failure)
+        };
+        let arm_does = |arm: Option<Node>| {
+            arm.is_some_and(|a| {
+                let a = if a.kind_name() == "else_clause" {
+                    a.named_child(0).unwrap_or(a)
+                } else {
+                    a
+                };
+                self.leaves(a)
+                    || self
+                        .calls_in(a.byte_range())
+                        .any(|c| Facts::within(c.node, a) && like(c.node))
+            })
+        };
+        let mut child = node;
+        while let Some(p) = child.parent() {
+            let field = field_of(p, child);
+            if Facts::within(to, p) {
+                // Where the two meet: `node` must come first on one path.
+                return match p.kind_name() {
+                    "if_statement" | "conditional_expression" => {
+                        field == Some("condition") || field_of_node(p, to) == field
+                    }
+                    _ => !Facts::exclusive(node, to),
+                };
+            }
+            let covered = match p.kind_name() {
+                "if_statement" => match field {
+                    Some("consequence") => {
+                        arm_does(p.field("alternative")) || fails_there(p, false)
+                    }
+                    Some("alternative") => arm_does(p.field("consequence")) || fails_there(p, true),
+                    _ => true,
+                },
+                "else_clause" => true,
+                "conditional_expression" => match field {
+                    Some("consequence") => arm_does(p.field("alternative")),
+                    Some("alternative") => arm_does(p.field("consequence")),
+                    _ => true,
+                },
+                "binary_expression" => {
+                    let op = p.field("operator").map(|o| o.kind_name());
+                    field != Some("right") || !matches!(op, Some("&&" | "||" | "and" | "or"))
+                }
+                "while_statement" | "for_range_loop" => field == Some("condition"),
+                "for_statement" => match field {
+                    Some("body") => p
+                        .field("condition")
+                        .is_none_or(|c| crate::facts::loops::is_constant_true(c, self.text)),
+                    Some("update") => false,
+                    _ => true,
+                },
+                "case_statement" | "catch_clause" | "seh_except_clause" => false,
+                "function_definition" | "lambda_expression" => return false,
+                _ => true,
+            };
+            if !covered {
+                return false;
+            }
+            child = p;
+        }
+        false
+    }
+
+    /// Whether a statement always leaves: a jump, or a block that ends with one.
+    fn leaves(&self, stmt: Node) -> bool {
+        if stmt.kind_name() == "compound_statement" {
+            let mut cursor = stmt.walk();
+            let last = stmt
+                .named_children(&mut cursor)
+                .filter(|c| c.kind_name() != "comment")
+                .last();
+            return last.is_some_and(|l| self.leaves(l));
+        }
+        is_jump(stmt, self.text)
+    }
+}
+
+/// The field of `parent` that is `child` itself.
+fn field_of(parent: Node, child: Node) -> Option<&'static str> {
+    [
+        "condition",
+        "consequence",
+        "alternative",
+        "body",
+        "update",
+        "initializer",
+        "right",
+        "left",
+    ]
+    .into_iter()
+    .find(|f| {
+        let mut cursor = parent.walk();
+        let found = parent
+            .children_by_field_name(f, &mut cursor)
+            .any(|c| c.id() == child.id());
+        found
+    })
+}
+
+/// The field of `parent` whose node holds `n`.
+fn field_of_node(parent: Node, n: Node) -> Option<&'static str> {
+    let mut c = n;
+    while let Some(p) = c.parent() {
+        if p.id() == parent.id() {
+            return field_of(parent, c);
+        }
+        c = p;
+    }
+    None
 }
 
 impl<'t> Facts<'t> {
@@ -628,14 +772,57 @@ mod tests {
     fn calls_between_two_nodes() {
         let code = "void f(SOCKET s) { dup(s); if (x) { wait(h); } else { close(s); } \
                     wait2(h); close(s); }";
+        let fails = FailsWith::NonZero;
         facts_of(Lang::C, code, |f| {
             let dup = f.calls.iter().find(|c| c.name == "dup").unwrap().node;
             let closes: Vec<_> = f.calls.iter().filter(|c| c.name == "close").collect();
             let is_wait = |c: &crate::facts::Call| c.name.starts_with("wait");
-            assert!(f.call_between(dup, closes[0].node, is_wait).is_none());
+            assert!(f
+                .call_between(dup, fails, closes[0].node, is_wait)
+                .is_none());
+            // `wait` runs only when `x`: `wait2` is the one on every path.
             assert_eq!(
-                f.call_between(dup, closes[1].node, is_wait).unwrap().name,
-                "wait"
+                f.call_between(dup, fails, closes[1].node, is_wait)
+                    .unwrap()
+                    .name,
+                "wait2"
+            );
+        });
+        // A wait on one arm counts when the other arm leaves, waits too, or is the failure of
+        // the duplication; a wait in a loop counts when the loop runs at least once.
+        let code = "void f(SOCKET s, int x) {\n\
+            if (dup(s) != 0) { log(); } else { wait(h); } close(s);\n\
+            if (x) wait(h); else return; close(s);\n\
+            if (x) wait(h); else wait(g); close(s);\n\
+            if (x) wait(h); close(s);\n\
+            while (wait(h) == 258) pump(); close(s);\n\
+            do { rc = wait(h); } while (rc == 258); close(s);\n\
+            for (;;) { if (wait(h) == 0) break; } close(s);\n\
+            while (more()) { wait(h); } close(s);\n\
+            for (i = 0; i < n; i++) wait(h); close(s);\n\
+            x && wait(h); close(s);\n\
+            switch (x) { case 1: wait(h); break; } close(s);\n\
+            }";
+        facts_of(Lang::C, code, |f| {
+            let closes: Vec<_> = f.calls.iter().filter(|c| c.name == "close").collect();
+            let covered: Vec<bool> = closes
+                .iter()
+                .map(|close| {
+                    let line = close.node.start_position().row;
+                    let wait = f
+                        .calls
+                        .iter()
+                        .find(|c| c.name == "wait" && c.node.start_position().row == line)
+                        .unwrap();
+                    let dup = f.calls.iter().find(|c| c.name == "dup").unwrap().node;
+                    let like =
+                        |n: tree_sitter::Node| f.call_of(n).is_some_and(|c| c.name == "wait");
+                    f.runs_before(wait.node, close.node, &like, Some((dup, fails)))
+                })
+                .collect();
+            assert_eq!(
+                covered,
+                [true, true, true, false, true, true, true, false, false, false, false]
             );
         });
     }

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 use crate::config::Config;
-use crate::facts::{unwrap_casts, DeclKind, Facts};
+use crate::facts::{unwrap_casts, value_arms, DeclKind, Facts};
 use crate::node::NodeExt;
 
 /// Expressions longer than this are never the same object as another spelling.
@@ -85,9 +85,12 @@ impl<'t> Facts<'t> {
     pub fn holds_socket(&self, expr: Node) -> bool {
         let expr = unwrap_casts(expr);
         if expr.kind_name() == "call_expression" {
-            return self
-                .call_of(expr)
-                .is_some_and(|c| self.socket_types.creators.contains(&c.name));
+            return self.is_creator_call(expr);
+        }
+        if expr.kind_name() == "conditional_expression" {
+            return value_arms(expr)
+                .into_iter()
+                .any(|v| self.is_creator_call(v));
         }
         if let Some(ty) = self.declared_type(expr) {
             if self.socket_types.holding.contains(&ty) {
@@ -95,6 +98,14 @@ impl<'t> Facts<'t> {
             }
         }
         self.assigned_from_creator(expr)
+    }
+
+    /// Whether `node` is a call to a creator of the file's socket model (`socket(...)`).
+    fn is_creator_call(&self, node: Node) -> bool {
+        node.kind_name() == "call_expression"
+            && self
+                .call_of(node)
+                .is_some_and(|c| self.socket_types.creators.contains(&c.name))
     }
 
     /// Whether the expression has the unsigned `SOCKET` type by declaration.
@@ -245,13 +256,12 @@ impl<'t> Facts<'t> {
                 }
                 None => true,
             };
-            same_object && self.key_text(a.target_node) == key && {
-                let v = unwrap_casts(a.value);
-                v.kind_name() == "call_expression"
-                    && self
-                        .call_of(v)
-                        .is_some_and(|c| self.socket_types.creators.contains(&c.name))
-            }
+            // `s = v6 ? socket(AF_INET6, ...) : socket(AF_INET, ...)`: either arm counts.
+            same_object
+                && self.key_text(a.target_node) == key
+                && value_arms(a.value)
+                    .into_iter()
+                    .any(|v| self.is_creator_call(v))
         })
     }
 
@@ -334,6 +344,20 @@ mod tests {
                 (true, true),
                 (false, false),
             ]
+        );
+    }
+
+    #[test]
+    fn sockets_created_in_either_arm_of_a_conditional() {
+        let code = "void f(int v6, int n) {\n\
+              int a = v6 ? socket(23, 1, 0) : socket(2, 1, 0); int b;\n\
+              b = n > 0 ? (int)accept(l, 0, 0) : -1; int c = v6 ? n : 0;\n\
+              use(a); use(b); use(c); use(v6 ? socket(23, 2, 0) : -1);\n\
+            }";
+        let got = socketness(Lang::C, code, &Config::default());
+        assert_eq!(
+            got,
+            vec![(true, false), (true, false), (false, false), (true, false)]
         );
     }
 

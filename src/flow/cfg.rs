@@ -1,11 +1,14 @@
 //! An intra-procedural control-flow graph built from the tree-sitter tree of a C or C++ function
 //! body (or lambda): `if`/`else`, `switch` with fall-through, `for`/`while`/`do`, range `for`,
-//! `break`, `continue`, `return`, `goto` and labels, `try`/`catch`, `__try`, preprocessor
-//! branches inside bodies, and short-circuit conditions (`&&`, `||`, `!`) split into one block
-//! per leaf test, with the leaf and its outcome on each edge.
+//! `break`, `continue`, `return`, `goto` and labels, `try`/`catch`, `__try` (a `return` or
+//! `__leave` inside one with a `__finally` runs that block first; other jumps out of it do not
+//! yet), preprocessor branches inside bodies, and short-circuit conditions (`&&`, `||`, `!`)
+//! split into one block per leaf test, with the leaf and its outcome on each edge (and the label
+//! on each edge from a `switch` to a `case`).
 //!
 //! Built with an explicit work stack (never recursion on nesting depth) in one pass over the
-//! statements: linear in the size of the body.
+//! statements: linear in the size of the body (the `__finally` blocks built again for each
+//! `return` are capped at twice its size; beyond, a `return` leaves directly).
 
 use std::collections::HashMap;
 
@@ -27,7 +30,9 @@ pub enum Item<'t> {
     Exit(Node<'t>),
 }
 
-/// An edge, taken unconditionally or when a leaf condition has the given outcome.
+/// An edge, taken unconditionally or when a leaf condition has the given outcome. The edge
+/// from a `switch` to one of its labels carries the `case_statement` with `true`: the value
+/// equals the label's (for `default`, none of the others).
 #[derive(Clone, Copy, Debug)]
 pub struct Edge<'t> {
     pub to: usize,
@@ -66,6 +71,24 @@ enum Task<'t> {
     PushScope(Node<'t>),
     PopScope,
     ScopeEnd(Node<'t>, Node<'t>),
+    /// Enter or leave the body of a `__try` with a `__finally`.
+    PushFinally(Finally<'t>),
+    PopFinally,
+    /// Keep only the first `n` enclosing `__finally` blocks (while one runs for a `return`).
+    TruncFinally(usize),
+    /// Put back the enclosing `__finally` blocks of a `return` once its copies are built.
+    RestoreFinally(Vec<Finally<'t>>),
+    /// The `return` at this node leaves the function (after its `__finally` blocks ran).
+    Exit(Node<'t>),
+}
+
+/// A `__try` body with a `__finally`: a `return` inside runs the `__finally` block first, and
+/// `__leave` jumps to it.
+#[derive(Clone, Copy)]
+struct Finally<'t> {
+    body: Node<'t>,
+    /// Where the `__try` body ends: the block that runs the `__finally`.
+    join: usize,
 }
 
 /// Where `break` and `continue` go from inside a loop or `switch`.
@@ -88,6 +111,10 @@ struct Builder<'t, 'd> {
     /// Switches that have a `default`, by dispatch block.
     defaults: Vec<usize>,
     scopes: Vec<Node<'t>>,
+    /// The `__try` bodies with a `__finally` around the current statement, innermost last.
+    finallies: Vec<Finally<'t>>,
+    /// Bytes of `__finally` blocks built again so far, against the cap.
+    copied: usize,
     labels: HashMap<&'t str, usize>,
     /// The body: its closing brace is the function's end, not a scope end.
     root: Node<'t>,
@@ -107,6 +134,8 @@ impl<'t> Cfg<'t> {
             jumps: Vec::new(),
             defaults: Vec::new(),
             scopes: Vec::new(),
+            finallies: Vec::new(),
+            copied: 0,
             labels: HashMap::new(),
             root: body,
             dead,
@@ -218,6 +247,17 @@ impl<'t> Builder<'t, '_> {
                 self.scopes.pop();
             }
             Task::ScopeEnd(scope, at) => self.push(Item::ScopeEnd { scope, at }),
+            Task::PushFinally(f) => self.finallies.push(f),
+            Task::PopFinally => {
+                self.finallies.pop();
+            }
+            Task::TruncFinally(n) => self.finallies.truncate(n),
+            Task::RestoreFinally(all) => self.finallies = all,
+            Task::Exit(at) => {
+                self.push(Item::Exit(at));
+                let exit = self.exit;
+                self.jump(exit);
+            }
         }
     }
 
@@ -496,7 +536,7 @@ impl<'t> Builder<'t, '_> {
             "case_statement" => {
                 let case_b = self.new_block();
                 if let Some(dispatch) = self.jumps.iter().rev().find_map(|j| j.switch) {
-                    self.edge(dispatch, case_b, None);
+                    self.edge(dispatch, case_b, Some((node, true)));
                     if node.field("value").is_none() {
                         self.defaults.push(dispatch);
                     }
@@ -554,9 +594,39 @@ impl<'t> Builder<'t, '_> {
             }
             "return_statement" | "co_return_statement" | "throw_statement" => {
                 self.push(Item::Stmt(node));
-                self.push(Item::Exit(node));
-                let exit = self.exit;
-                self.jump(exit);
+                let cost: usize = self
+                    .finallies
+                    .iter()
+                    .map(|f| f.body.byte_range().len())
+                    .sum();
+                let cap = 2 * self.root.byte_range().len();
+                if self.finallies.is_empty() || self.copied + cost > cap {
+                    self.push(Item::Exit(node));
+                    let exit = self.exit;
+                    self.jump(exit);
+                    return;
+                }
+                // `return` inside `__try`: each `__finally` around it runs, innermost first,
+                // each built again on this path with only the blocks outside it in force.
+                self.copied += cost;
+                let all = self.finallies.clone();
+                stack.push(Task::RestoreFinally(all.clone()));
+                stack.push(Task::Exit(node));
+                for (i, f) in all.iter().enumerate() {
+                    stack.push(Task::Stmt(f.body));
+                    stack.push(Task::TruncFinally(i));
+                }
+            }
+            "seh_leave_statement" => {
+                // To the end of the innermost `__try`: its `__finally` when it has one.
+                let innermost = crate::facts::enclosing_kind(node, &["seh_try_statement"]);
+                let guarded = self.finallies.last().copied().filter(|f| {
+                    f.body.parent().and_then(|c| c.parent()) == innermost && innermost.is_some()
+                });
+                match guarded {
+                    Some(f) => self.jump(f.join),
+                    None => self.push(Item::Stmt(node)),
+                }
             }
             "try_statement" | "seh_try_statement" => {
                 let after = self.new_block();
@@ -597,8 +667,15 @@ impl<'t> Builder<'t, '_> {
                     stack.push(Task::SetCur(hb));
                 }
                 stack.push(Task::Goto(join));
+                let guarded = finally.and_then(|f| f.field("body"));
+                if guarded.is_some() {
+                    stack.push(Task::PopFinally);
+                }
                 if let Some(b) = node.field("body") {
                     stack.push(Task::Stmt(b));
+                }
+                if let Some(body) = guarded {
+                    stack.push(Task::PushFinally(Finally { body, join }));
                 }
                 stack.push(Task::SetCur(body_b));
             }
@@ -886,6 +963,22 @@ mod tests {
         assert!(
             p.contains(&"b() int x = g() !x > 0 end".to_string()),
             "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_return_inside_try_runs_the_finally_block() {
+        let code = "int f(void) { a(); __try { if (b()) return 1; __try { if (c()) return 2; \
+                    if (d()) __leave; e(); } __finally { g(); } } __finally { h(); } return 0; }";
+        let p = paths(Lang::C, code);
+        assert_eq!(
+            p,
+            vec![
+                "a() !b() !c() !d() e() g() h() return 0",
+                "a() !b() !c() +d() g() h() return 0",
+                "a() !b() +c() return 2 g() h()",
+                "a() +b() return 1 h()",
+            ]
         );
     }
 

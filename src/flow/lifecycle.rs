@@ -622,7 +622,7 @@ impl<'a, 't> Analysis<'a, 't> {
         {
             if self.model.is_creator(call) {
                 if want != Want::AddrInfoLeak {
-                    if let Some(k) = creation_target(call.node).and_then(|t| key_of(facts, t)) {
+                    if let Some(k) = self.created_into(call.node).and_then(|t| key_of(facts, t)) {
                         self.var(k, facts, call.node);
                     }
                 }
@@ -658,6 +658,15 @@ impl<'a, 't> Analysis<'a, 't> {
         if want == Want::AddrInfoLeak && !self.vars.iter().any(|v| v.local) {
             self.vars.clear();
         }
+    }
+
+    /// The variable a creation's result goes to (see `creation_target`), when the value
+    /// assigned is a creation: `v6 ? socket(...) : socket(...)` is, `have ? have : socket(...)`
+    /// is not (the variable may hold what it was given).
+    fn created_into(&self, call: Node<'t>) -> Option<Node<'t>> {
+        let target = creation_target(call)?;
+        let (value, _) = value_context(call);
+        is_creation(self, value).then_some(target)
     }
 
     /// `tmp = s` and `SOCKET tmp = s` where `tmp` is a plain local that is not followed itself.
@@ -869,7 +878,7 @@ impl<'a, 't> Analysis<'a, 't> {
         };
         let end = node.end_byte();
         if self.model.is_creator(call) {
-            if let Some(k) = creation_target(node).and_then(|t| key_of(facts, t)) {
+            if let Some(k) = self.created_into(node).and_then(|t| key_of(facts, t)) {
                 if let Some(&var) = self.by_key.get(&k) {
                     out.push((end, Ev::Create { var, call: node }));
                 }
@@ -969,7 +978,7 @@ impl<'a, 't> Analysis<'a, 't> {
                 } else if self.check_polarity(call).is_some()
                     || self.model.lookup_result(call).is_some()
                     || self.model.is_creator(call)
-                    || formats(call, value)
+                    || formats(facts, call, value)
                 {
                 } else {
                     out.push((pos, Ev::Escape { var }));
@@ -1058,40 +1067,9 @@ impl<'a, 't> Analysis<'a, 't> {
                 } else {
                     (l, r, op)
                 };
-                for (var, status) in self.subjects(subject) {
-                    let valid_when_true = if status {
-                        let success = is_success_status(facts, constant);
-                        match op {
-                            "==" if success => Some(true),
-                            "!=" if success => Some(false),
-                            "==" => Some(false),
-                            "<" if success => Some(false),
-                            ">=" if success => Some(true),
-                            _ => None,
-                        }
-                    } else {
-                        let invalid = is_invalid_constant(facts, constant)
-                            || self.is_foreign_constant(constant);
-                        let zero = facts.text_of(unwrap_casts(constant)).trim() == "0";
-                        match op {
-                            "==" if invalid => Some(false),
-                            "!=" if invalid => Some(true),
-                            "<" | "<=" if zero => Some(false),
-                            ">=" | ">" if zero => Some(true),
-                            ">" if is_minus_one(facts, constant) => Some(true),
-                            _ => None,
-                        }
-                    };
-                    if let Some(v) = valid_when_true {
-                        out.push(Test {
-                            var,
-                            when_true: Some(v),
-                            when_false: Some(!v),
-                            close: false,
-                        });
-                    }
-                }
+                return self.compare(subject, constant, op);
             }
+            "case_statement" => return self.case_tests(leaf),
             "call_expression" => {
                 if let Some(call) = facts.call_of(leaf) {
                     if let Some(valid) = self.check_polarity(call) {
@@ -1124,6 +1102,89 @@ impl<'a, 't> Analysis<'a, 't> {
             _ => self.truthiness(leaf, &mut out),
         }
         out
+    }
+
+    /// What `subject op constant` says about the variables the subject stands for.
+    fn compare(&self, subject: Node<'t>, constant: Node<'t>, op: &str) -> Vec<Test> {
+        let facts = self.facts;
+        let mut out = Vec::new();
+        for (var, status) in self.subjects(subject) {
+            let valid_when_true = if status {
+                let success = is_success_status(facts, constant);
+                match op {
+                    "==" if success => Some(true),
+                    "!=" if success => Some(false),
+                    "==" => Some(false),
+                    "<" if success => Some(false),
+                    ">=" if success => Some(true),
+                    _ => None,
+                }
+            } else {
+                let invalid =
+                    is_invalid_constant(facts, constant) || self.is_foreign_constant(constant);
+                let zero = facts.text_of(unwrap_casts(constant)).trim() == "0";
+                match op {
+                    "==" if invalid => Some(false),
+                    "!=" if invalid => Some(true),
+                    "<" | "<=" if zero => Some(false),
+                    ">=" | ">" if zero => Some(true),
+                    ">" if is_minus_one(facts, constant) => Some(true),
+                    _ => None,
+                }
+            };
+            if let Some(v) = valid_when_true {
+                out.push(Test {
+                    var,
+                    when_true: Some(v),
+                    when_false: Some(!v),
+                    close: false,
+                });
+            }
+        }
+        out
+    }
+
+    /// A `case` of a `switch` on a lookup's status or a socket (`switch (getaddrinfo(...))`,
+    /// `switch (rc = getaddrinfo(...))`, `switch (rc)`): `case 0:` is the success, another
+    /// label a failure; `default:` is whatever the other labels are not (a failure when one of
+    /// them is `case 0:`).
+    fn case_tests(&self, case: Node<'t>) -> Vec<Test> {
+        let Some(switch) = crate::facts::enclosing_kind(case, &["switch_statement"]).filter(|s| {
+            s.field("body")
+                .is_some_and(|b| case.parent().is_some_and(|p| p == b))
+        }) else {
+            return Vec::new();
+        };
+        let Some(cond) = switch.field("condition") else {
+            return Vec::new();
+        };
+        let subject = if cond.kind_name() == "condition_clause" {
+            match cond.field("value") {
+                Some(v) if !v.kind_name().ends_with("declaration") => v,
+                _ => return Vec::new(),
+            }
+        } else {
+            cond
+        };
+        let subject = unwrap_parens(subject);
+        if let Some(value) = case.field("value") {
+            return self.compare(subject, value, "==");
+        }
+        // `default:` is true when the value differs from every label.
+        let Some(body) = switch.field("body") else {
+            return Vec::new();
+        };
+        let mut cursor = body.walk();
+        let labels: Vec<Node<'t>> = body
+            .named_children(&mut cursor)
+            .filter(|c| c.kind_name() == "case_statement")
+            .filter_map(|c| c.field("value"))
+            .collect();
+        labels
+            .into_iter()
+            .map(|v| self.compare(subject, v, "!="))
+            .find(|t| !t.is_empty())
+            .unwrap_or_default()
     }
 
     /// `bool ok = (s != INVALID_SOCKET); ... if (ok)`: a local flag initialized with a test
@@ -1261,7 +1322,7 @@ impl<'a, 't> Analysis<'a, 't> {
         let mut leaves = Vec::new();
         for b in &cfg.blocks {
             for e in &b.succs {
-                if let Some((leaf, true)) = e.cond {
+                if let Some((leaf, true)) = e.cond.filter(|c| c.0.kind_name() != "case_statement") {
                     leaves.push(unwrap_parens(leaf));
                 }
             }
@@ -1614,6 +1675,10 @@ impl<'a, 't> Analysis<'a, 't> {
                 BlockEv::Ev(Ev::Flag { flag, value }) => entry.flags[flag] = value,
                 BlockEv::Ev(Ev::Create { var, call }) => {
                     let s = &mut state[var];
+                    // The other arm of `v6 ? socket(...) : socket(...)`: one of the two runs.
+                    if s.created.is_some_and(|c| other_arm(c, call)) {
+                        continue;
+                    }
                     if report && self.vars[var].local && s.bits & OPEN != 0 {
                         sink.leak(s.created, call, LeakHow::Overwrite);
                     }
@@ -1842,13 +1907,22 @@ fn refine(state: &mut [VarState], tests: &[Test], outcome: bool) -> bool {
     true
 }
 
-/// A format call (`printf`, `logmsg`, `infof`): a string literal comes before `arg`, so the
-/// socket is printed, not handed over.
-fn formats(call: &Call, arg: Node) -> bool {
+/// A format call (`printf`, `logmsg`, `infof`): a string literal with a conversion (`%`)
+/// comes before `arg`, so the socket is printed, not handed over. A literal without one is a
+/// name or a label: `xTaskCreate(echo_task, "echo", 512, (void *)(uintptr_t)fd, ...)` hands
+/// the socket to a task.
+fn formats(facts: &Facts, call: &Call, arg: Node) -> bool {
     call.args
         .iter()
         .take_while(|a| a.id() != arg.id())
-        .any(|a| matches!(a.kind_name(), "string_literal" | "concatenated_string"))
+        .any(|a| {
+            let a = unwrap_parens(*a);
+            let literal = matches!(
+                a.kind_name(),
+                "string_literal" | "concatenated_string" | "raw_string_literal"
+            ) || crate::facts::strings::string_value(a, facts.text).is_some();
+            literal && facts.text_of(a).contains('%')
+        })
 }
 
 /// `0`, `-1`, `0x10`, `5u`, `1L`.
@@ -1939,6 +2013,8 @@ fn is_minus_one(facts: &Facts, node: Node) -> bool {
     facts.text_of(unwrap_casts(node)).replace(' ', "") == "-1"
 }
 
+/// Whether a value assigned is a creation: a creator's result, or a conditional expression
+/// whose arms are creations or hold nothing (`ok ? socket(...) : INVALID_SOCKET`).
 fn is_creation(a: &Analysis, value: Node) -> bool {
     let v = unwrap_casts(value);
     let v = if v.kind_name() == "assignment_expression" {
@@ -1946,16 +2022,42 @@ fn is_creation(a: &Analysis, value: Node) -> bool {
     } else {
         v
     };
-    v.kind_name() == "call_expression" && a.facts.call_of(v).is_some_and(|c| a.model.is_creator(c))
+    let creates = |n: Node| {
+        n.kind_name() == "call_expression"
+            && a.facts.call_of(n).is_some_and(|c| a.model.is_creator(c))
+    };
+    let arms = crate::facts::value_arms(v);
+    arms.iter().any(|&n| creates(n))
+        && arms
+            .iter()
+            .all(|&n| creates(n) || is_invalid_constant(a.facts, n))
+}
+
+/// Whether `a` and `b` are in the two arms of one conditional expression (looked for inside
+/// the statement that holds `a`).
+fn other_arm(a: Node, b: Node) -> bool {
+    let mut cur = a.parent();
+    while let Some(p) = cur {
+        let kind = p.kind_name();
+        if kind.ends_with("statement") || kind == "declaration" {
+            return false;
+        }
+        if Facts::within(b, p) {
+            return p.kind_name() == "conditional_expression" && Facts::exclusive(a, b);
+        }
+        cur = p.parent();
+    }
+    false
 }
 
 /// Where a creator's result goes: `s = socket(...)`, `SOCKET s = socket(...)`,
-/// `(s = socket(...)) == INVALID_SOCKET`, through casts and parentheses.
+/// `(s = socket(...)) == INVALID_SOCKET`, through casts, parentheses and the arms of `?:`.
 fn creation_target(call: Node) -> Option<Node> {
     let mut node = call;
     while let Some(p) = node.parent() {
         match p.kind_name() {
             "parenthesized_expression" | "cast_expression" => node = p,
+            "conditional_expression" if p.field("condition") != Some(node) => node = p,
             "assignment_expression" => {
                 if p.field("right") != Some(node) {
                     return None;
@@ -2176,6 +2278,33 @@ mod tests {
     }
 
     #[test]
+    fn creations_in_a_conditional_expression() {
+        let code = "SOCKET f(int v6) { SOCKET s = v6 ? socket(23, 1, 0) : socket(2, 1, 0);\n\
+            if (s == INVALID_SOCKET) return s;\n\
+            if (bind(s, 0, 0) != 0) return INVALID_SOCKET;\n\
+            return s; }";
+        assert_eq!(
+            leaks(code),
+            vec!["leak s at return INVALID_SOCKET; (Return)"]
+        );
+        // One arm runs: the other is no overwrite, and a loop closing each is fine.
+        let code = "void f(int v6, int n) { int i; for (i = 0; i < n; i++) {\n\
+            SOCKET s = v6 ? socket(23, 1, 0) : socket(2, 1, 0);\n\
+            if (s == INVALID_SOCKET) continue; closesocket(s); } }";
+        assert!(leaks(code).is_empty(), "{:?}", leaks(code));
+        let code = "int f(int ok) { SOCKET s; s = ok ? socket(2, 1, 0) : INVALID_SOCKET;\n\
+            if (s == INVALID_SOCKET) return 0; return send(s, 0, 0, 0); }";
+        assert_eq!(
+            leaks(code),
+            vec!["leak s at return send(s, 0, 0, 0); (Return)"]
+        );
+        // The caller's socket or a new one: not ours to judge.
+        let code = "void f(SOCKET have) { SOCKET s = have ? have : socket(2, 1, 0);\n\
+            send(s, 0, 0, 0); if (!have) closesocket(s); }";
+        assert!(leaks(code).is_empty(), "{:?}", leaks(code));
+    }
+
+    #[test]
     fn escapes_end_tracking() {
         let code = "int f(struct conn *c, SOCKET *out) { SOCKET s = socket(2, 1, 0);\n\
             if (s == INVALID_SOCKET) return -1;\n\
@@ -2185,6 +2314,12 @@ mod tests {
         let code = "void f(void) { SOCKET s = socket(2, 1, 0); start_worker(s); }";
         assert!(leaks(code).is_empty(), "{:?}", leaks(code));
         let code = "void f(void) { SOCKET s = socket(2, 1, 0); send(s, \"x\", 1, 0); }";
+        assert_eq!(leaks(code), vec!["leak s at } (End)"]);
+        // A string before the socket is a format only when it holds a conversion.
+        let code = "void f(void) { SOCKET s = socket(2, 1, 0);\n\
+            spawn(run, \"worker\", (void *)(uintptr_t) s); }";
+        assert!(leaks(code).is_empty(), "{:?}", leaks(code));
+        let code = "void f(void) { SOCKET s = socket(2, 1, 0); trace(L\"sock %Iu\", s); }";
         assert_eq!(leaks(code), vec!["leak s at } (End)"]);
     }
 
@@ -2248,6 +2383,29 @@ mod tests {
             int rc = getaddrinfo(h, \"80\", 0, &res); if (rc != 0) return rc;\n\
             *out = res; return 0; }";
         assert!(problems(Lang::C, code, &cfg, Want::AddrInfoLeak).is_empty());
+    }
+
+    #[test]
+    fn switch_labels_on_the_status_or_the_socket() {
+        let cfg = Config::default();
+        let code = "int f(const char *h) { struct addrinfo *res; int rc;\n\
+            rc = getaddrinfo(h, \"80\", 0, &res);\n\
+            switch (rc) { case EAI_AGAIN: case EAI_NONAME: return 1; case 0: break; default: return -1; }\n\
+            freeaddrinfo(res); return 0; }";
+        assert!(problems(Lang::C, code, &cfg, Want::AddrInfoLeak).is_empty());
+        // `default:` beside a failure label alone may be the success.
+        let code = "int f(const char *h) { struct addrinfo *res;\n\
+            switch (getaddrinfo(h, \"80\", 0, &res)) { case EAI_AGAIN: return 2; default: break; }\n\
+            return 0; }";
+        assert_eq!(
+            problems(Lang::C, code, &cfg, Want::AddrInfoLeak),
+            vec!["leak res at return 0; (Return)"]
+        );
+        let code = "SOCKET f(SOCKET l) { SOCKET s = accept(l, 0, 0);\n\
+            switch (s) { case INVALID_SOCKET: return INVALID_SOCKET; default: break; }\n\
+            if (send(s, \"x\", 1, 0) < 0) return 0;\n\
+            return s; }";
+        assert_eq!(leaks(code), vec!["leak s at return 0; (Return)"]);
     }
 
     #[test]

@@ -36,7 +36,10 @@ nothing waits for the other process to take the socket over. A hand-off wait is
 `SignalObjectAndWait`, `WSAWaitForMultipleEvents`, `ReadFile`, `recv`/`WSARecv` of an
 acknowledgement, `GetOverlappedResult`, a C++ `wait`/`join`, a function of the same file that
 calls one of them, or - for a duplication into the own process - the `WSASocket` call that
-opens the copy from the protocol information.
+opens the copy from the protocol information. A wait counts only when it runs on every path
+to the close: not one under `if (wait_for_helper)` alone, nor in the body of a loop that may
+run no time; a wait in a loop condition, in a `do` or `for (;;)` body, or on an `if` arm whose
+other arm waits, leaves or is the failure of the duplication does.
 
 Not a finding: the close on the failure branch of the duplication
 (`if (WSADuplicateSocket(...) == SOCKET_ERROR) { closesocket(s); return; }`, also through a
@@ -247,5 +250,7 @@ fn unguarded_close(facts: &Facts, dup: Node, close: Node, is_wait: &dyn Fn(&Call
     if !facts.reaches(dup, close, &on_failure) {
         return false;
     }
-    facts.call_between(dup, close, is_wait).is_none()
+    facts
+        .call_between(dup, FailsWith::NonZero, close, is_wait)
+        .is_none()
 }

@@ -30,7 +30,9 @@ and without the list escaping (returned, stored through an out-parameter or into
 passed to a function outside the resource model).
 
 Paths on which the lookup failed do not leak: `if (getaddrinfo(...) != 0) return`,
-`rc = getaddrinfo(...); if (rc) return`, `if (res == NULL)` are understood. Walking the list
+`rc = getaddrinfo(...); if (rc) return`, `if (res == NULL)` are understood, and so are the
+labels of a `switch` on the status (`switch (getaddrinfo(...)) { case 0: ...; case EAI_AGAIN:
+...; default: ... }`: a label other than `case 0:` is a failure). Walking the list
 with a cursor (`for (ai = res; ai; ai = ai->ai_next)`) and passing the cursor to functions is
 a use of the list, not a hand-over.
 

@@ -1,6 +1,7 @@
 //! WSA105 wsastartup-without-cleanup.
 
 use crate::diagnostic::{Finding, Fix, Severity};
+use crate::facts::Platform;
 use crate::node::NodeExt;
 use crate::rules::{Ctx, Deferred, FixKind, Rule, RuleMeta};
 
@@ -27,15 +28,19 @@ pub static META: RuleMeta = RuleMeta {
 const DOCS: &str = r#"## What it does
 Looks at the whole run: reports each `WSAStartup` call when no file of the run calls
 `WSACleanup` (or refers to it, as in `atexit(WSACleanup)` or a `GetProcAddress` of it), and
-each `WSAStartup` called inside a loop whose body does not also call `WSACleanup`. A
-`WSAStartup` in a loop condition (a retry until it succeeds) is fine, and so is the
-`do { ... } while (0)` block that error handling breaks out of.
+each `WSAStartup` called inside a loop: in its body, even when the body calls `WSACleanup` too,
+or in its condition (a retry until it succeeds). The `do { ... } while (0)` block that error
+handling breaks out of is no loop. A `WSACleanup` in code the compiler never sees (`#if 0`)
+does not count.
 
 ## Why is this bad?
 Every successful `WSAStartup` takes a reference on the Winsock DLL and its per-process
 resources; `WSACleanup` releases it. A DLL or plug-in that starts Winsock without cleaning up
 keeps those resources after it is unloaded, and a loop that starts Winsock on each iteration
-piles up references that the matching cleanups never reach.
+piles up references that the matching cleanups never reach. Even balanced, starting and
+stopping the stack per iteration (or retrying `WSAStartup` in a loop, which fails only for a
+wrong version or a broken installation, not for anything a retry fixes) belongs once at
+start-up instead.
 
 ## Example
 ```c
@@ -88,14 +93,9 @@ impl Rule for WsastartupWithoutCleanup {
         {
             let at = call.node.start_byte();
             let loops = facts.loops_in_function_around(at);
-            let looping = loops.iter().find(|l| {
-                // A retry until it succeeds: `while (WSAStartup(...) != 0)`.
-                let in_condition = l.condition.is_some_and(|c| c.byte_range().contains(&at));
-                let balanced = facts
-                    .calls_in(l.node.byte_range())
-                    .any(|c| c.name == CLEANUP);
-                !in_condition && !balanced && !l.once
-            });
+            // Every loop counts, a retry in its condition and a body that cleans up too: the
+            // call belongs once at start-up. `do { ... } while (0)` runs once.
+            let looping = loops.iter().find(|l| !l.once);
             if let Some(l) = looping {
                 let func = ctx.function_name(at);
                 ctx.report(
@@ -135,7 +135,7 @@ impl Rule for WsastartupWithoutCleanup {
 }
 
 /// Whether the file calls `WSACleanup` or names it (`atexit(WSACleanup)`, a `GetProcAddress`
-/// of `"WSACleanup"`), outside comments.
+/// of `"WSACleanup"`), outside comments and code the compiler never sees (`#if 0`).
 fn refers_to_cleanup(ctx: &Ctx) -> bool {
     let text = ctx.text;
     if !text.windows(CLEANUP.len()).any(|w| w == CLEANUP.as_bytes()) {
@@ -147,8 +147,9 @@ fn refers_to_cleanup(ctx: &Ctx) -> bool {
             return;
         }
         found = match n.kind_name() {
-            "identifier" => ctx.text_of(n) == CLEANUP,
-            "string_content" => ctx.text_of(n) == CLEANUP,
+            "identifier" | "string_content" => {
+                ctx.text_of(n) == CLEANUP && ctx.facts.platform_at(n.start_byte()) != Platform::Dead
+            }
             _ => false,
         };
     });
@@ -200,5 +201,8 @@ mod tests {
         assert!(run(&[("a.c", STARTUP), ("b.c", cleanup)]).is_empty());
         let at_exit = "void reg(void) { atexit((void (*)(void))WSACleanup); }";
         assert!(run(&[("a.c", STARTUP), ("b.c", at_exit)]).is_empty());
+        // A cleanup the compiler never sees is none.
+        let disabled = "void fini(void) {\n#if 0\n    WSACleanup();\n#endif\n}";
+        assert_eq!(run(&[("a.c", STARTUP), ("b.c", disabled)]).len(), 1);
     }
 }
