@@ -247,6 +247,8 @@ pub struct Facts<'t> {
     defined: std::sync::OnceLock<std::collections::HashSet<String>>,
     /// The file is Windows code at all (see `platform::is_windows_code`).
     pub windows_code: bool,
+    /// The file is written for Windows alone (see `platform::is_windows_program`).
+    pub windows_program: bool,
 }
 
 impl<'t> Facts<'t> {
@@ -270,6 +272,7 @@ impl<'t> Facts<'t> {
             socket_types: sockets::SocketTypes::default(),
             decl_index: HashMap::new(),
             windows_code: false,
+            windows_program: false,
             records: HashMap::new(),
             methods: Vec::new(),
             defined: Default::default(),
@@ -315,6 +318,7 @@ impl<'t> Facts<'t> {
         }
         facts.socket_types = sockets::SocketTypes::new(config, &facts.typedefs);
         facts.windows_code = platform::is_windows_code(&facts);
+        facts.windows_program = platform::is_windows_program(&facts);
         facts
     }
 

@@ -56,6 +56,8 @@ pub const WINDOWS_HEADERS: &[&str] = &[
     "afxwin.h",
     "afx.h",
     "winbase.h",
+    "stdafx.h",
+    "tchar.h",
 ];
 
 /// Whether a file is Windows code at all: it includes a Windows header, has an
@@ -63,18 +65,45 @@ pub const WINDOWS_HEADERS: &[&str] = &[
 /// `ioctlsocket`) or declares a `SOCKET`. A pure POSIX file (a `unix/` directory of a portable
 /// library) is none of these, and rules about Windows semantics leave it alone.
 pub fn is_windows_code(facts: &crate::facts::Facts) -> bool {
+    includes_windows_header(facts)
+        || facts
+            .regions
+            .iter()
+            .any(|r| r.platform == Platform::Windows)
+        || facts
+            .calls
+            .iter()
+            .any(|c| !c.member && matches!(c.name.as_str(), "closesocket" | "ioctlsocket"))
+        || names_winsock(facts)
+}
+
+/// Whether a file is written for Windows alone, though it may reach Winsock only through a
+/// project header (`stdafx.h`, `net.h`): it includes a Windows header, declares a `SOCKET` or
+/// calls a `WSA*` function, and has no platform branch and no POSIX header. Portable code marks
+/// its Windows parts (`#ifdef _WIN32`), and what it leaves unmarked is shared; `closesocket`
+/// alone is no sign either (lwIP has one).
+pub fn is_windows_program(facts: &crate::facts::Facts) -> bool {
+    (includes_windows_header(facts) || names_winsock(facts))
+        && !facts
+            .regions
+            .iter()
+            .any(|r| r.platform == Platform::Windows)
+        && !facts.has_posix_side()
+}
+
+fn includes_windows_header(facts: &crate::facts::Facts) -> bool {
     facts.includes.iter().any(|i| {
         let base = i.header.rsplit(['/', '\\']).next().unwrap_or(&i.header);
         WINDOWS_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(base))
-    }) || facts
-        .regions
+    })
+}
+
+/// The file calls a `WSA*` function or declares a `SOCKET`.
+fn names_winsock(facts: &crate::facts::Facts) -> bool {
+    facts
+        .calls
         .iter()
-        .any(|r| r.platform == Platform::Windows)
-        || facts.calls.iter().any(|c| {
-            !c.member
-                && (c.name.starts_with("WSA")
-                    || matches!(c.name.as_str(), "closesocket" | "ioctlsocket"))
-        })
+        .any(|c| !c.member && c.name.starts_with("WSA"))
         || facts.decls.iter().any(|d| {
             let ty = d.ty.trim_start_matches("const ").trim();
             ty == "SOCKET" || ty == "::SOCKET"
@@ -935,6 +964,25 @@ mod tests {
             "#include <sys/socket.h>\nvoid f(int fd) { close(fd); }"
         ));
         assert!(!windows("void f(int fd) { connect(fd, 0, 0); }"));
+    }
+
+    #[test]
+    fn windows_programs_reach_winsock_through_their_headers() {
+        let program = |code: &str| facts_of(Lang::C, code, |f| f.windows_program);
+        assert!(program("#include \"stdafx.h\"\nint x;"));
+        assert!(program("#include \"net.h\"\nvoid f(SOCKET s) { }"));
+        assert!(program(
+            "#include \"net.h\"\nvoid f(void) { WSACleanup(); }"
+        ));
+        // Portable code marks its Windows parts; what it leaves unmarked is shared.
+        assert!(!program(
+            "#include \"net.h\"\n#ifdef _WIN32\nvoid f(SOCKET s) { }\n#endif\nint x;"
+        ));
+        assert!(!program("#include <unistd.h>\nvoid f(SOCKET s) { }"));
+        // lwIP has a `closesocket` of its own.
+        assert!(!program(
+            "#include \"lwip/sockets.h\"\nvoid f(int s) { closesocket(s); }"
+        ));
     }
 
     #[test]

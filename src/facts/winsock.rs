@@ -151,15 +151,16 @@ impl<'t> Facts<'t> {
     }
 
     /// Whether the code at `offset` is compiled for Windows with Winsock: not in a non-Windows
-    /// branch, and either in a Windows branch or in a file that includes Winsock and no
-    /// POSIX-only socket header unconditionally. A POSIX-only file is not Windows code, whatever
-    /// it calls.
+    /// branch, and either in a Windows branch, or in a file that includes no POSIX-only socket
+    /// header unconditionally and either includes Winsock itself or is written for Windows
+    /// alone (`platform::is_windows_program`: it reaches Winsock through a project header).
+    /// A POSIX-only file is not Windows code, whatever it calls.
     pub fn windows_code(&self, offset: usize) -> bool {
         match self.platform_at(offset) {
             Platform::NonWindows | Platform::OtherOs | Platform::Dead => false,
             Platform::Windows => true,
             Platform::Unknown | Platform::WindowsOrOther => {
-                self.includes_winsock() && !self.posix_only_file()
+                !self.posix_only_file() && (self.includes_winsock() || self.windows_program)
             }
         }
     }

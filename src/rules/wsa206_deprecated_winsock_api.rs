@@ -32,7 +32,9 @@ pub static META: RuleMeta = RuleMeta {
 const DOCS: &str = r#"## What it does
 Finds calls to `gethostbyname`, `gethostbyaddr`, `inet_addr`, `inet_ntoa`,
 `WSAAsyncGetHostByName` and `WSAAsyncGetHostByAddr` in code compiled for Windows (a file that
-includes a Winsock header, or a Windows-only branch). Left alone: code only compiled for other
+includes a Winsock header, a Windows-only branch, or a file written for Windows alone that
+reaches Winsock through a project header: it names `SOCKET` or a `WSA*` function, or includes
+`windows.h` or `stdafx.h`, and has no POSIX side). Left alone: code only compiled for other
 systems, files that never see Winsock, a file that defines its own function of that name, and
 a name the file's macros redirect elsewhere.
 
