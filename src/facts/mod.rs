@@ -92,6 +92,23 @@ pub fn unwrap_casts(node: Node) -> Node {
     }
 }
 
+/// The function a callee names when it is the global one, however spelled: `f`, `::f`,
+/// `std::f`, `::std::f` all name `f`. A member (`obj.f`), a function of a namespace or class
+/// (`Conn::f`) or a template (`f<T>`) names another function: `None`.
+pub fn global_callee<'a>(callee: Node, text: &'a [u8]) -> Option<&'a str> {
+    if !matches!(callee.kind_name(), "identifier" | "qualified_identifier") {
+        return None;
+    }
+    let written = std::str::from_utf8(&text[callee.byte_range()]).ok()?.trim();
+    let name = written.strip_prefix("::").unwrap_or(written).trim_start();
+    let name = name
+        .strip_prefix("std")
+        .and_then(|rest| rest.trim_start().strip_prefix("::"))
+        .unwrap_or(name)
+        .trim_start();
+    (!name.is_empty() && name.bytes().all(crate::lang::is_ident_byte)).then_some(name)
+}
+
 /// A function definition or a C++ lambda.
 #[derive(Clone, Debug)]
 pub struct Function<'t> {
@@ -908,6 +925,31 @@ pub(crate) mod tests {
                 ("closesocket".to_string(), false),
                 ("closesocket".to_string(), false),
                 ("Close".to_string(), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn global_callees_drop_only_the_global_and_std_qualifiers() {
+        let code =
+            "void f(SOCKET s) { WSAGetLastError(); ::WSAGetLastError(); std::perror(\"x\");\n\
+                    :: std :: perror(\"x\"); Conn::closesocket(s); c.closesocket(); stdclose(s); }";
+        let names = facts_of(Lang::Cpp, code, |f| {
+            f.calls
+                .iter()
+                .map(|c| global_callee(c.callee, f.text).map(str::to_string))
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(
+            names,
+            vec![
+                Some("WSAGetLastError".to_string()),
+                Some("WSAGetLastError".to_string()),
+                Some("perror".to_string()),
+                Some("perror".to_string()),
+                None,
+                None,
+                Some("stdclose".to_string()),
             ]
         );
     }
