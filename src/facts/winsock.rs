@@ -276,6 +276,53 @@ impl<'t> Facts<'t> {
         None
     }
 
+    /// The calls a condition tests, one per operand of its `||` / `&&` chain:
+    /// `bind(...) != 0 || listen(...) != 0` tests `bind` and `listen`. Short-circuit evaluation
+    /// makes them alternatives: the branch runs after the last one evaluated, so none of them
+    /// stands between another's failure and the branch. An operand tests a call when it
+    /// compares the call's result (`call(...) == SOCKET_ERROR`, `(rc = call(...)) != 0`) or
+    /// negates it (`!call(...)`), or is a bare Winsock call; a bare call of another function
+    /// (`&& log_failure("bind")`) runs between the test and the branch.
+    pub fn tested_calls(&self, cond: Node) -> Vec<&Call<'t>> {
+        let mut operands = vec![cond];
+        let mut out = Vec::new();
+        while let Some(op) = operands.pop() {
+            let op = unwrap_test(op);
+            if op.kind_name() == "binary_expression"
+                && matches!(
+                    op.field("operator").map(|o| o.kind_name()),
+                    Some("||" | "&&")
+                )
+            {
+                operands.extend(op.field("right"));
+                operands.extend(op.field("left"));
+                continue;
+            }
+            let compared = if op.kind_name() == "binary_expression"
+                && matches!(
+                    op.field("operator").map(|o| o.kind_name()),
+                    Some("==" | "!=" | "<" | "<=" | ">" | ">=")
+                ) {
+                [op.field("left"), op.field("right")]
+                    .into_iter()
+                    .flatten()
+                    .map(|side| self.call_of(tested_value(side)))
+                    .find(Option::is_some)
+                    .flatten()
+            } else if op.kind_name() == "unary_expression"
+                && op.field("operator").map(|o| o.kind_name()) == Some("!")
+            {
+                op.field("argument")
+                    .and_then(|a| self.call_of(tested_value(a)))
+            } else {
+                self.call_of(tested_value(op))
+                    .filter(|c| is_winsock_call(&c.name))
+            };
+            out.extend(compared.filter(|c| !c.member));
+        }
+        out
+    }
+
     /// Whether a condition tests for success, so that its `else` is the failure branch:
     /// `x != SOCKET_ERROR`, `s != INVALID_SOCKET` (either order), `n > 0`, `n >= 0`.
     pub fn is_success_test(&self, cond: Node) -> bool {
@@ -307,12 +354,69 @@ impl<'t> Facts<'t> {
     }
 }
 
+/// A condition without its parentheses (and C++'s `condition_clause`).
+fn unwrap_test(mut node: Node) -> Node {
+    while matches!(
+        node.kind_name(),
+        "parenthesized_expression" | "condition_clause"
+    ) {
+        match node.field("value").or_else(|| node.named_child(0)) {
+            Some(inner) => node = inner,
+            None => break,
+        }
+    }
+    node
+}
+
+/// The value a test compares: `call(...)` in `(rc = call(...))`, `(int)call(...)`.
+fn tested_value(node: Node) -> Node {
+    let node = unwrap_casts(node);
+    if node.kind_name() == "assignment_expression" {
+        if let Some(right) = node.field("right") {
+            return unwrap_casts(right);
+        }
+    }
+    node
+}
+
 #[cfg(test)]
 mod tests {
     use crate::facts::tests::facts_of;
     use crate::facts::walk;
     use crate::lang::Lang;
     use crate::node::NodeExt;
+
+    #[test]
+    fn tested_calls_are_the_operands_of_a_logical_chain() {
+        let code = "void f(SOCKET s) {\n\
+              if (bind(s, 0, 0) != 0 || (listen(s, 4) == SOCKET_ERROR)) {}\n\
+              if ((rc = ioctlsocket(s, 0, 0)) != 0 || !SetHandleInformation(0, 0, 0) || send(s, 0, 0, 0)) {}\n\
+              if (setsockopt(s, 0, 0, 0, 0) == SOCKET_ERROR && log_failure(\"x\")) {}\n\
+            }";
+        let got = facts_of(Lang::C, code, |f| {
+            let mut out = Vec::new();
+            walk(f.functions[0].body, |n| {
+                if n.kind_name() == "if_statement" {
+                    let cond = n.field("condition").unwrap();
+                    let names: Vec<&str> = f
+                        .tested_calls(cond)
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect();
+                    out.push(names.join(" "));
+                }
+            });
+            out
+        });
+        assert_eq!(
+            got,
+            vec![
+                "bind listen",
+                "ioctlsocket SetHandleInformation send",
+                "setsockopt"
+            ]
+        );
+    }
 
     #[test]
     fn success_tests_make_the_else_the_failure_branch() {

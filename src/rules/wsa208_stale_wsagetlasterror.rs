@@ -34,7 +34,9 @@ Finds `WSAGetLastError()` read in the failure branch of a Winsock call (`if (con
 SOCKET_ERROR) { ... }`, or `if (rc == SOCKET_ERROR)` after `rc = send(...)`) after another call
 on the way that may overwrite the error: another Winsock call such as `closesocket`, a
 `printf`-style or logging call, `OutputDebugString`, `CloseHandle`, `WriteFile`... A call on a
-branch that leaves the block (`return`, `break`, `goto`) is not on the way.
+branch that leaves the block (`return`, `break`, `goto`) is not on the way, nor are calls tested
+together in one condition (`bind(...) != 0 || listen(...) != 0`): short-circuit evaluation
+enters the branch right after the one that failed.
 
 ## Why is this bad?
 `WSAGetLastError()` returns the last error of the calling thread, and nearly every call may set
@@ -203,6 +205,11 @@ impl Rule for StaleWsaGetLastError {
         };
         let after = failed.node.end_byte();
         let ranges = ranges_on_the_way(read, if_node);
+        // `bind(...) != 0 || listen(...) != 0`: the branch sees the error of the last one run.
+        let alternatives = if_node
+            .field("condition")
+            .map(|c| facts.tested_calls(c))
+            .unwrap_or_default();
         let Some(function) = facts.function_at(read.start_byte()) else {
             return;
         };
@@ -214,6 +221,7 @@ impl Rule for StaleWsaGetLastError {
                     && !c.member
                     && may_overwrite(&c.name)
                     && !Facts::within(read, c.node)
+                    && !alternatives.iter().any(|a| a.node.id() == c.node.id())
                     && ranges
                         .iter()
                         .any(|r| r.start <= c.node.start_byte() && c.node.end_byte() <= r.end)
