@@ -77,6 +77,270 @@ pub fn is_winsock_call(name: &str) -> bool {
     WINSOCK_CALLS.contains(&name)
 }
 
+/// CRT calls that reach the operating system (files, streams, the console, processes): they
+/// set `errno` on failure, and the Win32 calls under them may set the thread's last error even
+/// when they succeed.
+pub const CRT_IO_CALLS: &[&str] = &[
+    "fopen",
+    "_wfopen",
+    "fopen_s",
+    "_wfopen_s",
+    "freopen",
+    "_fdopen",
+    "fclose",
+    "_fcloseall",
+    "fflush",
+    "fread",
+    "fwrite",
+    "fgets",
+    "fgetws",
+    "fputs",
+    "fputws",
+    "fgetc",
+    "fputc",
+    "getc",
+    "putc",
+    "getchar",
+    "putchar",
+    "gets",
+    "gets_s",
+    "puts",
+    "_putws",
+    "ungetc",
+    "fseek",
+    "_fseeki64",
+    "ftell",
+    "_ftelli64",
+    "fgetpos",
+    "fsetpos",
+    "rewind",
+    "setvbuf",
+    "tmpfile",
+    "remove",
+    "_wremove",
+    "rename",
+    "_wrename",
+    "_unlink",
+    "unlink",
+    "_mkdir",
+    "mkdir",
+    "_rmdir",
+    "rmdir",
+    "_chdir",
+    "chdir",
+    "_stat",
+    "_stat64",
+    "stat",
+    "_fstat",
+    "fstat",
+    "_access",
+    "access",
+    "_open",
+    "_wopen",
+    "_sopen_s",
+    "open",
+    "_read",
+    "read",
+    "_write",
+    "write",
+    "_close",
+    "close",
+    "_lseek",
+    "lseek",
+    "_commit",
+    "_dup",
+    "dup",
+    "_dup2",
+    "dup2",
+    "_pipe",
+    "_popen",
+    "_pclose",
+    "system",
+    "_spawnl",
+    "_spawnv",
+    "_execl",
+    "_execv",
+];
+
+/// CRT calls that set `errno` on failure without reaching the operating system: memory,
+/// number conversions, math.
+pub const CRT_ERRNO_CALLS: &[&str] = &[
+    "malloc",
+    "calloc",
+    "realloc",
+    "_aligned_malloc",
+    "_strdup",
+    "strdup",
+    "_wcsdup",
+    "strtol",
+    "strtoul",
+    "strtoll",
+    "strtoull",
+    "_strtoi64",
+    "_strtoui64",
+    "strtod",
+    "strtof",
+    "strtold",
+    "wcstol",
+    "wcstoul",
+    "wcstoll",
+    "wcstoull",
+    "wcstod",
+    "_wtoi",
+    "atof",
+    "mbstowcs",
+    "wcstombs",
+    "mbstowcs_s",
+    "wcstombs_s",
+    "strtok_s",
+    "strcpy_s",
+    "strncpy_s",
+    "strcat_s",
+    "strncat_s",
+    "wcscpy_s",
+    "wcsncpy_s",
+    "wcscat_s",
+    "memcpy_s",
+    "memmove_s",
+    "sprintf_s",
+    "_itoa_s",
+    "sqrt",
+    "pow",
+    "log",
+    "log10",
+    "exp",
+];
+
+/// Whether a CRT call reports its failure through `errno`.
+pub fn sets_errno(name: &str) -> bool {
+    CRT_IO_CALLS.contains(&name) || CRT_ERRNO_CALLS.contains(&name)
+}
+
+/// Calls that leave the thread's last error alone: error accessors, byte order, memory and
+/// string helpers, and the `FD_*` macros.
+const KEEPS_LAST_ERROR: &[&str] = &[
+    "WSAGetLastError",
+    "GetLastError",
+    "WSASetLastError",
+    "SetLastError",
+    "htons",
+    "htonl",
+    "ntohs",
+    "ntohl",
+    "memset",
+    "memcpy",
+    "memmove",
+    "memcmp",
+    "strlen",
+    "wcslen",
+    "strcmp",
+    "strncmp",
+    "strcpy",
+    "strncpy",
+    "strcat",
+    "strchr",
+    "strstr",
+    "lstrlenA",
+    "lstrlenW",
+    "FD_ISSET",
+    "FD_SET",
+    "FD_CLR",
+    "FD_ZERO",
+    "assert",
+    "_ASSERT",
+    "_ASSERTE",
+    "ZeroMemory",
+    "SecureZeroMemory",
+    "CopyMemory",
+    "sizeof",
+    "min",
+    "max",
+    "abs",
+];
+
+/// Win32 calls that set the thread's last error (which `WSAGetLastError()` reads too), or
+/// show a window, which runs a message loop that calls many more.
+const SETS_LAST_ERROR: &[&str] = &[
+    "CloseHandle",
+    "WriteFile",
+    "ReadFile",
+    "CreateFileA",
+    "CreateFileW",
+    "CreateFile",
+    "WriteConsoleA",
+    "WriteConsoleW",
+    "WriteConsole",
+    "OutputDebugString",
+    "OutputDebugStringA",
+    "OutputDebugStringW",
+    "MessageBox",
+    "MessageBoxA",
+    "MessageBoxW",
+    "MessageBoxEx",
+    "MessageBoxExA",
+    "MessageBoxExW",
+    "MessageBeep",
+    "FormatMessage",
+    "FormatMessageA",
+    "FormatMessageW",
+    "LoadString",
+    "LoadStringA",
+    "LoadStringW",
+    "SetWindowText",
+    "SetWindowTextA",
+    "SetWindowTextW",
+    "SetDlgItemText",
+    "SetDlgItemTextA",
+    "SetDlgItemTextW",
+    "SendMessage",
+    "SendMessageA",
+    "SendMessageW",
+    "PostMessage",
+    "PostMessageA",
+    "PostMessageW",
+    "ReportEvent",
+    "ReportEventA",
+    "ReportEventW",
+    "Sleep",
+    "SleepEx",
+    "syslog",
+];
+
+/// Whether a (non-member) call may overwrite the thread's last error. The rule: a Winsock
+/// call; a Win32 call known to set it (`SETS_LAST_ERROR`) or an MFC global (`Afx...`, which
+/// wraps Win32: `AfxMessageBox`); a CRT call that reaches the operating system
+/// (`CRT_IO_CALLS`: `fputs`, `fwrite`, `fclose`...); or an output, logging or message-box call
+/// by its name (`printf`, `log_error`, `TRACE`, `ShowMsgBox`). Calls known to keep it
+/// (`KEEPS_LAST_ERROR`) and any other name - the project's arithmetic or parsing helpers, an
+/// upper-case macro such as `MAKEWORD` - do not.
+pub fn may_set_last_error(name: &str) -> bool {
+    if KEEPS_LAST_ERROR.contains(&name) {
+        return false;
+    }
+    if is_winsock_call(name)
+        || SETS_LAST_ERROR.contains(&name)
+        || CRT_IO_CALLS.contains(&name)
+        || (name.starts_with("Afx") && name.len() > 3)
+    {
+        return true;
+    }
+    let lower = name.to_ascii_lowercase();
+    !lower.contains("lasterror")
+        && [
+            "printf",
+            "log",
+            "trace",
+            "debug",
+            "report",
+            "warn",
+            "print",
+            "messagebox",
+            "msgbox",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
 /// The file name of a header as written (`sys/socket.h` -> `socket.h`), lowercased.
 fn base_name(header: &str) -> String {
     header
@@ -385,6 +649,31 @@ mod tests {
     use crate::facts::walk;
     use crate::lang::Lang;
     use crate::node::NodeExt;
+
+    #[test]
+    fn calls_that_may_set_the_last_error() {
+        use super::may_set_last_error;
+        for name in [
+            "closesocket",
+            "AfxMessageBox",
+            "MessageBoxW",
+            "fputs",
+            "fclose",
+            "printf",
+        ] {
+            assert!(may_set_last_error(name), "{name}");
+        }
+        for name in [
+            "FD_SET",
+            "MAKEWORD",
+            "htons",
+            "backoff_ms",
+            "GetLastError",
+            "strtol",
+        ] {
+            assert!(!may_set_last_error(name), "{name}");
+        }
+    }
 
     #[test]
     fn tested_calls_are_the_operands_of_a_logical_chain() {
