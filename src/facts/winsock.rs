@@ -449,6 +449,11 @@ impl<'t> Facts<'t> {
                 return Some(call);
             }
         }
+        // `if (fwrite(buf, 1, n, out) != (size_t)n)` after `n = recv(...)` tests `fwrite`,
+        // which reports through `errno`: `n` is only what it is compared with.
+        if self.tested_calls(cond).iter().any(|c| sets_errno(&c.name)) {
+            return None;
+        }
         self.calls_assigned_to_condition(if_node)
             .into_iter()
             .find(|c| is_winsock_call(&c.name) && !c.member)
