@@ -142,7 +142,7 @@ impl<'t> Facts<'t> {
     }
 
     /// What a condition says about `call`'s outcome: (when it is true, when it is false).
-    fn test(
+    pub(crate) fn test(
         &self,
         cond: Node,
         call: Node,

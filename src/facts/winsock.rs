@@ -72,6 +72,30 @@ pub const WINSOCK_CALLS: &[&str] = &[
     "WSAWaitForMultipleEvents",
 ];
 
+/// Winsock calls that return zero on success (and `SOCKET_ERROR` on failure).
+const ZERO_ON_SUCCESS: &[&str] = &[
+    "bind",
+    "closesocket",
+    "connect",
+    "getpeername",
+    "getsockname",
+    "getsockopt",
+    "ioctlsocket",
+    "listen",
+    "setsockopt",
+    "shutdown",
+    "WSAAsyncSelect",
+    "WSACleanup",
+    "WSAConnect",
+    "WSAEnumNetworkEvents",
+    "WSAEventSelect",
+    "WSAIoctl",
+    "WSARecv",
+    "WSARecvFrom",
+    "WSASend",
+    "WSASendTo",
+];
+
 /// Whether a call reports its failure through `WSAGetLastError()`.
 pub fn is_winsock_call(name: &str) -> bool {
     WINSOCK_CALLS.contains(&name)
@@ -496,14 +520,74 @@ impl<'t> Facts<'t> {
         found
     }
 
+    /// The `if` before `stmt` in its block that leaves the block when a Winsock call succeeds
+    /// (`if (connect(s, sa, len) == 0) return s;`, no `else`), with that call: what follows
+    /// runs only when the call failed. The search stops at a statement that uses the result
+    /// of another Winsock call or of a CRT call that sets `errno` (bare calls such as
+    /// `closesocket(s);` or `printf(...)` pass).
+    fn guard_before(&self, stmt: Node<'t>) -> Option<(Node<'t>, &Call<'t>)> {
+        let mut sib = stmt.prev_named_sibling();
+        while let Some(s) = sib {
+            if s.kind_name() == "if_statement" && s.field("alternative").is_none() {
+                let leaves = s.field("consequence").is_some_and(|c| {
+                    let last = if c.kind_name() == "compound_statement" {
+                        let mut cursor = c.walk();
+                        let children = c.named_children(&mut cursor);
+                        children.filter(|n| n.kind_name() != "comment").last()
+                    } else {
+                        Some(c)
+                    };
+                    last.is_some_and(|l| crate::facts::order::is_jump(l, self.text))
+                });
+                let guarded = self.failed_winsock_call(s).filter(|call| {
+                    let Some(cond) = s.field("condition") else {
+                        return false;
+                    };
+                    if self.is_success_test(cond) {
+                        return true;
+                    }
+                    // `connect(...) == 0`, `!bind(...)`: only for calls that return zero on
+                    // success (`recv(...) == 0` is a closed connection).
+                    let var = self.stored_in(call.node);
+                    let fails = crate::facts::order::FailsWith::NonZero;
+                    ZERO_ON_SUCCESS.contains(&call.name.as_str())
+                        && self.test(cond, call.node, var.as_deref(), fails).0
+                            == Some(crate::facts::order::Outcome::Success)
+                });
+                if let (true, Some(call)) = (leaves, guarded) {
+                    return Some((s, call));
+                }
+            }
+            let bare_call = s.kind_name() == "expression_statement"
+                && s.named_child(0)
+                    .is_some_and(|e| e.kind_name() == "call_expression");
+            let uses_a_result = !bare_call
+                && self
+                    .calls_in(s.byte_range())
+                    .any(|c| is_winsock_call(&c.name) || sets_errno(&c.name));
+            if uses_a_result {
+                return None;
+            }
+            sib = s.prev_named_sibling();
+        }
+        None
+    }
+
     /// The innermost `if` statement whose consequence (not its `else`) contains `node`, inside
-    /// the same function, with the Winsock call it tests for failure.
+    /// the same function, with the Winsock call it tests for failure; or a guard before `node`
+    /// that leaves when the call succeeds (`if (connect(...) == 0) return s;`, see
+    /// `guard_before`).
     pub fn failure_branch_of(&self, node: Node<'t>) -> Option<(Node<'t>, &Call<'t>)> {
         let mut child = node;
         let mut cur = node.parent();
         while let Some(n) = cur {
             match n.kind_name() {
                 "function_definition" | "lambda_expression" => return None,
+                "compound_statement" => {
+                    if let Some(found) = self.guard_before(child) {
+                        return Some(found);
+                    }
+                }
                 "if_statement" => {
                     let within =
                         |field: &str| n.field(field).is_some_and(|c| Facts::within(child, c));
@@ -795,6 +879,41 @@ mod tests {
             assert!(!f.has_posix_side());
             assert!(f.windows_only(dead.find("h()").unwrap()));
         });
+    }
+
+    #[test]
+    fn code_after_a_success_guard_is_on_the_failure_path() {
+        let code = "void f(SOCKET s) {\n\
+              for (;;) { if (connect(s, 0, 0) == 0) return; a(); closesocket(s); b(); }\n\
+              if (!bind(s, 0, 0)) { log(); return; } c();\n\
+              int n = recv(s, 0, 0, 0); if (n == 0) return; d();\n\
+              if (listen(s, 1) != 0) return; e();\n\
+              if (send(s, 0, 0, 0) != SOCKET_ERROR) return; int rc = shutdown(s, 1); g();\n\
+            }";
+        let got = facts_of(Lang::C, code, |f| {
+            let mut out = Vec::new();
+            walk(f.functions[0].body, |n| {
+                if n.kind_name() == "call_expression" {
+                    let name = f.text_of(n.field("function").unwrap());
+                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g") {
+                        let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
+                        out.push((name.to_string(), tested));
+                    }
+                }
+            });
+            out
+        });
+        assert_eq!(
+            got,
+            vec![
+                ("a".into(), Some("connect".into())),
+                ("b".into(), Some("connect".into())),
+                ("c".into(), Some("bind".into())),
+                ("d".into(), None),
+                ("e".into(), None),
+                ("g".into(), None),
+            ]
+        );
     }
 
     #[test]
