@@ -109,6 +109,49 @@ pub fn global_callee<'a>(callee: Node, text: &'a [u8]) -> Option<&'a str> {
     (!name.is_empty() && name.bytes().all(crate::lang::is_ident_byte)).then_some(name)
 }
 
+/// Integer types Windows and C code name without a keyword, which C++ code also casts to
+/// with the functional notation (`DWORD(s)`, `unsigned(s)`).
+const INTEGER_TYPE_NAMES: &[&str] = &[
+    "unsigned",
+    "signed",
+    "DWORD",
+    "ULONG",
+    "LONG",
+    "UINT",
+    "INT",
+    "WORD",
+    "SHORT",
+    "USHORT",
+    "BYTE",
+    "BOOL",
+    "u_int",
+    "u_long",
+    "u_short",
+    "int32_t",
+    "uint32_t",
+    "int64_t",
+    "uint64_t",
+    "intptr_t",
+    "uintptr_t",
+    "size_t",
+    "UINT_PTR",
+    "ULONG_PTR",
+    "DWORD_PTR",
+    "INT_PTR",
+    "LONG_PTR",
+    "__int32",
+    "__int64",
+];
+
+/// A conversion of `value` to the type `ty`.
+#[derive(Clone, Copy, Debug)]
+pub struct Cast<'t> {
+    /// The type as written: the `type_descriptor` of `(T)x` and `static_cast<T>(x)`, the
+    /// callee of `T(x)`.
+    pub ty: Node<'t>,
+    pub value: Node<'t>,
+}
+
 /// A function definition or a C++ lambda.
 #[derive(Clone, Debug)]
 pub struct Function<'t> {
@@ -522,6 +565,57 @@ impl<'t> Facts<'t> {
             args,
             function,
         });
+    }
+
+    /// The cast `node` is, if it is one: a C cast `(T)x`, a C++ named cast (`static_cast<T>(x)`,
+    /// `reinterpret_cast`, `const_cast`, `dynamic_cast`), or a functional cast `T(x)` of a
+    /// primitive type (`int(s)`), of an integer type Windows names (`DWORD(s)`,
+    /// `unsigned(s)`) or of a type the file names with `typedef` - unless the file defines a
+    /// function of that name.
+    pub fn cast_of(&self, node: Node<'t>) -> Option<Cast<'t>> {
+        match node.kind_name() {
+            "cast_expression" => Some(Cast {
+                ty: node.field("type")?,
+                value: node.field("value")?,
+            }),
+            "call_expression" => {
+                let callee = node.field("function")?;
+                let args = node.field("arguments")?;
+                let mut cursor = args.walk();
+                let mut values = args
+                    .named_children(&mut cursor)
+                    .filter(|a| a.kind_name() != "comment");
+                let (Some(value), None) = (values.next(), values.next()) else {
+                    return None;
+                };
+                let ty = match callee.kind_name() {
+                    "template_function" => {
+                        let name = callee.field("name")?;
+                        if !matches!(
+                            self.text_of(name),
+                            "static_cast" | "reinterpret_cast" | "const_cast" | "dynamic_cast"
+                        ) {
+                            return None;
+                        }
+                        let types = callee.field("arguments")?;
+                        types.named_child(0)?
+                    }
+                    "primitive_type" | "sized_type_specifier" => callee,
+                    "identifier" => {
+                        let name = self.text_of(callee);
+                        let is_type =
+                            INTEGER_TYPE_NAMES.contains(&name) || self.typedefs.contains_key(name);
+                        if !is_type || self.defines(name) {
+                            return None;
+                        }
+                        callee
+                    }
+                    _ => return None,
+                };
+                Some(Cast { ty, value })
+            }
+            _ => None,
+        }
     }
 
     /// Follows the file's own macro renames (at most a few steps: macros may be circular).
@@ -950,6 +1044,35 @@ pub(crate) mod tests {
                 None,
                 None,
                 Some("stdclose".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn casts_in_every_spelling() {
+        let code = "typedef unsigned conn_id;\nDWORD Checksum(DWORD x) { return x; }\n\
+                    void f(SOCKET s) { use((int)s, static_cast<DWORD>(s), int(s), DWORD(s),\n\
+                    conn_id(s), std::move(s), helper(s), Checksum(s), reinterpret_cast<HANDLE>(s)); }";
+        let got = facts_of(Lang::Cpp, code, |f| {
+            let mut out = Vec::new();
+            walk(f.functions[1].body, |n| {
+                if matches!(n.kind_name(), "cast_expression" | "call_expression") {
+                    if let Some(c) = f.cast_of(n) {
+                        out.push(format!("{}:{}", f.text_of(c.ty), f.text_of(c.value)));
+                    }
+                }
+            });
+            out
+        });
+        assert_eq!(
+            got,
+            vec![
+                "int:s",
+                "DWORD:s",
+                "int:s",
+                "DWORD:s",
+                "conn_id:s",
+                "HANDLE:s"
             ]
         );
     }
