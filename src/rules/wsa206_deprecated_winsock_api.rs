@@ -33,8 +33,9 @@ const DOCS: &str = r#"## What it does
 Finds calls to `gethostbyname`, `gethostbyaddr`, `inet_addr`, `inet_ntoa`,
 `WSAAsyncGetHostByName` and `WSAAsyncGetHostByAddr` in code compiled for Windows (a file that
 includes a Winsock header, or a Windows-only branch). Left alone: code only compiled for other
-systems, files that never see Winsock, a file that defines its own function of that name, and
-a name the file's macros redirect elsewhere.
+systems, files that never see Winsock, a call of the file's own function of that name (a free
+replacement, or a method of the class around an unqualified call: `::inet_addr` and calls
+outside the class still mean Winsock's), and a name the file's macros redirect elsewhere.
 
 ## Why is this bad?
 These functions only know IPv4. `gethostbyname`, `gethostbyaddr` and `inet_ntoa` return
@@ -121,8 +122,9 @@ impl Rule for DeprecatedWinsockApi {
         let Some(&(name, why, instead)) = CALLS.iter().find(|(n, _, _)| *n == call.name) else {
             return;
         };
-        // The project's own replacement of that name.
-        if facts.defines(name) {
+        // The project's own replacement of that name, or a method of the class around the
+        // call (`::inet_addr` is never the method).
+        if facts.calls_own_function(call) {
             return;
         }
         if !facts.windows_code(call_node.start_byte()) {
