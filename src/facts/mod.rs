@@ -141,6 +141,8 @@ const INTEGER_TYPE_NAMES: &[&str] = &[
     "LONG_PTR",
     "__int32",
     "__int64",
+    "SOCKET",
+    "HANDLE",
 ];
 
 /// A conversion of `value` to the type `ty`.
@@ -571,7 +573,8 @@ impl<'t> Facts<'t> {
     /// `reinterpret_cast`, `const_cast`, `dynamic_cast`), or a functional cast `T(x)` of a
     /// primitive type (`int(s)`), of an integer type Windows names (`DWORD(s)`,
     /// `unsigned(s)`) or of a type the file names with `typedef` - unless the file defines a
-    /// function of that name.
+    /// function of that name. `(SOCKET)(x)` of such a type is a C cast the parser took for a
+    /// call.
     pub fn cast_of(&self, node: Node<'t>) -> Option<Cast<'t>> {
         match node.kind_name() {
             "cast_expression" => Some(Cast {
@@ -601,7 +604,16 @@ impl<'t> Facts<'t> {
                         types.named_child(0)?
                     }
                     "primitive_type" | "sized_type_specifier" => callee,
-                    "identifier" => {
+                    // `(SOCKET)(x)`, which a C parser that does not know the type reads as a
+                    // call through a parenthesized name.
+                    "identifier" | "parenthesized_expression" => {
+                        let callee = if callee.kind_name() == "parenthesized_expression" {
+                            callee
+                                .named_child(0)
+                                .filter(|n| n.kind_name() == "identifier")?
+                        } else {
+                            callee
+                        };
                         let name = self.text_of(callee);
                         let is_type =
                             INTEGER_TYPE_NAMES.contains(&name) || self.typedefs.contains_key(name);

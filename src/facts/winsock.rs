@@ -659,21 +659,41 @@ impl<'t> Facts<'t> {
                 [op.field("left"), op.field("right")]
                     .into_iter()
                     .flatten()
-                    .map(|side| self.call_of(tested_value(side)))
+                    .map(|side| self.call_of(self.tested_value(side)))
                     .find(Option::is_some)
                     .flatten()
             } else if op.kind_name() == "unary_expression"
                 && op.field("operator").map(|o| o.kind_name()) == Some("!")
             {
                 op.field("argument")
-                    .and_then(|a| self.call_of(tested_value(a)))
+                    .and_then(|a| self.call_of(self.tested_value(a)))
             } else {
-                self.call_of(tested_value(op))
+                self.call_of(self.tested_value(op))
                     .filter(|c| is_winsock_call(&c.name))
             };
             out.extend(compared.filter(|c| !c.member));
         }
         out
+    }
+
+    /// The value a test compares: `call(...)` in `(rc = call(...))`, `(int)call(...)`,
+    /// `(SOCKET)(v[1] = socket(...))`.
+    fn tested_value(&self, node: Node<'t>) -> Node<'t> {
+        let mut node = node;
+        for _ in 0..8 {
+            node = unwrap_casts(node);
+            if let Some(cast) = self.cast_of(node) {
+                node = cast.value;
+            } else if node.kind_name() == "assignment_expression" {
+                match node.field("right") {
+                    Some(right) => node = right,
+                    None => break,
+                }
+            } else {
+                break;
+            }
+        }
+        node
     }
 
     /// Whether a condition tests for success, so that its `else` is the failure branch:
@@ -721,17 +741,6 @@ fn unwrap_test(mut node: Node) -> Node {
     node
 }
 
-/// The value a test compares: `call(...)` in `(rc = call(...))`, `(int)call(...)`.
-fn tested_value(node: Node) -> Node {
-    let node = unwrap_casts(node);
-    if node.kind_name() == "assignment_expression" {
-        if let Some(right) = node.field("right") {
-            return unwrap_casts(right);
-        }
-    }
-    node
-}
-
 #[cfg(test)]
 mod tests {
     use crate::facts::tests::facts_of;
@@ -770,6 +779,7 @@ mod tests {
               if (bind(s, 0, 0) != 0 || (listen(s, 4) == SOCKET_ERROR)) {}\n\
               if ((rc = ioctlsocket(s, 0, 0)) != 0 || !SetHandleInformation(0, 0, 0) || send(s, 0, 0, 0)) {}\n\
               if (setsockopt(s, 0, 0, 0, 0) == SOCKET_ERROR && log_failure(\"x\")) {}\n\
+              if (0 || INVALID_SOCKET == (SOCKET)(v[1] = socket(2, 1, 0))) {}\n\
             }";
         let got = facts_of(Lang::C, code, |f| {
             let mut out = Vec::new();
@@ -791,7 +801,8 @@ mod tests {
             vec![
                 "bind listen",
                 "ioctlsocket SetHandleInformation send",
-                "setsockopt"
+                "setsockopt",
+                "socket"
             ]
         );
     }
