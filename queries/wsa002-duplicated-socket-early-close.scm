@@ -3,4 +3,4 @@
 ; a close of the same socket later in the function with no hand-off wait on the path between.
 (call_expression
   function: (_) @callee
-  (#match? @callee "WSADuplicateSocket[AW]?$")) @dup
+  (#call? @callee "WSADuplicateSocket" "WSADuplicateSocketA" "WSADuplicateSocketW")) @dup

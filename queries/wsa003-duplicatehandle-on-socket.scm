@@ -3,4 +3,4 @@
 ; holds a socket, however it is cast.
 (call_expression
   function: (_) @callee
-  (#match? @callee "DuplicateHandle$")) @dup
+  (#call? @callee "DuplicateHandle")) @dup

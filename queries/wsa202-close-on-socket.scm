@@ -4,4 +4,4 @@
 (call_expression
   function: (_) @callee
   arguments: (argument_list . (_) @socket)
-  (#match? @callee "^(::)?_?close$")) @call
+  (#call? @callee "close" "_close")) @call

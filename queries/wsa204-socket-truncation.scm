@@ -1,6 +1,7 @@
 ; WSA204 socket-truncation
-; A value stored into a declared variable, assigned, or cast. Rust decides whether the value is
-; a SOCKET and whether the destination type is narrower than a pointer.
+; A value stored into a declared variable, assigned, or cast (C casts here, C++ casts in the
+; .cpp.scm file). Rust decides whether the value is a SOCKET and whether the destination type is
+; narrower than a pointer.
 (init_declarator
   declarator: (_) @target
   value: (_) @value) @store
@@ -10,6 +11,4 @@
   operator: "="
   right: (_) @value) @store
 
-(cast_expression
-  type: (type_descriptor) @type
-  value: (_) @value) @cast
+(cast_expression) @cast

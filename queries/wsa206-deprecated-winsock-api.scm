@@ -3,4 +3,5 @@
 ; name still means the Winsock function after the file's macros and its own definitions.
 (call_expression
   function: (_) @callee
-  (#match? @callee "^(::)?(gethostbyname|gethostbyaddr|inet_addr|inet_ntoa|WSAAsyncGetHostByName|WSAAsyncGetHostByAddr)$")) @call
+  (#call? @callee "gethostbyname" "gethostbyaddr" "inet_addr" "inet_ntoa" "WSAAsyncGetHostByName"
+    "WSAAsyncGetHostByAddr")) @call

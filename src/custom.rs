@@ -20,6 +20,9 @@
 //! from the `#eq?` / `#any-of?` literals of each pattern when every pattern has one and no
 //! alternation or optional part, else every file is parsed), `summary`, `help` (shown as the
 //! fix suggestion), `language` (`both`, the default, or `cpp` for C++-only node types).
+//!
+//! Besides tree-sitter's predicates, `(#call? @callee "name" ...)` keeps a call (or its callee)
+//! that calls one of the global functions named, however it is spelled (`f`, `::f`, `std::f`).
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -438,8 +441,8 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     text.len()
 }
 
-/// Literals every match must contain: for each pattern, the strings of its `#eq?` and
-/// `#any-of?` predicates. A pattern with an alternation or an optional part may match without
+/// Literals every match must contain: for each pattern, the strings of its `#eq?`,
+/// `#any-of?` and `#call?` predicates. A pattern with an alternation or an optional part may match without
 /// them, and a pattern without such a literal could match anything: then there are no needles
 /// and every file is parsed.
 fn derive_needles(text: &str, starts: &[usize]) -> Vec<String> {
@@ -451,7 +454,7 @@ fn derive_needles(text: &str, starts: &[usize]) -> Vec<String> {
             return Vec::new();
         }
         let mut found = Vec::new();
-        for pred in ["(#eq?", "(#any-of?"] {
+        for pred in ["(#eq?", "(#any-of?", "(#call?"] {
             let mut rest = pattern.as_str();
             while let Some(at) = rest.find(pred) {
                 let after = &rest[at + pred.len()..];

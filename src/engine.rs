@@ -736,6 +736,9 @@ impl Engine {
                     QueryCursorOptions::new().progress_callback(&mut in_budget),
                 );
                 while let Some(m) = matches.next() {
+                    if !combined.holds(m.pattern_index, m.captures(), text) {
+                        continue;
+                    }
                     found.push((m.pattern_index, m.captures().to_vec()));
                 }
                 let _ = facts_ready.recv();

@@ -1,7 +1,7 @@
 //! The rules' queries, compiled once: one combined query per language, and a route from each
 //! pattern back to its rule.
 
-use tree_sitter::Query;
+use tree_sitter::{Node, Query, QueryCapture, QueryPredicateArg};
 
 use crate::lang::Lang;
 use crate::rules::{QuerySource, Rule};
@@ -31,6 +31,40 @@ pub struct CombinedQuery {
     /// For each pattern of the combined query: (index of the rule in the engine's rule list,
     /// index of the pattern within that rule's queries).
     pub route: Vec<(usize, usize)>,
+    /// For each pattern: its `#call?` predicates.
+    calls: Vec<Vec<CallPredicate>>,
+}
+
+/// `(#call? @capture "name" ...)`: the captured call (or its callee) calls one of the named
+/// functions, however the global function is spelled: `f(...)`, `::f(...)`, `std::f(...)`
+/// (`crate::facts::global_callee`). A member call (`obj.f()`) or a function of the project's
+/// own namespace or class (`Conn::f()`) is another function.
+#[derive(Debug)]
+struct CallPredicate {
+    capture: u32,
+    names: Vec<String>,
+}
+
+impl CallPredicate {
+    fn holds(&self, captures: &[QueryCapture], text: &[u8]) -> bool {
+        captures
+            .iter()
+            .filter(|c| c.index == self.capture)
+            .all(|c| {
+                callee_of(c.node)
+                    .and_then(|callee| crate::facts::global_callee(callee, text))
+                    .is_some_and(|name| self.names.iter().any(|n| n == name))
+            })
+    }
+}
+
+/// The callee of a captured call expression, or the captured callee itself.
+fn callee_of(node: Node) -> Option<Node> {
+    if node.kind() == "call_expression" {
+        node.child_by_field_name("function")
+    } else {
+        Some(node)
+    }
 }
 
 /// Compiles one query file alone (to validate it and to place errors in it).
@@ -88,6 +122,40 @@ impl CombinedQuery {
             route.push((rule, per_rule[rule]));
             per_rule[rule] += 1;
         }
-        Ok(CombinedQuery { query, route })
+        let calls = (0..query.pattern_count())
+            .map(|p| {
+                let predicates = query.general_predicates(p).iter();
+                let calls = predicates.filter(|p| &*p.operator == "call?");
+                calls
+                    .filter_map(|p| {
+                        let mut capture = None;
+                        let mut names = Vec::new();
+                        for arg in &p.args {
+                            match arg {
+                                QueryPredicateArg::Capture(c) => capture = Some(*c),
+                                QueryPredicateArg::String(s) => names.push(s.to_string()),
+                            }
+                        }
+                        Some(CallPredicate {
+                            capture: capture?,
+                            names,
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(CombinedQuery {
+            query,
+            route,
+            calls,
+        })
+    }
+
+    /// Whether a match of `pattern` satisfies the pattern's own predicates that tree-sitter
+    /// leaves to us (`#call?`).
+    pub fn holds(&self, pattern: usize, captures: &[QueryCapture], text: &[u8]) -> bool {
+        self.calls
+            .get(pattern)
+            .is_none_or(|calls| calls.iter().all(|c| c.holds(captures, text)))
     }
 }

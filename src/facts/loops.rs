@@ -120,12 +120,16 @@ impl<'t> Loop<'t> {
         }
     }
 
-    /// The first call in the loop that backs off: `Sleep(n)` with `n != 0`, a wait or `select`
-    /// with a timeout that is not zero.
+    /// The first call in the loop that backs off: `Sleep(n)` with `n != 0`, a wait with a
+    /// timeout that is not zero, `select`/`poll`/`WSAPoll` with a timeout that is neither zero
+    /// nor absent (`select(..., NULL)` and `poll(..., -1)` block on the sockets for as long
+    /// as it takes: they wait for the socket, not between attempts).
     pub fn backoff<'f>(&self, facts: &'f Facts<'t>) -> Option<&'f crate::facts::Call<'t>> {
-        facts
-            .calls_in(self.node.byte_range())
-            .find(|c| BACKOFF_CALLS.contains(&c.name.as_str()) && !zero_timeout(c, facts.text))
+        facts.calls_in(self.node.byte_range()).find(|c| {
+            BACKOFF_CALLS.contains(&c.name.as_str())
+                && !zero_timeout(c, facts.text)
+                && !select_without_backoff(c, facts)
+        })
     }
 }
 
@@ -189,6 +193,83 @@ fn zero_timeout(call: &crate::facts::Call, text: &[u8]) -> bool {
         let t = unwrap_parens(a).utf8_text(text).unwrap_or("").trim();
         t == "0" || t == "0L" || t == "0u"
     })
+}
+
+/// Whether a `select`, `poll` or `WSAPoll` has no timeout (a NULL `timeval`, a negative
+/// `poll` timeout) or a zero one (a `timeval` of the same function that is only ever zero:
+/// `struct timeval tv = {0, 0};`, `tv.tv_sec = 0; tv.tv_usec = 0;`).
+fn select_without_backoff(call: &crate::facts::Call, facts: &Facts) -> bool {
+    let text_of = |n: Node| unwrap_parens(n).utf8_text(facts.text).unwrap_or("").trim();
+    match call.name.as_str() {
+        "poll" | "WSAPoll" => call
+            .arg(2)
+            .is_some_and(|a| matches!(text_of(a), "-1" | "INFINITE")),
+        "select" => {
+            let Some(timeout) = call.arg(4) else {
+                return false;
+            };
+            let timeout = crate::facts::unwrap_casts(timeout);
+            if matches!(text_of(timeout), "NULL" | "nullptr" | "0") {
+                return true;
+            }
+            // `&tv`
+            let tv = (timeout.kind_name() == "pointer_expression")
+                .then(|| timeout.field("argument"))
+                .flatten()
+                .filter(|a| a.kind_name() == "identifier");
+            tv.is_some_and(|tv| zero_timeval(facts, text_of(tv), call))
+        }
+        _ => false,
+    }
+}
+
+/// Whether the `timeval` `name` of the function around `call` only ever holds zero: declared
+/// there, and every value stored into it (its initializer, its fields) is zero; at least one
+/// such store.
+fn zero_timeval(facts: &Facts, name: &str, call: &crate::facts::Call) -> bool {
+    let Some(decl) = facts.decl_of(name, call.node.start_byte()) else {
+        return false;
+    };
+    if decl.kind != crate::facts::DeclKind::Local || decl.pointer {
+        return false;
+    }
+    // `0`, or an initializer list of zeros (`{0, 0}`, `{0}`, `{}`).
+    let is_zero = |t: &str| {
+        let t = t.trim();
+        let inner = t
+            .strip_prefix('{')
+            .and_then(|t| t.strip_suffix('}'))
+            .unwrap_or(t);
+        inner.split(',').all(|v| {
+            let v = v.trim();
+            matches!(v, "0" | "0L" | "0u" | "0UL") || (v.is_empty() && t.starts_with('{'))
+        })
+    };
+    let mut stores = 0;
+    if let Some(init) = &decl.init {
+        let init = std::str::from_utf8(&facts.text[init.clone()]).unwrap_or("");
+        if !is_zero(init) {
+            return false;
+        }
+        stores += 1;
+    }
+    for a in &facts.assignments {
+        if a.function != call.function {
+            continue;
+        }
+        let target = a.target.replace(' ', "");
+        let field = target
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('.'));
+        if field || target == name {
+            let value = a.value.utf8_text(facts.text).unwrap_or("");
+            if !is_zero(value) {
+                return false;
+            }
+            stores += 1;
+        }
+    }
+    stores > 0
 }
 
 /// `0`, `FALSE`, `false`, `(0)`: the condition of `do { ... } while (0)`.
@@ -360,5 +441,18 @@ mod tests {
         assert!(!loop_facts("for (;;) { Sleep(0); }").2);
         assert!(loop_facts("for (;;) { WaitForSingleObject(h, 500); }").2);
         assert!(!loop_facts("for (;;) { WaitForSingleObject(h, 0); }").2);
+    }
+
+    #[test]
+    fn select_and_poll_back_off_only_with_a_timeout() {
+        assert!(loop_facts("struct timeval tv = {1, 0}; for (;;) { select(0, r, 0, 0, &tv); }").2);
+        assert!(loop_facts("struct timeval tv; for (;;) { tv.tv_sec = 0; tv.tv_usec = 500000; select(0, r, 0, 0, &tv); }").2);
+        assert!(loop_facts("for (;;) { select(0, r, 0, 0, timeout); }").2);
+        assert!(!loop_facts("for (;;) { select(0, r, 0, 0, NULL); }").2);
+        assert!(!loop_facts("struct timeval tv = {0, 0}; for (;;) { select(0, r, 0, 0, &tv); }").2);
+        assert!(!loop_facts("struct timeval tv; tv.tv_sec = 0; tv.tv_usec = 0; for (;;) { select(0, r, 0, 0, &tv); }").2);
+        assert!(loop_facts("for (;;) { poll(fds, 1, 250); }").2);
+        assert!(!loop_facts("for (;;) { poll(fds, 1, 0); }").2);
+        assert!(!loop_facts("for (;;) { WSAPoll(fds, 1, -1); }").2);
     }
 }

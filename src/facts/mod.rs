@@ -92,6 +92,7 @@ pub fn unwrap_casts(node: Node) -> Node {
     }
 }
 
+<<<<<<< HEAD
 /// The expressions a value may come from: the value itself through parentheses and casts, or
 /// each arm of a conditional expression (`v6 ? socket(AF_INET6, ...) : socket(AF_INET, ...)`),
 /// arms of nested ones included. Never empty.
@@ -113,6 +114,68 @@ pub fn value_arms(node: Node) -> Vec<Node> {
         }
     }
     out
+=======
+/// The function a callee names when it is the global one, however spelled: `f`, `::f`,
+/// `std::f`, `::std::f` all name `f`. A member (`obj.f`), a function of a namespace or class
+/// (`Conn::f`) or a template (`f<T>`) names another function: `None`.
+pub fn global_callee<'a>(callee: Node, text: &'a [u8]) -> Option<&'a str> {
+    if !matches!(callee.kind_name(), "identifier" | "qualified_identifier") {
+        return None;
+    }
+    let written = std::str::from_utf8(&text[callee.byte_range()]).ok()?.trim();
+    let name = written.strip_prefix("::").unwrap_or(written).trim_start();
+    let name = name
+        .strip_prefix("std")
+        .and_then(|rest| rest.trim_start().strip_prefix("::"))
+        .unwrap_or(name)
+        .trim_start();
+    (!name.is_empty() && name.bytes().all(crate::lang::is_ident_byte)).then_some(name)
+}
+
+/// Integer types Windows and C code name without a keyword, which C++ code also casts to
+/// with the functional notation (`DWORD(s)`, `unsigned(s)`).
+const INTEGER_TYPE_NAMES: &[&str] = &[
+    "unsigned",
+    "signed",
+    "DWORD",
+    "ULONG",
+    "LONG",
+    "UINT",
+    "INT",
+    "WORD",
+    "SHORT",
+    "USHORT",
+    "BYTE",
+    "BOOL",
+    "u_int",
+    "u_long",
+    "u_short",
+    "int32_t",
+    "uint32_t",
+    "int64_t",
+    "uint64_t",
+    "intptr_t",
+    "uintptr_t",
+    "size_t",
+    "UINT_PTR",
+    "ULONG_PTR",
+    "DWORD_PTR",
+    "INT_PTR",
+    "LONG_PTR",
+    "__int32",
+    "__int64",
+    "SOCKET",
+    "HANDLE",
+];
+
+/// A conversion of `value` to the type `ty`.
+#[derive(Clone, Copy, Debug)]
+pub struct Cast<'t> {
+    /// The type as written: the `type_descriptor` of `(T)x` and `static_cast<T>(x)`, the
+    /// callee of `T(x)`.
+    pub ty: Node<'t>,
+    pub value: Node<'t>,
+>>>>>>> fix-api
 }
 
 /// A function definition or a C++ lambda.
@@ -534,6 +597,67 @@ impl<'t> Facts<'t> {
         });
     }
 
+    /// The cast `node` is, if it is one: a C cast `(T)x`, a C++ named cast (`static_cast<T>(x)`,
+    /// `reinterpret_cast`, `const_cast`, `dynamic_cast`), or a functional cast `T(x)` of a
+    /// primitive type (`int(s)`), of an integer type Windows names (`DWORD(s)`,
+    /// `unsigned(s)`) or of a type the file names with `typedef` - unless the file defines a
+    /// function of that name. `(SOCKET)(x)` of such a type is a C cast the parser took for a
+    /// call.
+    pub fn cast_of(&self, node: Node<'t>) -> Option<Cast<'t>> {
+        match node.kind_name() {
+            "cast_expression" => Some(Cast {
+                ty: node.field("type")?,
+                value: node.field("value")?,
+            }),
+            "call_expression" => {
+                let callee = node.field("function")?;
+                let args = node.field("arguments")?;
+                let mut cursor = args.walk();
+                let mut values = args
+                    .named_children(&mut cursor)
+                    .filter(|a| a.kind_name() != "comment");
+                let (Some(value), None) = (values.next(), values.next()) else {
+                    return None;
+                };
+                let ty = match callee.kind_name() {
+                    "template_function" => {
+                        let name = callee.field("name")?;
+                        if !matches!(
+                            self.text_of(name),
+                            "static_cast" | "reinterpret_cast" | "const_cast" | "dynamic_cast"
+                        ) {
+                            return None;
+                        }
+                        let types = callee.field("arguments")?;
+                        types.named_child(0)?
+                    }
+                    "primitive_type" | "sized_type_specifier" => callee,
+                    // `(SOCKET)(x)`, which a C parser that does not know the type reads as a
+                    // call through a parenthesized name.
+                    "identifier" | "parenthesized_expression" => {
+                        let callee = if callee.kind_name() == "parenthesized_expression" {
+                            callee
+                                .named_child(0)
+                                .filter(|n| n.kind_name() == "identifier")?
+                        } else {
+                            callee
+                        };
+                        let name = self.text_of(callee);
+                        let is_type =
+                            INTEGER_TYPE_NAMES.contains(&name) || self.typedefs.contains_key(name);
+                        if !is_type || self.defines(name) {
+                            return None;
+                        }
+                        callee
+                    }
+                    _ => return None,
+                };
+                Some(Cast { ty, value })
+            }
+            _ => None,
+        }
+    }
+
     /// Follows the file's own macro renames (at most a few steps: macros may be circular).
     pub fn resolve_rename(&self, name: &str) -> String {
         let mut current = name;
@@ -935,6 +1059,60 @@ pub(crate) mod tests {
                 ("closesocket".to_string(), false),
                 ("closesocket".to_string(), false),
                 ("Close".to_string(), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn global_callees_drop_only_the_global_and_std_qualifiers() {
+        let code =
+            "void f(SOCKET s) { WSAGetLastError(); ::WSAGetLastError(); std::perror(\"x\");\n\
+                    :: std :: perror(\"x\"); Conn::closesocket(s); c.closesocket(); stdclose(s); }";
+        let names = facts_of(Lang::Cpp, code, |f| {
+            f.calls
+                .iter()
+                .map(|c| global_callee(c.callee, f.text).map(str::to_string))
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(
+            names,
+            vec![
+                Some("WSAGetLastError".to_string()),
+                Some("WSAGetLastError".to_string()),
+                Some("perror".to_string()),
+                Some("perror".to_string()),
+                None,
+                None,
+                Some("stdclose".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn casts_in_every_spelling() {
+        let code = "typedef unsigned conn_id;\nDWORD Checksum(DWORD x) { return x; }\n\
+                    void f(SOCKET s) { use((int)s, static_cast<DWORD>(s), int(s), DWORD(s),\n\
+                    conn_id(s), std::move(s), helper(s), Checksum(s), reinterpret_cast<HANDLE>(s)); }";
+        let got = facts_of(Lang::Cpp, code, |f| {
+            let mut out = Vec::new();
+            walk(f.functions[1].body, |n| {
+                if matches!(n.kind_name(), "cast_expression" | "call_expression") {
+                    if let Some(c) = f.cast_of(n) {
+                        out.push(format!("{}:{}", f.text_of(c.ty), f.text_of(c.value)));
+                    }
+                }
+            });
+            out
+        });
+        assert_eq!(
+            got,
+            vec![
+                "int:s",
+                "DWORD:s",
+                "int:s",
+                "DWORD:s",
+                "conn_id:s",
+                "HANDLE:s"
             ]
         );
     }

@@ -142,7 +142,7 @@ impl<'t> Facts<'t> {
     }
 
     /// What a condition says about `call`'s outcome: (when it is true, when it is false).
-    fn test(
+    pub(crate) fn test(
         &self,
         cond: Node,
         call: Node,
@@ -565,6 +565,29 @@ impl<'t> Facts<'t> {
         self.methods.iter().any(|(n, r)| n == name && *r == body)
     }
 
+    /// Whether a call means a function this file defines rather than the library function of
+    /// that name: a member call (`ep.inet_addr()`); a free function of that name defined in
+    /// the file (a replacement); or, for an unqualified call, a member function of the class
+    /// around the call (`member_function_at`). `::inet_addr(...)` names the free function: a
+    /// method of that name defined elsewhere in the file does not change it.
+    pub fn calls_own_function(&self, call: &Call) -> bool {
+        if call.member {
+            return true;
+        }
+        let name = call.name.as_str();
+        let free = self.functions.iter().any(|f| {
+            f.name == name
+                && f.node
+                    .parent()
+                    .is_none_or(|p| p.kind_name() != "field_declaration_list")
+        });
+        if free {
+            return true;
+        }
+        let qualified = call.written.trim_start().starts_with("::");
+        !qualified && self.member_function_at(name, call.node.start_byte())
+    }
+
     /// The functions of this file (by short name) whose body calls one of `names`: wrappers
     /// such as `wait_for_child(h)` around `WaitForSingleObject`.
     pub fn functions_calling(&self, names: &[&str]) -> std::collections::HashSet<String> {
@@ -742,6 +765,26 @@ mod tests {
             assert!(!f.member_function_at("connect", at("connect(s, a")));
             assert!(f.member_function_at("bind", at("bind(1, 2")));
             assert!(!f.member_function_at("bind", at("bind(s, a")));
+        });
+    }
+
+    #[test]
+    fn calls_of_own_functions() {
+        let code =
+            "class Endpoint {\n  unsigned long inet_addr() const { return inet_addr(m_host); }\n\
+                    unsigned long resolve() const { return inet_addr(); }\n\
+                    unsigned long global() const { return ::inet_addr(m_host); }\n};\n\
+                    unsigned long parse(const char *d) { return inet_addr(d); }\n\
+                    char *inet_ntoa(struct in_addr a) { return buf; }\n\
+                    void show(struct in_addr a) { puts(inet_ntoa(a)); puts(::inet_ntoa(a)); }";
+        facts_of(Lang::Cpp, code, |f| {
+            let own: Vec<bool> = f
+                .calls
+                .iter()
+                .filter(|c| c.name.starts_with("inet_"))
+                .map(|c| f.calls_own_function(c))
+                .collect();
+            assert_eq!(own, vec![true, true, false, false, true, true]);
         });
     }
 

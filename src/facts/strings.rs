@@ -72,6 +72,46 @@ fn strip_dll(name: &str) -> &str {
     }
 }
 
+/// Whether a statement only produces text: it prints or logs (`printf("IPX\n")`), copies or
+/// formats a string (`strcpy(buf, "SPX")`), returns or assigns a string (`return "IPX";`,
+/// `name = TEXT("SPX");`), or breaks; a block of such statements. A catalog that names
+/// protocols does this; code that handles one opens, binds or sets something.
+pub fn only_describes(node: Node, text: &[u8]) -> bool {
+    let is_string = |n: Node| string_value(n, text).is_some();
+    match node.kind_name() {
+        "compound_statement" | "else_clause" => {
+            let mut cursor = node.walk();
+            let all = node
+                .named_children(&mut cursor)
+                .all(|c| only_describes(c, text));
+            all
+        }
+        "break_statement" | "comment" => true,
+        "return_statement" => node.named_child(0).is_some_and(is_string),
+        "expression_statement" => {
+            let Some(e) = node.named_child(0).map(crate::facts::unwrap_parens) else {
+                return true;
+            };
+            match e.kind_name() {
+                "call_expression" => e.field("function").is_some_and(|f| {
+                    let name = f.utf8_text(text).unwrap_or("");
+                    let name = name.rsplit(['.', '>', ':']).next().unwrap_or(name);
+                    let lower = name.to_ascii_lowercase();
+                    [
+                        "print", "puts", "log", "trace", "cpy", "cat", "format", "append",
+                    ]
+                    .iter()
+                    .any(|w| lower.contains(w))
+                        || lower.starts_with("outputdebugstring")
+                }),
+                "assignment_expression" => e.field("right").is_some_and(is_string),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +177,24 @@ mod tests {
         assert!(!names_dll("日本", "iphlpapi.dll"));
         assert!(!names_dll("x😀", "iphlpapi.dll"));
         assert!(!names_dll("日本.dll", "iphlpapi.dll"));
+    }
+
+    #[test]
+    fn statements_that_only_describe() {
+        let describes = |stmt: &str| {
+            let code = format!("void f(void) {{ {stmt} }}");
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&Lang::C.grammar()).unwrap();
+            let tree = parser.parse(&code, None).unwrap();
+            let body = tree.root_node().named_child(0).unwrap();
+            let body = body.child_by_field_name("body").unwrap();
+            only_describes(body, code.as_bytes())
+        };
+        assert!(describes("printf(\"IPX\\n\"); break;"));
+        assert!(describes("return TEXT(\"SPX\");"));
+        assert!(describes("name = \"IPX\"; strcpy(buf, name);"));
+        assert!(!describes("proto = NSPROTO_IPX;"));
+        assert!(!describes("printf(\"spx\\n\"); return 2;"));
+        assert!(!describes("s = socket(AF_IPX, SOCK_DGRAM, 0);"));
     }
 }

@@ -72,9 +72,297 @@ pub const WINSOCK_CALLS: &[&str] = &[
     "WSAWaitForMultipleEvents",
 ];
 
+/// Winsock calls that return zero on success (and `SOCKET_ERROR` on failure).
+const ZERO_ON_SUCCESS: &[&str] = &[
+    "bind",
+    "closesocket",
+    "connect",
+    "getpeername",
+    "getsockname",
+    "getsockopt",
+    "ioctlsocket",
+    "listen",
+    "setsockopt",
+    "shutdown",
+    "WSAAsyncSelect",
+    "WSACleanup",
+    "WSAConnect",
+    "WSAEnumNetworkEvents",
+    "WSAEventSelect",
+    "WSAIoctl",
+    "WSARecv",
+    "WSARecvFrom",
+    "WSASend",
+    "WSASendTo",
+];
+
 /// Whether a call reports its failure through `WSAGetLastError()`.
 pub fn is_winsock_call(name: &str) -> bool {
     WINSOCK_CALLS.contains(&name)
+}
+
+/// CRT calls that reach the operating system (files, streams, the console, processes): they
+/// set `errno` on failure, and the Win32 calls under them may set the thread's last error even
+/// when they succeed.
+pub const CRT_IO_CALLS: &[&str] = &[
+    "fopen",
+    "_wfopen",
+    "fopen_s",
+    "_wfopen_s",
+    "freopen",
+    "_fdopen",
+    "fclose",
+    "_fcloseall",
+    "fflush",
+    "fread",
+    "fwrite",
+    "fgets",
+    "fgetws",
+    "fputs",
+    "fputws",
+    "fgetc",
+    "fputc",
+    "getc",
+    "putc",
+    "getchar",
+    "putchar",
+    "gets",
+    "gets_s",
+    "puts",
+    "_putws",
+    "ungetc",
+    "fseek",
+    "_fseeki64",
+    "ftell",
+    "_ftelli64",
+    "fgetpos",
+    "fsetpos",
+    "rewind",
+    "setvbuf",
+    "tmpfile",
+    "remove",
+    "_wremove",
+    "rename",
+    "_wrename",
+    "_unlink",
+    "unlink",
+    "_mkdir",
+    "mkdir",
+    "_rmdir",
+    "rmdir",
+    "_chdir",
+    "chdir",
+    "_stat",
+    "_stat64",
+    "stat",
+    "_fstat",
+    "fstat",
+    "_access",
+    "access",
+    "_open",
+    "_wopen",
+    "_sopen_s",
+    "open",
+    "_read",
+    "read",
+    "_write",
+    "write",
+    "_close",
+    "close",
+    "_lseek",
+    "lseek",
+    "_commit",
+    "_dup",
+    "dup",
+    "_dup2",
+    "dup2",
+    "_pipe",
+    "_popen",
+    "_pclose",
+    "system",
+    "_spawnl",
+    "_spawnv",
+    "_execl",
+    "_execv",
+];
+
+/// CRT calls that set `errno` on failure without reaching the operating system: memory,
+/// number conversions, math.
+pub const CRT_ERRNO_CALLS: &[&str] = &[
+    "malloc",
+    "calloc",
+    "realloc",
+    "_aligned_malloc",
+    "_strdup",
+    "strdup",
+    "_wcsdup",
+    "strtol",
+    "strtoul",
+    "strtoll",
+    "strtoull",
+    "_strtoi64",
+    "_strtoui64",
+    "strtod",
+    "strtof",
+    "strtold",
+    "wcstol",
+    "wcstoul",
+    "wcstoll",
+    "wcstoull",
+    "wcstod",
+    "_wtoi",
+    "atof",
+    "mbstowcs",
+    "wcstombs",
+    "mbstowcs_s",
+    "wcstombs_s",
+    "strtok_s",
+    "strcpy_s",
+    "strncpy_s",
+    "strcat_s",
+    "strncat_s",
+    "wcscpy_s",
+    "wcsncpy_s",
+    "wcscat_s",
+    "memcpy_s",
+    "memmove_s",
+    "sprintf_s",
+    "_itoa_s",
+    "sqrt",
+    "pow",
+    "log",
+    "log10",
+    "exp",
+];
+
+/// Whether a CRT call reports its failure through `errno`.
+pub fn sets_errno(name: &str) -> bool {
+    CRT_IO_CALLS.contains(&name) || CRT_ERRNO_CALLS.contains(&name)
+}
+
+/// Calls that leave the thread's last error alone: error accessors, byte order, memory and
+/// string helpers, and the `FD_*` macros.
+const KEEPS_LAST_ERROR: &[&str] = &[
+    "WSAGetLastError",
+    "GetLastError",
+    "WSASetLastError",
+    "SetLastError",
+    "htons",
+    "htonl",
+    "ntohs",
+    "ntohl",
+    "memset",
+    "memcpy",
+    "memmove",
+    "memcmp",
+    "strlen",
+    "wcslen",
+    "strcmp",
+    "strncmp",
+    "strcpy",
+    "strncpy",
+    "strcat",
+    "strchr",
+    "strstr",
+    "lstrlenA",
+    "lstrlenW",
+    "FD_ISSET",
+    "FD_SET",
+    "FD_CLR",
+    "FD_ZERO",
+    "assert",
+    "_ASSERT",
+    "_ASSERTE",
+    "ZeroMemory",
+    "SecureZeroMemory",
+    "CopyMemory",
+    "sizeof",
+    "min",
+    "max",
+    "abs",
+];
+
+/// Win32 calls that set the thread's last error (which `WSAGetLastError()` reads too), or
+/// show a window, which runs a message loop that calls many more.
+const SETS_LAST_ERROR: &[&str] = &[
+    "CloseHandle",
+    "WriteFile",
+    "ReadFile",
+    "CreateFileA",
+    "CreateFileW",
+    "CreateFile",
+    "WriteConsoleA",
+    "WriteConsoleW",
+    "WriteConsole",
+    "OutputDebugString",
+    "OutputDebugStringA",
+    "OutputDebugStringW",
+    "MessageBox",
+    "MessageBoxA",
+    "MessageBoxW",
+    "MessageBoxEx",
+    "MessageBoxExA",
+    "MessageBoxExW",
+    "MessageBeep",
+    "FormatMessage",
+    "FormatMessageA",
+    "FormatMessageW",
+    "LoadString",
+    "LoadStringA",
+    "LoadStringW",
+    "SetWindowText",
+    "SetWindowTextA",
+    "SetWindowTextW",
+    "SetDlgItemText",
+    "SetDlgItemTextA",
+    "SetDlgItemTextW",
+    "SendMessage",
+    "SendMessageA",
+    "SendMessageW",
+    "PostMessage",
+    "PostMessageA",
+    "PostMessageW",
+    "ReportEvent",
+    "ReportEventA",
+    "ReportEventW",
+    "Sleep",
+    "SleepEx",
+    "syslog",
+];
+
+/// Whether a (non-member) call may overwrite the thread's last error. The rule: a Winsock
+/// call; a Win32 call known to set it (`SETS_LAST_ERROR`) or an MFC global (`Afx...`, which
+/// wraps Win32: `AfxMessageBox`); a CRT call that reaches the operating system
+/// (`CRT_IO_CALLS`: `fputs`, `fwrite`, `fclose`...); or an output, logging or message-box call
+/// by its name (`printf`, `log_error`, `TRACE`, `ShowMsgBox`). Calls known to keep it
+/// (`KEEPS_LAST_ERROR`) and any other name - the project's arithmetic or parsing helpers, an
+/// upper-case macro such as `MAKEWORD` - do not.
+pub fn may_set_last_error(name: &str) -> bool {
+    if KEEPS_LAST_ERROR.contains(&name) {
+        return false;
+    }
+    if is_winsock_call(name)
+        || SETS_LAST_ERROR.contains(&name)
+        || CRT_IO_CALLS.contains(&name)
+        || (name.starts_with("Afx") && name.len() > 3)
+    {
+        return true;
+    }
+    let lower = name.to_ascii_lowercase();
+    !lower.contains("lasterror")
+        && [
+            "printf",
+            "log",
+            "trace",
+            "debug",
+            "report",
+            "warn",
+            "print",
+            "messagebox",
+            "msgbox",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 /// The file name of a header as written (`sys/socket.h` -> `socket.h`), lowercased.
@@ -186,6 +474,11 @@ impl<'t> Facts<'t> {
                 return Some(call);
             }
         }
+        // `if (fwrite(buf, 1, n, out) != (size_t)n)` after `n = recv(...)` tests `fwrite`,
+        // which reports through `errno`: `n` is only what it is compared with.
+        if self.tested_calls(cond).iter().any(|c| sets_errno(&c.name)) {
+            return None;
+        }
         self.calls_assigned_to_condition(if_node)
             .into_iter()
             .find(|c| is_winsock_call(&c.name) && !c.member)
@@ -228,14 +521,74 @@ impl<'t> Facts<'t> {
         found
     }
 
+    /// The `if` before `stmt` in its block that leaves the block when a Winsock call succeeds
+    /// (`if (connect(s, sa, len) == 0) return s;`, no `else`), with that call: what follows
+    /// runs only when the call failed. The search stops at a statement that uses the result
+    /// of another Winsock call or of a CRT call that sets `errno` (bare calls such as
+    /// `closesocket(s);` or `printf(...)` pass).
+    fn guard_before(&self, stmt: Node<'t>) -> Option<(Node<'t>, &Call<'t>)> {
+        let mut sib = stmt.prev_named_sibling();
+        while let Some(s) = sib {
+            if s.kind_name() == "if_statement" && s.field("alternative").is_none() {
+                let leaves = s.field("consequence").is_some_and(|c| {
+                    let last = if c.kind_name() == "compound_statement" {
+                        let mut cursor = c.walk();
+                        let children = c.named_children(&mut cursor);
+                        children.filter(|n| n.kind_name() != "comment").last()
+                    } else {
+                        Some(c)
+                    };
+                    last.is_some_and(|l| crate::facts::order::is_jump(l, self.text))
+                });
+                let guarded = self.failed_winsock_call(s).filter(|call| {
+                    let Some(cond) = s.field("condition") else {
+                        return false;
+                    };
+                    if self.is_success_test(cond) {
+                        return true;
+                    }
+                    // `connect(...) == 0`, `!bind(...)`: only for calls that return zero on
+                    // success (`recv(...) == 0` is a closed connection).
+                    let var = self.stored_in(call.node);
+                    let fails = crate::facts::order::FailsWith::NonZero;
+                    ZERO_ON_SUCCESS.contains(&call.name.as_str())
+                        && self.test(cond, call.node, var.as_deref(), fails).0
+                            == Some(crate::facts::order::Outcome::Success)
+                });
+                if let (true, Some(call)) = (leaves, guarded) {
+                    return Some((s, call));
+                }
+            }
+            let bare_call = s.kind_name() == "expression_statement"
+                && s.named_child(0)
+                    .is_some_and(|e| e.kind_name() == "call_expression");
+            let uses_a_result = !bare_call
+                && self
+                    .calls_in(s.byte_range())
+                    .any(|c| is_winsock_call(&c.name) || sets_errno(&c.name));
+            if uses_a_result {
+                return None;
+            }
+            sib = s.prev_named_sibling();
+        }
+        None
+    }
+
     /// The innermost `if` statement whose consequence (not its `else`) contains `node`, inside
-    /// the same function, with the Winsock call it tests for failure.
+    /// the same function, with the Winsock call it tests for failure; or a guard before `node`
+    /// that leaves when the call succeeds (`if (connect(...) == 0) return s;`, see
+    /// `guard_before`).
     pub fn failure_branch_of(&self, node: Node<'t>) -> Option<(Node<'t>, &Call<'t>)> {
         let mut child = node;
         let mut cur = node.parent();
         while let Some(n) = cur {
             match n.kind_name() {
                 "function_definition" | "lambda_expression" => return None,
+                "compound_statement" => {
+                    if let Some(found) = self.guard_before(child) {
+                        return Some(found);
+                    }
+                }
                 "if_statement" => {
                     let within =
                         |field: &str| n.field(field).is_some_and(|c| Facts::within(child, c));
@@ -277,6 +630,73 @@ impl<'t> Facts<'t> {
         None
     }
 
+    /// The calls a condition tests, one per operand of its `||` / `&&` chain:
+    /// `bind(...) != 0 || listen(...) != 0` tests `bind` and `listen`. Short-circuit evaluation
+    /// makes them alternatives: the branch runs after the last one evaluated, so none of them
+    /// stands between another's failure and the branch. An operand tests a call when it
+    /// compares the call's result (`call(...) == SOCKET_ERROR`, `(rc = call(...)) != 0`) or
+    /// negates it (`!call(...)`), or is a bare Winsock call; a bare call of another function
+    /// (`&& log_failure("bind")`) runs between the test and the branch.
+    pub fn tested_calls(&self, cond: Node) -> Vec<&Call<'t>> {
+        let mut operands = vec![cond];
+        let mut out = Vec::new();
+        while let Some(op) = operands.pop() {
+            let op = unwrap_test(op);
+            if op.kind_name() == "binary_expression"
+                && matches!(
+                    op.field("operator").map(|o| o.kind_name()),
+                    Some("||" | "&&")
+                )
+            {
+                operands.extend(op.field("right"));
+                operands.extend(op.field("left"));
+                continue;
+            }
+            let compared = if op.kind_name() == "binary_expression"
+                && matches!(
+                    op.field("operator").map(|o| o.kind_name()),
+                    Some("==" | "!=" | "<" | "<=" | ">" | ">=")
+                ) {
+                [op.field("left"), op.field("right")]
+                    .into_iter()
+                    .flatten()
+                    .map(|side| self.call_of(self.tested_value(side)))
+                    .find(Option::is_some)
+                    .flatten()
+            } else if op.kind_name() == "unary_expression"
+                && op.field("operator").map(|o| o.kind_name()) == Some("!")
+            {
+                op.field("argument")
+                    .and_then(|a| self.call_of(self.tested_value(a)))
+            } else {
+                self.call_of(self.tested_value(op))
+                    .filter(|c| is_winsock_call(&c.name))
+            };
+            out.extend(compared.filter(|c| !c.member));
+        }
+        out
+    }
+
+    /// The value a test compares: `call(...)` in `(rc = call(...))`, `(int)call(...)`,
+    /// `(SOCKET)(v[1] = socket(...))`.
+    fn tested_value(&self, node: Node<'t>) -> Node<'t> {
+        let mut node = node;
+        for _ in 0..8 {
+            node = unwrap_casts(node);
+            if let Some(cast) = self.cast_of(node) {
+                node = cast.value;
+            } else if node.kind_name() == "assignment_expression" {
+                match node.field("right") {
+                    Some(right) => node = right,
+                    None => break,
+                }
+            } else {
+                break;
+            }
+        }
+        node
+    }
+
     /// Whether a condition tests for success, so that its `else` is the failure branch:
     /// `x != SOCKET_ERROR`, `s != INVALID_SOCKET` (either order), `n > 0`, `n >= 0`.
     pub fn is_success_test(&self, cond: Node) -> bool {
@@ -308,12 +728,85 @@ impl<'t> Facts<'t> {
     }
 }
 
+/// A condition without its parentheses (and C++'s `condition_clause`).
+fn unwrap_test(mut node: Node) -> Node {
+    while matches!(
+        node.kind_name(),
+        "parenthesized_expression" | "condition_clause"
+    ) {
+        match node.field("value").or_else(|| node.named_child(0)) {
+            Some(inner) => node = inner,
+            None => break,
+        }
+    }
+    node
+}
+
 #[cfg(test)]
 mod tests {
     use crate::facts::tests::facts_of;
     use crate::facts::walk;
     use crate::lang::Lang;
     use crate::node::NodeExt;
+
+    #[test]
+    fn calls_that_may_set_the_last_error() {
+        use super::may_set_last_error;
+        for name in [
+            "closesocket",
+            "AfxMessageBox",
+            "MessageBoxW",
+            "fputs",
+            "fclose",
+            "printf",
+        ] {
+            assert!(may_set_last_error(name), "{name}");
+        }
+        for name in [
+            "FD_SET",
+            "MAKEWORD",
+            "htons",
+            "backoff_ms",
+            "GetLastError",
+            "strtol",
+        ] {
+            assert!(!may_set_last_error(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn tested_calls_are_the_operands_of_a_logical_chain() {
+        let code = "void f(SOCKET s) {\n\
+              if (bind(s, 0, 0) != 0 || (listen(s, 4) == SOCKET_ERROR)) {}\n\
+              if ((rc = ioctlsocket(s, 0, 0)) != 0 || !SetHandleInformation(0, 0, 0) || send(s, 0, 0, 0)) {}\n\
+              if (setsockopt(s, 0, 0, 0, 0) == SOCKET_ERROR && log_failure(\"x\")) {}\n\
+              if (0 || INVALID_SOCKET == (SOCKET)(v[1] = socket(2, 1, 0))) {}\n\
+            }";
+        let got = facts_of(Lang::C, code, |f| {
+            let mut out = Vec::new();
+            walk(f.functions[0].body, |n| {
+                if n.kind_name() == "if_statement" {
+                    let cond = n.field("condition").unwrap();
+                    let names: Vec<&str> = f
+                        .tested_calls(cond)
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect();
+                    out.push(names.join(" "));
+                }
+            });
+            out
+        });
+        assert_eq!(
+            got,
+            vec![
+                "bind listen",
+                "ioctlsocket SetHandleInformation send",
+                "setsockopt",
+                "socket"
+            ]
+        );
+    }
 
     #[test]
     fn success_tests_make_the_else_the_failure_branch() {
@@ -398,6 +891,41 @@ mod tests {
             assert!(!f.has_posix_side());
             assert!(f.windows_only(dead.find("h()").unwrap()));
         });
+    }
+
+    #[test]
+    fn code_after_a_success_guard_is_on_the_failure_path() {
+        let code = "void f(SOCKET s) {\n\
+              for (;;) { if (connect(s, 0, 0) == 0) return; a(); closesocket(s); b(); }\n\
+              if (!bind(s, 0, 0)) { log(); return; } c();\n\
+              int n = recv(s, 0, 0, 0); if (n == 0) return; d();\n\
+              if (listen(s, 1) != 0) return; e();\n\
+              if (send(s, 0, 0, 0) != SOCKET_ERROR) return; int rc = shutdown(s, 1); g();\n\
+            }";
+        let got = facts_of(Lang::C, code, |f| {
+            let mut out = Vec::new();
+            walk(f.functions[0].body, |n| {
+                if n.kind_name() == "call_expression" {
+                    let name = f.text_of(n.field("function").unwrap());
+                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g") {
+                        let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
+                        out.push((name.to_string(), tested));
+                    }
+                }
+            });
+            out
+        });
+        assert_eq!(
+            got,
+            vec![
+                ("a".into(), Some("connect".into())),
+                ("b".into(), Some("connect".into())),
+                ("c".into(), Some("bind".into())),
+                ("d".into(), None),
+                ("e".into(), None),
+                ("g".into(), None),
+            ]
+        );
     }
 
     #[test]

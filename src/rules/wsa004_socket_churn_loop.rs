@@ -38,7 +38,8 @@ Not a finding:
 - a loop that backs off: `Sleep`/`SleepEx` with a non-zero delay, a wait with a timeout
   (`WaitForSingleObject(Ex)`, `WaitForMultipleObjects(Ex)`, `WSAWaitForMultipleEvents`),
   `select`, `poll`/`WSAPoll` with a timeout, `std::this_thread::sleep_for`, `usleep`,
-  `nanosleep`;
+  `nanosleep`. A `select` with a NULL or zero `timeval`, or a `poll`/`WSAPoll` of `0` or `-1`
+  ms, waits on the socket or not at all: it does not back off between attempts;
 - a loop paced by outside input: an `accept` loop that closes accepted clients, a loop that
   blocks in `recv`/`recvfrom`/`ReadFile` on another socket or pipe, `GetMessage`, a
   condition variable's `wait`;

@@ -3,6 +3,7 @@
 use tree_sitter::Node;
 
 use crate::diagnostic::{Fix, Severity};
+use crate::facts::strings::only_describes;
 use crate::node::NodeExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
@@ -29,8 +30,10 @@ const DOCS: &str = r#"## What it does
 Finds uses of the IPX/SPX protocol family: `AF_IPX`, `PF_IPX`, `NSPROTO_IPX`, `NSPROTO_SPX`,
 `NSPROTO_SPXII`, and `#include <wsipx.h>` or `<wsnwlink.h>`. One finding per use. Code in a
 non-Windows branch (`#ifndef _WIN32`, Linux had its own IPX) and in `#if 0` is left alone, and
-so is a constant that only names the protocol: a `case` label or a `==`/`!=` test of a
-protocol field (a protocol catalog printer), `#ifdef AF_IPX`, a fallback `#define`.
+so is a constant that only names the protocol: a `case` label or a `==`/`!=` test whose
+branches only produce text (a protocol catalog: `case NSPROTO_IPX: return "IPX";`,
+`if (p == AF_IPX) printf("IPX")`), `#ifdef AF_IPX`, a fallback `#define`. A test that guards
+real handling (`if (family == AF_IPX) proto = NSPROTO_IPX;`) is a use.
 
 ## Why is this bad?
 Windows dropped IPX/SPX after Windows XP: these sockets fail on every supported version. On
@@ -71,7 +74,7 @@ impl Rule for IpxSpxSocket {
             // Naming the protocol to describe one is not using it: `case NSPROTO_IPX:` in a
             // switch that prints a protocol catalog, `info->iProtocol == NSPROTO_SPX`, and a
             // fallback `#define NSPROTO_IPX 1000`. Creating, binding and registering use it.
-            if is_description(id) {
+            if is_description(id, ctx.text) {
                 return;
             }
             let name = ctx.text_of(id);
@@ -101,18 +104,89 @@ impl Rule for IpxSpxSocket {
     }
 }
 
-/// Whether the constant only names the protocol: a `case` label, a side of `==`/`!=`, or the
-/// name a `#define` gives it.
-fn is_description(id: Node) -> bool {
+/// Whether the constant only names the protocol: a `case` label or a side of `==`/`!=` whose
+/// branches only produce text (`case NSPROTO_IPX: return "IPX";`, `if (p == AF_IPX)
+/// printf("IPX")`, `p == NSPROTO_SPX ? "SPX" : "?"`), or the name a `#define` gives it. A
+/// comparison that guards real handling (`if (family == AF_IPX) proto = NSPROTO_IPX;`) or
+/// whose result is kept is a use.
+fn is_description(id: Node, text: &[u8]) -> bool {
     let Some(parent) = id.parent() else {
         return false;
     };
     match parent.kind_name() {
-        "case_statement" => parent.field("value") == Some(id),
-        "binary_expression" => parent
-            .field("operator")
-            .is_some_and(|op| matches!(op.kind_name(), "==" | "!=")),
+        "case_statement" if parent.field("value") == Some(id) => {
+            // `case NSPROTO_SPX: case NSPROTO_SPXII: return "SPX";`: an empty case runs the
+            // next one's statements.
+            let mut case = Some(parent);
+            while let Some(c) = case {
+                let mut cursor = c.walk();
+                let body: Vec<Node> = c
+                    .named_children(&mut cursor)
+                    .filter(|n| Some(*n) != c.field("value") && n.kind_name() != "comment")
+                    .collect();
+                if !body.is_empty() {
+                    return body.iter().all(|s| only_describes(*s, text));
+                }
+                case = c
+                    .next_named_sibling()
+                    .filter(|n| n.kind_name() == "case_statement");
+            }
+            false
+        }
+        "binary_expression"
+            if parent
+                .field("operator")
+                .is_some_and(|op| matches!(op.kind_name(), "==" | "!=")) =>
+        {
+            // Up through `||`, `&&`, `!` and parentheses to what the test decides.
+            let mut test = parent;
+            while let Some(up) = test.parent() {
+                let logical = match up.kind_name() {
+                    "parenthesized_expression" | "condition_clause" => true,
+                    "binary_expression" => up
+                        .field("operator")
+                        .is_some_and(|op| matches!(op.kind_name(), "||" | "&&")),
+                    "unary_expression" => up.field("operator").map(|o| o.kind_name()) == Some("!"),
+                    _ => false,
+                };
+                if !logical {
+                    break;
+                }
+                test = up;
+            }
+            let Some(decider) = test.parent() else {
+                return false;
+            };
+            let branches = match decider.kind_name() {
+                "if_statement" if decider.field("condition") == Some(test) => {
+                    [decider.field("consequence"), decider.field("alternative")]
+                }
+                "conditional_expression" if decider.field("condition") == Some(test) => {
+                    return picks_a_string(decider, text);
+                }
+                _ => return false,
+            };
+            branches
+                .into_iter()
+                .flatten()
+                .all(|b| only_describes(b, text))
+        }
         "preproc_def" | "preproc_function_def" => parent.field("name") == Some(id),
         _ => false,
     }
+}
+
+/// `p == NSPROTO_SPX ? "SPX" : p == NSPROTO_IPX ? "IPX" : "?"`: every arm is a string.
+fn picks_a_string(conditional: Node, text: &[u8]) -> bool {
+    let mut arms = vec![conditional];
+    while let Some(arm) = arms.pop() {
+        let arm = crate::facts::unwrap_parens(arm);
+        if arm.kind_name() == "conditional_expression" {
+            arms.extend(arm.field("consequence"));
+            arms.extend(arm.field("alternative"));
+        } else if crate::facts::strings::string_value(arm, text).is_none() {
+            return false;
+        }
+    }
+    true
 }

@@ -27,7 +27,9 @@ const DOCS: &str = r#"## What it does
 Finds `errno` (and so `strerror(errno)`) read, or `perror` called, where the failure of a
 Winsock call is handled: in the condition or the body of an `if` that tests the result of
 `connect`, `send`, `recv`, `socket`, `WSARecv`... (directly, or through a variable assigned from
-it just before), in code compiled for Windows. Left alone: the POSIX branch of portable code,
+it just before), or after an `if` that leaves when the call succeeds (`if (connect(...) == 0)
+return s;`), in code compiled for Windows. An `if` that tests a CRT call (`fwrite`, `fclose`,
+`strtol`...) is about that call's `errno`. Left alone: the POSIX branch of portable code,
 files that never see Winsock, a file that defines `errno` itself, and a local variable that
 happens to be called `errno`, and `errno` the code itself set from `WSAGetLastError()` after
 the failure.

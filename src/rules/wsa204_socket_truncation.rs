@@ -18,7 +18,10 @@ pub static META: RuleMeta = RuleMeta {
     source: "",
     summary: "a SOCKET stored in a 32-bit integer is truncated on 64-bit Windows",
     docs: DOCS,
-    queries: &[query!("wsa204-socket-truncation.scm")],
+    queries: &[
+        query!("wsa204-socket-truncation.scm"),
+        query!("wsa204-socket-truncation.cpp.scm", cpp),
+    ],
     needles: &["SOCKET", "socket", "accept"],
     tags: &["correctness", "portability", "winsock"],
     precision: "high",
@@ -29,7 +32,7 @@ pub static META: RuleMeta = RuleMeta {
 const DOCS: &str = r#"## What it does
 Finds a `SOCKET` stored in an `int`, `long`, `unsigned`, `DWORD` or another 32-bit integer: a
 declaration with an initializer, an assignment to a variable or field of such a type, or a
-cast. The value is a variable declared `SOCKET` (or a typedef of it), or, in code only Windows
+cast (`(int)s`, `static_cast<int>(s)`, `int(s)`, `DWORD(s)`). The value is a variable declared `SOCKET` (or a typedef of it), or, in code only Windows
 compiles (a Windows branch, or a Windows file with no POSIX side), the result of `socket`,
 `accept` or `WSASocket`. Left alone: casts passed to
 `printf`-style or logging calls and to `select` (whose first argument Windows ignores), casts
@@ -140,8 +143,10 @@ impl Rule for SocketTruncation {
 
     fn check_match(&self, ctx: &mut Ctx, m: &Match) {
         let facts = ctx.facts;
-        if let (Some(cast), Some(ty), Some(value)) = (m.get("cast"), m.get("type"), m.get("value"))
-        {
+        if let Some(cast) = m.get("cast") {
+            let Some(crate::facts::Cast { ty, value }) = facts.cast_of(cast) else {
+                return;
+            };
             let ty_text = ctx.text_of(ty);
             if !is_narrow(ty_text) || facts.never_windows(cast.start_byte()) {
                 return;
@@ -178,7 +183,7 @@ impl Rule for SocketTruncation {
                 None => break,
             }
         }
-        if bare.kind_name() == "cast_expression" {
+        if facts.cast_of(bare).is_some() {
             return;
         }
         let (ty, name) = if store.kind_name() == "init_declarator" {

@@ -35,8 +35,9 @@ Finds calls to `gethostbyname`, `gethostbyaddr`, `inet_addr`, `inet_ntoa`,
 includes a Winsock header, a Windows-only branch, or a file written for Windows alone that
 reaches Winsock through a project header: it names `SOCKET` or a `WSA*` function, or includes
 `windows.h` or `stdafx.h`, and has no POSIX side). Left alone: code only compiled for other
-systems, files that never see Winsock, a file that defines its own function of that name, and
-a name the file's macros redirect elsewhere.
+systems, files that never see Winsock, a call of the file's own function of that name (a free
+replacement, or a method of the class around an unqualified call: `::inet_addr` and calls
+outside the class still mean Winsock's), and a name the file's macros redirect elsewhere.
 
 ## Why is this bad?
 These functions only know IPv4. `gethostbyname`, `gethostbyaddr` and `inet_ntoa` return
@@ -123,8 +124,9 @@ impl Rule for DeprecatedWinsockApi {
         let Some(&(name, why, instead)) = CALLS.iter().find(|(n, _, _)| *n == call.name) else {
             return;
         };
-        // The project's own replacement of that name.
-        if facts.defines(name) {
+        // The project's own replacement of that name, or a method of the class around the
+        // call (`::inet_addr` is never the method).
+        if facts.calls_own_function(call) {
             return;
         }
         if !facts.windows_code(call_node.start_byte()) {

@@ -5,7 +5,7 @@ use std::ops::Range;
 use tree_sitter::Node;
 
 use crate::diagnostic::{Fix, Severity};
-use crate::facts::winsock::is_winsock_call;
+use crate::facts::winsock::may_set_last_error;
 use crate::facts::Facts;
 use crate::node::NodeExt;
 use crate::query;
@@ -33,8 +33,12 @@ const DOCS: &str = r#"## What it does
 Finds `WSAGetLastError()` read in the failure branch of a Winsock call (`if (connect(...) ==
 SOCKET_ERROR) { ... }`, or `if (rc == SOCKET_ERROR)` after `rc = send(...)`) after another call
 on the way that may overwrite the error: another Winsock call such as `closesocket`, a
-`printf`-style or logging call, `OutputDebugString`, `CloseHandle`, `WriteFile`... A call on a
-branch that leaves the block (`return`, `break`, `goto`) is not on the way.
+`printf`-style or logging call, a message box (`MessageBox`, `AfxMessageBox`), CRT file I/O
+(`fputs`, `fclose`), `OutputDebugString`, `CloseHandle`, `WriteFile`... Macros such as `FD_SET`
+and the code's own helpers (`backoff_ms`) are not taken to touch the error. A call on a
+branch that leaves the block (`return`, `break`, `goto`) is not on the way, nor are calls tested
+together in one condition (`bind(...) != 0 || listen(...) != 0`): short-circuit evaluation
+enters the branch right after the one that failed.
 
 ## Why is this bad?
 `WSAGetLastError()` returns the last error of the calling thread, and nearly every call may set
@@ -66,71 +70,6 @@ suggestion names the cure.
 ## References
 - Microsoft Learn, "WSAGetLastError function": call it immediately after the failed function.
 "#;
-
-/// Calls known to leave the thread's last error alone.
-const PURE: &[&str] = &[
-    "WSAGetLastError",
-    "GetLastError",
-    "WSASetLastError",
-    "SetLastError",
-    "htons",
-    "htonl",
-    "ntohs",
-    "ntohl",
-    "memset",
-    "memcpy",
-    "memmove",
-    "strlen",
-    "strcmp",
-    "strncmp",
-    "strcpy",
-    "strncpy",
-    "FD_ISSET",
-    "FD_SET",
-    "FD_CLR",
-    "FD_ZERO",
-    "assert",
-    "ZeroMemory",
-    "sizeof",
-];
-
-/// Whether a call may overwrite the thread's last error: another Winsock call, an output or
-/// logging call, or a Win32 call known to set the last error.
-fn may_overwrite(name: &str) -> bool {
-    if PURE.contains(&name) {
-        return false;
-    }
-    if is_winsock_call(name) {
-        return true;
-    }
-    const KNOWN: &[&str] = &[
-        "CloseHandle",
-        "WriteFile",
-        "ReadFile",
-        "WriteConsoleA",
-        "WriteConsoleW",
-        "OutputDebugString",
-        "OutputDebugStringA",
-        "OutputDebugStringW",
-        "MessageBox",
-        "MessageBoxA",
-        "MessageBoxW",
-        "puts",
-        "fputs",
-        "fwrite",
-        "fflush",
-        "syslog",
-        "Sleep",
-    ];
-    if KNOWN.contains(&name) {
-        return true;
-    }
-    let lower = name.to_ascii_lowercase();
-    !lower.contains("lasterror")
-        && ["printf", "log", "trace", "debug", "report", "warn", "print"]
-            .iter()
-            .any(|w| lower.contains(w))
-}
 
 /// Whether a statement may leave the enclosing block instead of falling through.
 fn has_jump(node: Node) -> bool {
@@ -203,6 +142,11 @@ impl Rule for StaleWsaGetLastError {
         };
         let after = failed.node.end_byte();
         let ranges = ranges_on_the_way(read, if_node);
+        // `bind(...) != 0 || listen(...) != 0`: the branch sees the error of the last one run.
+        let alternatives = if_node
+            .field("condition")
+            .map(|c| facts.tested_calls(c))
+            .unwrap_or_default();
         let Some(function) = facts.function_at(read.start_byte()) else {
             return;
         };
@@ -212,8 +156,9 @@ impl Rule for StaleWsaGetLastError {
                 c.node.start_byte() >= after
                     && c.function == Some(function)
                     && !c.member
-                    && may_overwrite(&c.name)
+                    && may_set_last_error(&c.name)
                     && !Facts::within(read, c.node)
+                    && !alternatives.iter().any(|a| a.node.id() == c.node.id())
                     && ranges
                         .iter()
                         .any(|r| r.start <= c.node.start_byte() && c.node.end_byte() <= r.end)
