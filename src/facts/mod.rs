@@ -92,7 +92,6 @@ pub fn unwrap_casts(node: Node) -> Node {
     }
 }
 
-<<<<<<< HEAD
 /// The expressions a value may come from: the value itself through parentheses and casts, or
 /// each arm of a conditional expression (`v6 ? socket(AF_INET6, ...) : socket(AF_INET, ...)`),
 /// arms of nested ones included. Never empty.
@@ -114,7 +113,8 @@ pub fn value_arms(node: Node) -> Vec<Node> {
         }
     }
     out
-=======
+}
+
 /// The function a callee names when it is the global one, however spelled: `f`, `::f`,
 /// `std::f`, `::std::f` all name `f`. A member (`obj.f`), a function of a namespace or class
 /// (`Conn::f`) or a template (`f<T>`) names another function: `None`.
@@ -175,7 +175,6 @@ pub struct Cast<'t> {
     /// callee of `T(x)`.
     pub ty: Node<'t>,
     pub value: Node<'t>,
->>>>>>> fix-api
 }
 
 /// A function definition or a C++ lambda.
