@@ -83,7 +83,7 @@ pub fn is_windows_code(facts: &crate::facts::Facts) -> bool {
 /// its Windows parts (`#ifdef _WIN32`), and what it leaves unmarked is shared; `closesocket`
 /// alone is no sign either (lwIP has one).
 pub fn is_windows_program(facts: &crate::facts::Facts) -> bool {
-    (includes_windows_header(facts) || names_winsock(facts))
+    (includes_windows_header(facts) || names_winsock(facts) || names_win32(facts))
         && !facts
             .regions
             .iter()
@@ -96,6 +96,58 @@ fn includes_windows_header(facts: &crate::facts::Facts) -> bool {
         let base = i.header.rsplit(['/', '\\']).next().unwrap_or(&i.header);
         WINDOWS_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(base))
     })
+}
+
+/// Win32 functions no other system has (a port defines its own under `#ifndef _WIN32`).
+const WIN32_CALLS: &[&str] = &[
+    "GetProcAddress",
+    "LoadLibraryA",
+    "LoadLibraryW",
+    "LoadLibraryExA",
+    "LoadLibraryExW",
+    "FreeLibrary",
+    "GetModuleHandleA",
+    "GetModuleHandleW",
+    "CreateThread",
+    "_beginthreadex",
+    "WaitForSingleObject",
+    "WaitForMultipleObjects",
+    "CloseHandle",
+    "GetLastError",
+    "CreateEventA",
+    "CreateEventW",
+    "SetEvent",
+    "MessageBoxA",
+    "MessageBoxW",
+    "OutputDebugStringA",
+    "OutputDebugStringW",
+];
+
+/// Win32 handle and Winsock structure types.
+const WIN32_TYPES: &[&str] = &[
+    "HANDLE",
+    "HMODULE",
+    "HINSTANCE",
+    "HWND",
+    "WSADATA",
+    "WSABUF",
+    "WSAOVERLAPPED",
+    "OVERLAPPED",
+    "SOCKADDR",
+    "SOCKADDR_IN",
+    "PSOCKADDR",
+];
+
+/// The file calls a Win32 function or declares a Win32 handle or Winsock structure.
+fn names_win32(facts: &crate::facts::Facts) -> bool {
+    facts
+        .calls
+        .iter()
+        .any(|c| !c.member && WIN32_CALLS.contains(&c.name.as_str()))
+        || facts.decls.iter().any(|d| {
+            let ty = d.ty.trim_start_matches("const ").trim();
+            WIN32_TYPES.contains(&ty)
+        })
 }
 
 /// The file calls a `WSA*` function or declares a `SOCKET`.
@@ -120,9 +172,12 @@ pub fn is_windows_macro(name: &str) -> bool {
         return true;
     }
     let tokens: Vec<&str> = name.split('_').filter(|t| !t.is_empty()).collect();
-    let windows = tokens
-        .iter()
-        .any(|t| matches!(*t, "WIN32" | "WIN64" | "WINDOWS" | "WINSOCK" | "WINSOCK2"));
+    let windows = tokens.iter().any(|t| {
+        matches!(
+            *t,
+            "WIN32" | "WIN64" | "WINDOWS" | "WINSOCK" | "WINSOCK2" | "MSVC"
+        )
+    });
     let subset_or_switch = tokens.iter().any(|t| {
         matches!(
             *t,
@@ -978,6 +1033,9 @@ mod tests {
         assert!(!program(
             "#include \"net.h\"\n#ifdef _WIN32\nvoid f(SOCKET s) { }\n#endif\nint x;"
         ));
+        assert!(program(
+            "#include \"plugin.h\"\nvoid f(HMODULE h) { GetProcAddress(h, \"x\"); }"
+        ));
         assert!(!program("#include <unistd.h>\nvoid f(SOCKET s) { }"));
         // lwIP has a `closesocket` of its own.
         assert!(!program(
@@ -993,6 +1051,7 @@ mod tests {
             "USE_WINSOCK",
             "HAVE_WINSOCK2_H",
             "EVENT__HAVE_WIN32",
+            "_MSVC_",
         ] {
             assert!(is_windows_macro(yes), "{yes}");
         }

@@ -33,8 +33,9 @@ const DOCS: &str = r#"## What it does
 Finds calls to `gethostbyname`, `gethostbyaddr`, `inet_addr`, `inet_ntoa`,
 `WSAAsyncGetHostByName` and `WSAAsyncGetHostByAddr` in code compiled for Windows (a file that
 includes a Winsock header, a Windows-only branch, or a file written for Windows alone that
-reaches Winsock through a project header: it names `SOCKET` or a `WSA*` function, or includes
-`windows.h` or `stdafx.h`, and has no POSIX side). Left alone: code only compiled for other
+reaches Winsock through a project header: it names `SOCKET`, a `WSA*` function, a Win32
+function or handle type, or includes `windows.h` or `stdafx.h`, and has no platform branch and
+no POSIX side). Left alone: code only compiled for other
 systems, files that never see Winsock, a call of the file's own function of that name (a free
 replacement, or a method of the class around an unqualified call: `::inet_addr` and calls
 outside the class still mean Winsock's), and a name the file's macros redirect elsewhere.
