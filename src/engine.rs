@@ -46,7 +46,12 @@ pub struct Engine {
     pub cwd: PathBuf,
     /// Lets one large file at a time be parsed (see `LargeFiles`).
     large: LargeFiles,
+    /// Project headers read so far, and whether each includes a Winsock header.
+    headers: std::sync::Mutex<HashMap<PathBuf, bool>>,
 }
+
+/// Project headers larger than this are not read for their includes.
+const HEADER_MAX_BYTES: u64 = 1 << 20;
 
 /// Files of at least this many bytes are parsed one at a time.
 const LARGE_FILE_BYTES: usize = 256 << 10;
@@ -303,6 +308,7 @@ impl Engine {
             severity,
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             large: LargeFiles::default(),
+            headers: std::sync::Mutex::default(),
         })
     }
 
@@ -545,6 +551,39 @@ impl Engine {
         }
     }
 
+    /// Whether the file at `path` may hold a finding (see `prefilter`): a file that names
+    /// nothing Windows itself may reach Winsock through a header of its project, next to it
+    /// (`#include "compat.h"`, which includes `winsock2.h` under `#ifdef _WIN32`).
+    fn may_match(&self, path: &Path, text: &[u8]) -> bool {
+        if self.prefilter.may_match(text) {
+            return true;
+        }
+        if !self.prefilter.lacks_only_a_marker(text) {
+            return false;
+        }
+        let dir = path.parent().unwrap_or(Path::new(""));
+        crate::prefilter::quoted_includes(text)
+            .into_iter()
+            .any(|name| {
+                let header = dir.join(name);
+                let known = self
+                    .headers
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(&header)
+                    .copied();
+                known.unwrap_or_else(|| {
+                    let winsock = read_regular_file(&header, HEADER_MAX_BYTES)
+                        .is_ok_and(|t| crate::prefilter::includes_winsock(&t));
+                    self.headers
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(header, winsock);
+                    winsock
+                })
+            })
+    }
+
     /// Reads and lints one file. Nothing here blocks on a FIFO or panics on bad bytes.
     pub fn lint_path(&self, path: &Path, worker: &mut Worker) -> FileOutcome {
         let shown = self.display_path(path);
@@ -563,7 +602,7 @@ impl Engine {
         // UTF-16 must be decoded before the needles can be seen; any other file that holds no
         // needle is never decoded or parsed (a NUL byte still earns its warning).
         let utf16 = raw.starts_with(&[0xFF, 0xFE]) || raw.starts_with(&[0xFE, 0xFF]);
-        if !utf16 && !self.prefilter.may_match(&raw) {
+        if !utf16 && !self.may_match(path, &raw) {
             if raw.contains(&0) {
                 return skip(format!("skipped: {}", crate::source::DecodeError::Binary));
             }
@@ -607,7 +646,7 @@ impl Engine {
             bytes: source.text.len(),
             ..FileOutcome::default()
         };
-        if !self.prefilter.may_match(&source.text) {
+        if !self.may_match(path, &source.text) {
             return (outcome, None);
         }
         outcome.parsed = true;

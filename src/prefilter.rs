@@ -5,7 +5,9 @@
 //!
 //! Every built-in rule is about Winsock, so a built-in needle counts only in a file that also
 //! holds a Windows marker: the POSIX files of a portable networking library mention `socket`
-//! and `close` everywhere but can hold no Winsock finding. Needles the user configured (custom
+//! and `close` everywhere but can hold no Winsock finding. A file may also reach Winsock
+//! through a header of its project that includes it (the engine reads the headers a file
+//! includes with quotes, next to it: see `includes_winsock`). Needles the user configured (custom
 //! rules, resource wrappers, DLL names, suppression comments) count on their own.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -98,6 +100,50 @@ impl Prefilter {
             || self.ungated.as_ref().is_some_and(|f| f.is_match(text))
             || (self.gated.as_ref().is_some_and(|f| f.is_match(text)) && self.is_windows_code(text))
     }
+
+    /// Whether `text` holds a built-in needle but names nothing Windows itself: it may still
+    /// be Windows code through a project header (see `includes_winsock`).
+    pub fn lacks_only_a_marker(&self, text: &[u8]) -> bool {
+        !self.may_match(text) && self.gated.as_ref().is_some_and(|f| f.is_match(text))
+    }
+}
+
+/// The headers a file includes with quotes (`#include "compat.h"`): the project's own.
+pub fn quoted_includes(text: &[u8]) -> Vec<&str> {
+    text.split(|&b| b == b'\n')
+        .filter_map(|line| {
+            let rest = line.trim_ascii_start().strip_prefix(b"#")?;
+            let rest = rest.trim_ascii_start().strip_prefix(b"include")?;
+            let rest = rest.trim_ascii_start().strip_prefix(b"\"")?;
+            let end = memchr::memchr(b'"', rest)?;
+            std::str::from_utf8(&rest[..end]).ok()
+        })
+        .collect()
+}
+
+/// Whether a header's text includes a Winsock header itself (`#include <winsock2.h>`, under
+/// `#ifdef _WIN32` or not): a file that includes it is compiled with Winsock on Windows (the
+/// portable wrapper `compat.h` of a small project). `windows.h` alone does not count: half of
+/// every Windows program includes it for other reasons.
+pub fn includes_winsock(text: &[u8]) -> bool {
+    const WINSOCK: &[&str] = &["winsock2.h", "winsock.h", "ws2tcpip.h", "mswsock.h"];
+    text.split(|&b| b == b'\n').any(|line| {
+        let Some(rest) = line.trim_ascii_start().strip_prefix(b"#") else {
+            return false;
+        };
+        let Some(rest) = rest.trim_ascii_start().strip_prefix(b"include") else {
+            return false;
+        };
+        let rest = rest.trim_ascii();
+        let name = rest
+            .strip_prefix(b"<")
+            .or_else(|| rest.strip_prefix(b"\""))
+            .and_then(|r| r.split(|&b| b == b'>' || b == b'"').next())
+            .unwrap_or_default();
+        let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(&name);
+        WINSOCK.contains(&base)
+    })
 }
 
 #[cfg(test)]
@@ -113,6 +159,23 @@ mod tests {
         // A POSIX file of a portable library: needles, but nothing Windows.
         assert!(!p.may_match(b"#include <sys/socket.h>\nint fd = socket(2, 1, 0); close(fd);"));
         assert!(!p.may_match(b"int main(void) { return 0; }"));
+    }
+
+    #[test]
+    fn project_headers_that_include_winsock() {
+        let p = Prefilter::new(&["getaddrinfo"], &[], false);
+        let file = b"#include \"compat.h\"\n #  include \"net/util.h\" // helpers\n\
+                     #include <stdio.h>\nint f(void) { return getaddrinfo(0, 0, 0, 0); }";
+        assert!(p.lacks_only_a_marker(file));
+        assert_eq!(quoted_includes(file), ["compat.h", "net/util.h"]);
+        assert!(includes_winsock(
+            b"#ifdef _WIN32\n#  include <WinSock2.h>\n#endif\n"
+        ));
+        assert!(!includes_winsock(
+            b"#include <windows.h>\n#include <sys/socket.h>\n"
+        ));
+        assert!(!p.lacks_only_a_marker(b"#include <winsock2.h>\ngetaddrinfo();"));
+        assert!(!p.lacks_only_a_marker(b"int main(void) { return 0; }"));
     }
 
     #[test]

@@ -223,3 +223,41 @@ fn streamed_json_is_one_object_with_every_finding() {
     assert_eq!(log["summary"]["findings"], 3);
     assert_eq!(log["summary"]["files_checked"], 3);
 }
+
+#[test]
+fn a_file_reaches_winsock_through_a_project_header() {
+    // The fixture's sources without their expectation comments, which name rule codes (and
+    // so a Windows marker of their own): the header alone must make them Windows code.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/wsa104-winsock-through-a-project-header");
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "netcompat.h",
+        "unixnet.h",
+        "fetch.c",
+        "trap-unix-only-header.c",
+    ] {
+        let text = std::fs::read_to_string(fixture.join(name)).unwrap();
+        let code: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let source = name.ends_with(".c");
+        assert!(
+            !source || !code.contains("WSA") && !code.contains("SOCKET"),
+            "{name}"
+        );
+        std::fs::write(dir.path().join(name), code).unwrap();
+    }
+    let out = wsalint()
+        .current_dir(dir.path())
+        .args(["--format", "gcc", "--exit-zero", "."])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "fetch.c:14:9: warning: `res` from `getaddrinfo` is not freed on every path out of \
+         `fetch_status` [WSA104]\n"
+    );
+}

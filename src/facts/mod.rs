@@ -2,6 +2,7 @@
 //! tested on their own: functions, calls (with macro renames and C++ spellings resolved),
 //! declarations, loops, platform branches, comments and includes.
 
+pub mod library;
 pub mod loops;
 pub mod order;
 pub mod platform;

@@ -197,6 +197,21 @@ impl<'c> Model<'c> {
         !call.member && USES.contains(&call.name.as_str())
     }
 
+    /// Whether a call cannot assign a variable of the program: a call of the model (creators,
+    /// closers, lookups, uses, validity checks) or a known call of the C runtime, Winsock or
+    /// Windows, and any call that prints or logs.
+    fn leaves_variables_alone(&self, call: &Call) -> bool {
+        if call.member {
+            return crate::facts::library::is_output_call(&call.name);
+        }
+        self.is_creator(call)
+            || self.lookup_result(call).is_some()
+            || self.is_closer(call)
+            || self.is_use(call)
+            || self.is_valid_check(call)
+            || crate::facts::library::is_library_call(&call.name)
+    }
+
     fn is_owner(&self, call: &Call) -> bool {
         self.config.resources.owners.contains(&call.name)
     }
@@ -283,6 +298,9 @@ struct Var {
     base: String,
     /// A plain local of the function: only these can leak.
     local: bool,
+    /// A global, a static or a field reached through a pointer or `this`: a function the
+    /// analysis cannot see into may assign it.
+    shared: bool,
     /// The scope of a local (its compound statement).
     scope: Option<std::ops::Range<usize>>,
     /// What a lookup fills (a list pointer: non-null means valid).
@@ -583,10 +601,21 @@ impl<'a, 't> Analysis<'a, 't> {
                 && !is_static(facts, func.node, d.range.clone())
         });
         let scope = decl.filter(|_| local).map(|d| d.scope.clone());
+        // `c.fd` of a local struct or a parameter passed by value is no other function's.
+        let base = base_of(&key);
+        let shared = key.contains("->")
+            || facts
+                .decl_of(base, at.start_byte())
+                .is_none_or(|d| match d.kind {
+                    DeclKind::Local => is_static(facts, func.node, d.range.clone()),
+                    DeclKind::Param => false,
+                    DeclKind::Global | DeclKind::Field => true,
+                });
         self.vars.push(Var {
-            base: base_of(&key).to_string(),
+            base: base.to_string(),
             key: key.clone(),
             local,
+            shared,
             scope,
             kind_hint: None,
         });
@@ -1565,8 +1594,22 @@ impl<'a, 't> Analysis<'a, 't> {
             }
         }
         // Events per block, tests per edge: computed once. Every event is about a name the
-        // analysis follows, so a statement that does not mention one has none.
+        // analysis follows, so a statement that does not mention one has none, but for the
+        // calls that may assign a shared variable (`wi_init()` opening the global listener
+        // again): those are known up front, and only when a shared variable is followed.
         let followed = self.followed_words();
+        let shared: Vec<usize> = (0..self.vars.len())
+            .filter(|&v| self.vars[v].shared)
+            .collect();
+        let reassigning: Vec<Node<'t>> = if shared.is_empty() {
+            Vec::new()
+        } else {
+            facts
+                .calls_in(body.byte_range())
+                .filter(|c| c.function == Some(func) && !self.model.leaves_variables_alone(c))
+                .map(|c| c.node)
+                .collect()
+        };
         let events: Vec<Vec<BlockEv<'t>>> = cfg
             .blocks
             .iter()
@@ -1575,13 +1618,32 @@ impl<'a, 't> Analysis<'a, 't> {
                 for item in &b.items {
                     match item {
                         Item::Stmt(n) | Item::Cond(n) => {
-                            if followed
+                            let first =
+                                reassigning.partition_point(|c| c.start_byte() < n.start_byte());
+                            let calls = reassigning[first..]
+                                .iter()
+                                .take_while(|c| c.start_byte() < n.end_byte())
+                                .filter(|c| c.end_byte() <= n.end_byte());
+                            let mut item_evs = if followed
                                 .as_ref()
-                                .is_some_and(|w| !mentions(facts.text, *n, w))
+                                .is_none_or(|w| mentions(facts.text, *n, w))
                             {
-                                continue;
+                                self.events(*n)
+                            } else {
+                                Vec::new()
+                            };
+                            let before = item_evs.len();
+                            for call in calls {
+                                let forget = shared
+                                    .iter()
+                                    .map(|&var| (call.end_byte(), Ev::Forget { var }));
+                                item_evs.extend(forget);
                             }
-                            evs.extend(self.events(*n).into_iter().map(|(_, e)| BlockEv::Ev(e)))
+                            if item_evs.len() != before {
+                                // Stable: a forget after what the call's arguments do.
+                                item_evs.sort_by_key(|(pos, _)| *pos);
+                            }
+                            evs.extend(item_evs.into_iter().map(|(_, e)| BlockEv::Ev(e)))
                         }
                         Item::ScopeEnd { scope, at } => evs.push(BlockEv::Scope(*scope, *at)),
                         Item::Exit(at) => evs.push(BlockEv::Exit(*at)),
@@ -2350,6 +2412,31 @@ mod tests {
         let code = "void f(struct conn *list) { struct conn *c;\n\
             for (c = list; c; c = c->next) closesocket(c->fd); }";
         assert!(problems(Lang::C, code, &cfg, Want::Closes).is_empty());
+    }
+
+    #[test]
+    fn calls_of_the_project_may_reassign_shared_sockets() {
+        let cfg = Config::default();
+        // A global, a field through a pointer: `reopen()` may store a new socket there.
+        let code = "SOCKET g; int reopen(void);\n\
+            void f(void) { while (run) { reopen(); closesocket(g); } }\n\
+            void h(struct conn *c) { closesocket(c->fd); reopen(); send(c->fd, 0, 0, 0); }";
+        assert!(problems(Lang::C, code, &cfg, Want::Closes).is_empty());
+        // Known calls cannot: printing, sleeping, Winsock.
+        let code = "SOCKET g;\n\
+            void f(void) { closesocket(g); printf(\"%d\", WSAGetLastError()); Sleep(1);\n\
+            closesocket(g); }";
+        assert_eq!(
+            problems(Lang::C, code, &cfg, Want::Closes),
+            vec!["double g: closesocket(g) after closesocket(g)"]
+        );
+        // Nor can any call reach a local or a parameter passed by value.
+        let code = "int reopen(void);\n\
+            void f(SOCKET s) { closesocket(s); reopen(); closesocket(s); }";
+        assert_eq!(
+            problems(Lang::C, code, &cfg, Want::Closes),
+            vec!["double s: closesocket(s) after closesocket(s)"]
+        );
     }
 
     #[test]
