@@ -53,6 +53,9 @@ pub struct Engine {
 /// Project headers larger than this are not read for their includes.
 const HEADER_MAX_BYTES: u64 = 1 << 20;
 
+/// How many project headers the pre-filter remembers at most.
+const HEADER_CACHE_ENTRIES: usize = 1024;
+
 /// Files of at least this many bytes are parsed one at a time.
 const LARGE_FILE_BYTES: usize = 256 << 10;
 
@@ -575,10 +578,13 @@ impl Engine {
                 known.unwrap_or_else(|| {
                     let winsock = read_regular_file(&header, HEADER_MAX_BYTES)
                         .is_ok_and(|t| crate::prefilter::includes_winsock(&t));
-                    self.headers
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(header, winsock);
+                    let mut headers = self.headers.lock().unwrap_or_else(|e| e.into_inner());
+                    // Files come in path order, so the headers asked about are those of the
+                    // directories at hand: a bounded cache keeps a run's memory flat.
+                    if headers.len() >= HEADER_CACHE_ENTRIES {
+                        headers.clear();
+                    }
+                    headers.insert(header, winsock);
                     winsock
                 })
             })
