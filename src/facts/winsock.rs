@@ -94,11 +94,22 @@ const ZERO_ON_SUCCESS: &[&str] = &[
     "WSARecvFrom",
     "WSASend",
     "WSASendTo",
+    "WSAStartup",
 ];
 
 /// Whether a call reports its failure through `WSAGetLastError()`.
 pub fn is_winsock_call(name: &str) -> bool {
     WINSOCK_CALLS.contains(&name)
+}
+
+/// Winsock calls that return their error code and set neither `errno` nor
+/// `WSAGetLastError()`: `WSAStartup` fails before there is a last error to set.
+pub const RETURNS_ITS_ERROR: &[&str] = &["WSAStartup"];
+
+/// Whether a call is a Winsock call whose failure an `if` may handle: one that reports through
+/// `WSAGetLastError()`, or one that returns its error code (`RETURNS_ITS_ERROR`).
+pub fn is_winsock_failure(name: &str) -> bool {
+    is_winsock_call(name) || RETURNS_ITS_ERROR.contains(&name)
 }
 
 /// CRT calls that reach the operating system (files, streams, the console, processes): they
@@ -454,7 +465,7 @@ impl<'t> Facts<'t> {
     }
 
     /// The Winsock call whose failure an `if` statement tests: a Winsock call in its condition
-    /// (`if (connect(...) == SOCKET_ERROR)`), or the Winsock call last assigned, before the
+    /// (`if (connect(...) == SOCKET_ERROR)`, `if (WSAStartup(...) != 0)`), or the Winsock call last assigned, before the
     /// `if` and in the same function, to a variable the condition reads
     /// (`rc = send(...); if (rc == SOCKET_ERROR)`).
     pub fn failed_winsock_call(&self, if_node: Node) -> Option<&Call<'t>> {
@@ -463,7 +474,7 @@ impl<'t> Facts<'t> {
             .calls_in(cond.byte_range())
             .filter(|c| !c.member && c.name != "WSAGetLastError")
             .collect();
-        if let Some(call) = calls.iter().find(|c| is_winsock_call(&c.name)) {
+        if let Some(call) = calls.iter().find(|c| is_winsock_failure(&c.name)) {
             return Some(call);
         }
         // A call compared with `SOCKET_ERROR` or `INVALID_SOCKET` reports through
@@ -481,7 +492,7 @@ impl<'t> Facts<'t> {
         }
         self.calls_assigned_to_condition(if_node)
             .into_iter()
-            .find(|c| is_winsock_call(&c.name) && !c.member)
+            .find(|c| is_winsock_failure(&c.name) && !c.member)
     }
 
     /// The calls whose results the condition of `if_node` reads through variables: for each
@@ -565,7 +576,7 @@ impl<'t> Facts<'t> {
             let uses_a_result = !bare_call
                 && self
                     .calls_in(s.byte_range())
-                    .any(|c| is_winsock_call(&c.name) || sets_errno(&c.name));
+                    .any(|c| is_winsock_failure(&c.name) || sets_errno(&c.name));
             if uses_a_result {
                 return None;
             }
@@ -670,7 +681,7 @@ impl<'t> Facts<'t> {
                     .and_then(|a| self.call_of(self.tested_value(a)))
             } else {
                 self.call_of(self.tested_value(op))
-                    .filter(|c| is_winsock_call(&c.name))
+                    .filter(|c| is_winsock_failure(&c.name))
             };
             out.extend(compared.filter(|c| !c.member));
         }
@@ -907,7 +918,7 @@ mod tests {
             walk(f.functions[0].body, |n| {
                 if n.kind_name() == "call_expression" {
                     let name = f.text_of(n.field("function").unwrap());
-                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g") {
+                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g" | "h") {
                         let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
                         out.push((name.to_string(), tested));
                     }
@@ -936,13 +947,14 @@ mod tests {
               if (rc < 0) { b(); } else { c(); }\n\
               rc = compute();\n\
               if (rc < 0) { d(); }\n\
+              if (WSAStartup(0x202, &wsa) != 0) { h(); }\n\
             }";
         let got = facts_of(Lang::C, code, |f| {
             let mut out = Vec::new();
             walk(f.functions[0].body, |n| {
                 if n.kind_name() == "call_expression" && n.named_child_count() > 0 {
                     let name = f.text_of(n.field("function").unwrap());
-                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g") {
+                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g" | "h") {
                         let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
                         out.push((name.to_string(), tested));
                     }
@@ -960,6 +972,7 @@ mod tests {
                 ("b".into(), Some("send".into())),
                 ("c".into(), None),
                 ("d".into(), None),
+                ("h".into(), Some("WSAStartup".into())),
             ]
         );
     }
