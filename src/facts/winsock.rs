@@ -612,11 +612,16 @@ impl<'t> Facts<'t> {
                         .field("condition")
                         .is_some_and(|c| self.is_success_test(c));
                     // An inner `if` that tests another call: whatever `node` reads there is
-                    // about that call, not about an outer Winsock call.
-                    let tests_a_call = n
-                        .field("condition")
-                        .is_some_and(|c| self.calls_in(c.byte_range()).next().is_some())
-                        || !self.calls_assigned_to_condition(n).is_empty();
+                    // about that call, not about an outer Winsock call. `WSAGetLastError()`
+                    // only reads the outer call's error (`if (WSAGetLastError() !=
+                    // WSAEWOULDBLOCK)`).
+                    let tests_a_call = n.field("condition").is_some_and(|c| {
+                        self.calls_in(c.byte_range())
+                            .any(|call| call.name != "WSAGetLastError")
+                    }) || self
+                        .calls_assigned_to_condition(n)
+                        .iter()
+                        .any(|call| call.name != "WSAGetLastError");
                     let failure_side =
                         in_condition || (in_then && !success_test) || (in_else && success_test);
                     if failure_side {
@@ -918,7 +923,7 @@ mod tests {
             walk(f.functions[0].body, |n| {
                 if n.kind_name() == "call_expression" {
                     let name = f.text_of(n.field("function").unwrap());
-                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g" | "h") {
+                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g" | "h" | "k" | "m") {
                         let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
                         out.push((name.to_string(), tested));
                     }
@@ -948,13 +953,14 @@ mod tests {
               rc = compute();\n\
               if (rc < 0) { d(); }\n\
               if (WSAStartup(0x202, &wsa) != 0) { h(); }\n\
+              if (recv(s, 0, 0, 0) < 0) { if (WSAGetLastError() != WSAEWOULDBLOCK) { k(); } else { m(); } }\n\
             }";
         let got = facts_of(Lang::C, code, |f| {
             let mut out = Vec::new();
             walk(f.functions[0].body, |n| {
                 if n.kind_name() == "call_expression" && n.named_child_count() > 0 {
                     let name = f.text_of(n.field("function").unwrap());
-                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g" | "h") {
+                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g" | "h" | "k" | "m") {
                         let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
                         out.push((name.to_string(), tested));
                     }
@@ -973,6 +979,8 @@ mod tests {
                 ("c".into(), None),
                 ("d".into(), None),
                 ("h".into(), Some("WSAStartup".into())),
+                ("k".into(), Some("recv".into())),
+                ("m".into(), Some("recv".into())),
             ]
         );
     }
