@@ -646,6 +646,96 @@ impl<'t> Facts<'t> {
         None
     }
 
+    /// The Winsock call whose failure leads to `node` through a label: `node` runs after
+    /// `fail:` by falling through from the label, nothing falls into the label from the
+    /// statement before it, and every `goto fail` of the function is on the failure path of a
+    /// Winsock call (`failure_branch_of`): `if (connect(...) == SOCKET_ERROR) goto fail; ...
+    /// return s; fail: perror("connect");`. Returns the `if` and the call of the last such
+    /// `goto` before the label (the first after it when all jump back). The search gives up
+    /// when `node` sits in an `if` or a loop of its own, or when a statement between the label
+    /// and `node` jumps or uses the result of a Winsock call or of a CRT call that sets `errno`.
+    pub fn failure_label_of(&self, node: Node<'t>) -> Option<(Node<'t>, &Call<'t>)> {
+        // The statement that holds `node`, directly in a block.
+        let mut stmt = node;
+        loop {
+            let parent = stmt.parent()?;
+            match parent.kind_name() {
+                "compound_statement" => break,
+                "if_statement" | "for_statement" | "for_range_loop" | "while_statement"
+                | "do_statement" | "switch_statement" | "case_statement" | "try_statement"
+                | "catch_clause" | "function_definition" | "lambda_expression" => return None,
+                _ => stmt = parent,
+            }
+        }
+        let uses_a_result = |s: Node| {
+            let bare_call = s.kind_name() == "expression_statement"
+                && s.named_child(0)
+                    .is_some_and(|e| e.kind_name() == "call_expression");
+            !bare_call
+                && self
+                    .calls_in(s.byte_range())
+                    .any(|c| is_winsock_failure(&c.name) || sets_errno(&c.name))
+        };
+        // Back to the label, through statements that fall through without using a result.
+        let mut cur = stmt;
+        let labeled = loop {
+            // The statement under a label (`fail: closesocket(s);`) runs before `node` unless it
+            // holds `node`.
+            let mut inner = cur;
+            while inner.kind_name() == "labeled_statement" {
+                match inner.named_children(&mut inner.walk()).last() {
+                    Some(i) => inner = i,
+                    None => break,
+                }
+            }
+            if !Facts::within(node, inner)
+                && (crate::facts::order::is_jump(inner, self.text) || uses_a_result(inner))
+            {
+                return None;
+            }
+            if cur.kind_name() == "labeled_statement" {
+                break cur;
+            }
+            cur = cur.prev_named_sibling()?;
+            while cur.kind_name() == "comment" {
+                cur = cur.prev_named_sibling()?;
+            }
+        };
+        // Nothing falls into the label: the statement before it jumps.
+        let mut before = labeled.prev_named_sibling()?;
+        while before.kind_name() == "comment" {
+            before = before.prev_named_sibling()?;
+        }
+        if !crate::facts::order::is_jump(before, self.text) {
+            return None;
+        }
+        let label = self.text_of(labeled.field("label")?);
+        let func = self.function_at(labeled.start_byte())?;
+        let mut gotos = Vec::new();
+        crate::facts::walk(self.functions[func].body, |n| {
+            if n.kind_name() == "goto_statement"
+                && n.field("label").is_some_and(|l| self.text_of(l) == label)
+            {
+                gotos.push(n);
+            }
+        });
+        let mut jumps = Vec::new();
+        for goto in gotos {
+            let (if_node, call) = self.failure_branch_of(goto)?;
+            if !is_winsock_failure(&call.name) || call.member {
+                return None;
+            }
+            jumps.push((goto.start_byte(), if_node, call));
+        }
+        let at = labeled.start_byte();
+        jumps
+            .iter()
+            .filter(|(g, _, _)| *g < at)
+            .max_by_key(|(g, _, _)| *g)
+            .or_else(|| jumps.first())
+            .map(|&(_, if_node, call)| (if_node, call))
+    }
+
     /// The calls a condition tests, one per operand of its `||` / `&&` chain:
     /// `bind(...) != 0 || listen(...) != 0` tests `bind` and `listen`. Short-circuit evaluation
     /// makes them alternatives: the branch runs after the last one evaluated, so none of them

@@ -26,14 +26,15 @@ pub static META: RuleMeta = RuleMeta {
 const DOCS: &str = r#"## What it does
 Finds `errno` (and so `strerror(errno)`) read, or `perror` called, where the failure of a
 Winsock call is handled: in the condition or the body of an `if` that tests the result of
-`connect`, `send`, `recv`, `socket`, `WSARecv`... (directly, or through a variable assigned from
-it just before), or after an `if` that leaves when the call succeeds (`if (connect(...) == 0)
-return s;`), in code compiled for Windows. An `if` that tests a CRT call (`fwrite`, `fclose`,
-`strtol`...) is about that call's `errno`. `WSAStartup` is reported too: it returns its error
-code and sets neither `errno` nor `WSAGetLastError()`. Left alone: the POSIX branch of portable code,
-files that never see Winsock, a file that defines `errno` itself, and a local variable that
-happens to be called `errno`, and `errno` the code itself set from `WSAGetLastError()` after
-the failure.
+`connect`, `send`, `recv`, `socket`, `WSARecv`... (directly, or through a variable assigned
+from it just before), or after an `if` that leaves when the call succeeds (`if (connect(...) ==
+0) return s;`), or after a label that only the failure branches of Winsock calls jump to (`if
+(connect(...) == SOCKET_ERROR) goto fail; ... return s; fail: perror("connect");`), in code
+compiled for Windows. An `if` that tests a CRT call (`fwrite`, `fclose`, `strtol`...) is about
+that call's `errno`. `WSAStartup` is reported too: it returns its error code and sets neither
+`errno` nor `WSAGetLastError()`. Left alone: the POSIX branch of portable code, files that
+never see Winsock, a file that defines `errno` itself, and a local variable that happens to be
+called `errno`, and `errno` the code itself set from `WSAGetLastError()` after the failure.
 
 ## Why is this bad?
 Winsock functions do not set `errno`. Their error code is read with `WSAGetLastError()`. Code
@@ -94,7 +95,10 @@ impl Rule for ErrnoForWinsockError {
         if facts.never_windows(offset) {
             return;
         }
-        let Some((if_node, failed)) = facts.failure_branch_of(node) else {
+        let Some((if_node, failed)) = facts
+            .failure_branch_of(node)
+            .or_else(|| facts.failure_label_of(node))
+        else {
             return;
         };
         // A wrapper compared with `SOCKET_ERROR` may well set `errno` itself; only a Winsock
