@@ -506,10 +506,22 @@ mod tests {
 
     #[test]
     fn helper_names_that_back_off() {
-        for name in ["backoff", "Back_Off_Retry", "wait_before_retry", "RetryDelay", "throttle"] {
+        for name in [
+            "backoff",
+            "Back_Off_Retry",
+            "wait_before_retry",
+            "RetryDelay",
+            "throttle",
+        ] {
             assert!(super::names_a_backoff(name), "{name}");
         }
-        for name in ["update_stats", "set_nodelay", "SetNoDelay", "Sleep", "sched_yield"] {
+        for name in [
+            "update_stats",
+            "set_nodelay",
+            "SetNoDelay",
+            "Sleep",
+            "sched_yield",
+        ] {
             assert!(!super::names_a_backoff(name), "{name}");
         }
     }

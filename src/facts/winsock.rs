@@ -661,9 +661,17 @@ impl<'t> Facts<'t> {
             let parent = stmt.parent()?;
             match parent.kind_name() {
                 "compound_statement" => break,
-                "if_statement" | "for_statement" | "for_range_loop" | "while_statement"
-                | "do_statement" | "switch_statement" | "case_statement" | "try_statement"
-                | "catch_clause" | "function_definition" | "lambda_expression" => return None,
+                "if_statement"
+                | "for_statement"
+                | "for_range_loop"
+                | "while_statement"
+                | "do_statement"
+                | "switch_statement"
+                | "case_statement"
+                | "try_statement"
+                | "catch_clause"
+                | "function_definition"
+                | "lambda_expression" => return None,
                 _ => stmt = parent,
             }
         }

@@ -145,6 +145,9 @@ impl Rule for ErrnoForWinsockError {
         } else {
             "read `WSAGetLastError()` instead".to_string()
         };
-        ctx.report(META.diag(node.byte_range(), message).with_fix(Fix::suggestion(fix)));
+        ctx.report(
+            META.diag(node.byte_range(), message)
+                .with_fix(Fix::suggestion(fix)),
+        );
     }
 }
