@@ -81,6 +81,52 @@ pub const BLOCKING_READS: &[&str] = &[
 /// C++ member functions that block (`cv.wait(lock)`).
 pub const MEMBER_WAITS: &[&str] = &["wait", "wait_for", "wait_until"];
 
+/// Words that name a back-off helper (`backoff(&delay)`, `wait_before_retry()`,
+/// `RetryDelay(ms)`), matched case-insensitively in the name of a callee whose body is in
+/// another file: its name is then the only evidence of what it does.
+const BACKOFF_WORDS: &[&str] = &[
+    "sleep", "backoff", "back_off", "delay", "throttle", "wait", "pause", "yield",
+];
+
+/// System calls whose names hold a back-off word but that do not wait between attempts
+/// (`sched_yield` returns at once when nothing else runs; `CreateWaitableTimer` only makes a
+/// timer).
+const NOT_BACKOFFS: &[&str] = &[
+    "sched_yield",
+    "pthread_yield",
+    "SwitchToThread",
+    "CreateWaitableTimer",
+    "CreateWaitableTimerA",
+    "CreateWaitableTimerW",
+    "CreateWaitableTimerEx",
+    "CreateWaitableTimerExA",
+    "CreateWaitableTimerExW",
+    "OpenWaitableTimer",
+    "OpenWaitableTimerA",
+    "OpenWaitableTimerW",
+    "SetWaitableTimer",
+    "SetWaitableTimerEx",
+    "CancelWaitableTimer",
+    "RegisterWaitForSingleObject",
+    "UnregisterWait",
+    "UnregisterWaitEx",
+];
+
+/// Whether the name of a callee the file does not define says that it backs off. The calls
+/// whose waits depend on their arguments (`BACKOFF_CALLS`: `Sleep(0)`, `select` without a
+/// timeout) are judged by `Loop::backoff`, not by name, and a name that turns a delay off
+/// (`set_nodelay`, `TCP_NODELAY`) says the opposite.
+fn names_a_backoff(name: &str) -> bool {
+    if BACKOFF_CALLS.contains(&name) || NOT_BACKOFFS.contains(&name) {
+        return false;
+    }
+    let lower = name
+        .to_ascii_lowercase()
+        .replace("nodelay", "")
+        .replace("no_delay", "");
+    BACKOFF_WORDS.iter().any(|w| lower.contains(w))
+}
+
 /// The largest constant bound that still makes a loop a bounded retry.
 pub const SMALL_BOUND: i64 = 1000;
 
@@ -147,12 +193,14 @@ impl<'t> Loop<'t> {
         }
         // Helpers of the same file that sleep or wait (`retry_delay(n)` around `Sleep`).
         let waiting_helpers = facts.functions_calling(BACKOFF_CALLS);
+        let defined_here = |name: &str| facts.functions.iter().any(|f| f.short_name() == name);
         facts.calls_in(self.node.byte_range()).find(|c| {
             if c.member {
                 return MEMBER_WAITS.contains(&c.name.as_str());
             }
             PACING_CALLS.contains(&c.name.as_str())
                 || waiting_helpers.contains(&c.name)
+                || (!defined_here(&c.name) && names_a_backoff(&c.name))
                 || (BLOCKING_READS.contains(&c.name.as_str())
                     && c.arg(0).is_some_and(|a| facts.socket_key(a) != churned))
         })
@@ -454,5 +502,27 @@ mod tests {
         assert!(loop_facts("for (;;) { poll(fds, 1, 250); }").2);
         assert!(!loop_facts("for (;;) { poll(fds, 1, 0); }").2);
         assert!(!loop_facts("for (;;) { WSAPoll(fds, 1, -1); }").2);
+    }
+
+    #[test]
+    fn helper_names_that_back_off() {
+        for name in [
+            "backoff",
+            "Back_Off_Retry",
+            "wait_before_retry",
+            "RetryDelay",
+            "throttle",
+        ] {
+            assert!(super::names_a_backoff(name), "{name}");
+        }
+        for name in [
+            "update_stats",
+            "set_nodelay",
+            "SetNoDelay",
+            "Sleep",
+            "sched_yield",
+        ] {
+            assert!(!super::names_a_backoff(name), "{name}");
+        }
     }
 }

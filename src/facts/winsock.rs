@@ -94,11 +94,22 @@ const ZERO_ON_SUCCESS: &[&str] = &[
     "WSARecvFrom",
     "WSASend",
     "WSASendTo",
+    "WSAStartup",
 ];
 
 /// Whether a call reports its failure through `WSAGetLastError()`.
 pub fn is_winsock_call(name: &str) -> bool {
     WINSOCK_CALLS.contains(&name)
+}
+
+/// Winsock calls that return their error code and set neither `errno` nor
+/// `WSAGetLastError()`: `WSAStartup` fails before there is a last error to set.
+pub const RETURNS_ITS_ERROR: &[&str] = &["WSAStartup"];
+
+/// Whether a call is a Winsock call whose failure an `if` may handle: one that reports through
+/// `WSAGetLastError()`, or one that returns its error code (`RETURNS_ITS_ERROR`).
+pub fn is_winsock_failure(name: &str) -> bool {
+    is_winsock_call(name) || RETURNS_ITS_ERROR.contains(&name)
 }
 
 /// CRT calls that reach the operating system (files, streams, the console, processes): they
@@ -454,7 +465,7 @@ impl<'t> Facts<'t> {
     }
 
     /// The Winsock call whose failure an `if` statement tests: a Winsock call in its condition
-    /// (`if (connect(...) == SOCKET_ERROR)`), or the Winsock call last assigned, before the
+    /// (`if (connect(...) == SOCKET_ERROR)`, `if (WSAStartup(...) != 0)`), or the Winsock call last assigned, before the
     /// `if` and in the same function, to a variable the condition reads
     /// (`rc = send(...); if (rc == SOCKET_ERROR)`).
     pub fn failed_winsock_call(&self, if_node: Node) -> Option<&Call<'t>> {
@@ -463,7 +474,7 @@ impl<'t> Facts<'t> {
             .calls_in(cond.byte_range())
             .filter(|c| !c.member && c.name != "WSAGetLastError")
             .collect();
-        if let Some(call) = calls.iter().find(|c| is_winsock_call(&c.name)) {
+        if let Some(call) = calls.iter().find(|c| is_winsock_failure(&c.name)) {
             return Some(call);
         }
         // A call compared with `SOCKET_ERROR` or `INVALID_SOCKET` reports through
@@ -481,7 +492,7 @@ impl<'t> Facts<'t> {
         }
         self.calls_assigned_to_condition(if_node)
             .into_iter()
-            .find(|c| is_winsock_call(&c.name) && !c.member)
+            .find(|c| is_winsock_failure(&c.name) && !c.member)
     }
 
     /// The calls whose results the condition of `if_node` reads through variables: for each
@@ -565,7 +576,7 @@ impl<'t> Facts<'t> {
             let uses_a_result = !bare_call
                 && self
                     .calls_in(s.byte_range())
-                    .any(|c| is_winsock_call(&c.name) || sets_errno(&c.name));
+                    .any(|c| is_winsock_failure(&c.name) || sets_errno(&c.name));
             if uses_a_result {
                 return None;
             }
@@ -601,11 +612,16 @@ impl<'t> Facts<'t> {
                         .field("condition")
                         .is_some_and(|c| self.is_success_test(c));
                     // An inner `if` that tests another call: whatever `node` reads there is
-                    // about that call, not about an outer Winsock call.
-                    let tests_a_call = n
-                        .field("condition")
-                        .is_some_and(|c| self.calls_in(c.byte_range()).next().is_some())
-                        || !self.calls_assigned_to_condition(n).is_empty();
+                    // about that call, not about an outer Winsock call. `WSAGetLastError()`
+                    // only reads the outer call's error (`if (WSAGetLastError() !=
+                    // WSAEWOULDBLOCK)`).
+                    let tests_a_call = n.field("condition").is_some_and(|c| {
+                        self.calls_in(c.byte_range())
+                            .any(|call| call.name != "WSAGetLastError")
+                    }) || self
+                        .calls_assigned_to_condition(n)
+                        .iter()
+                        .any(|call| call.name != "WSAGetLastError");
                     let failure_side =
                         in_condition || (in_then && !success_test) || (in_else && success_test);
                     if failure_side {
@@ -628,6 +644,104 @@ impl<'t> Facts<'t> {
             cur = n.parent();
         }
         None
+    }
+
+    /// The Winsock call whose failure leads to `node` through a label: `node` runs after
+    /// `fail:` by falling through from the label, nothing falls into the label from the
+    /// statement before it, and every `goto fail` of the function is on the failure path of a
+    /// Winsock call (`failure_branch_of`): `if (connect(...) == SOCKET_ERROR) goto fail; ...
+    /// return s; fail: perror("connect");`. Returns the `if` and the call of the last such
+    /// `goto` before the label (the first after it when all jump back). The search gives up
+    /// when `node` sits in an `if` or a loop of its own, or when a statement between the label
+    /// and `node` jumps or uses the result of a Winsock call or of a CRT call that sets `errno`.
+    pub fn failure_label_of(&self, node: Node<'t>) -> Option<(Node<'t>, &Call<'t>)> {
+        // The statement that holds `node`, directly in a block.
+        let mut stmt = node;
+        loop {
+            let parent = stmt.parent()?;
+            match parent.kind_name() {
+                "compound_statement" => break,
+                "if_statement"
+                | "for_statement"
+                | "for_range_loop"
+                | "while_statement"
+                | "do_statement"
+                | "switch_statement"
+                | "case_statement"
+                | "try_statement"
+                | "catch_clause"
+                | "function_definition"
+                | "lambda_expression" => return None,
+                _ => stmt = parent,
+            }
+        }
+        let uses_a_result = |s: Node| {
+            let bare_call = s.kind_name() == "expression_statement"
+                && s.named_child(0)
+                    .is_some_and(|e| e.kind_name() == "call_expression");
+            !bare_call
+                && self
+                    .calls_in(s.byte_range())
+                    .any(|c| is_winsock_failure(&c.name) || sets_errno(&c.name))
+        };
+        // Back to the label, through statements that fall through without using a result.
+        let mut cur = stmt;
+        let labeled = loop {
+            // The statement under a label (`fail: closesocket(s);`) runs before `node` unless it
+            // holds `node`.
+            let mut inner = cur;
+            while inner.kind_name() == "labeled_statement" {
+                match inner.named_children(&mut inner.walk()).last() {
+                    Some(i) => inner = i,
+                    None => break,
+                }
+            }
+            if !Facts::within(node, inner)
+                && (crate::facts::order::is_jump(inner, self.text) || uses_a_result(inner))
+            {
+                return None;
+            }
+            if cur.kind_name() == "labeled_statement" {
+                break cur;
+            }
+            cur = cur.prev_named_sibling()?;
+            while cur.kind_name() == "comment" {
+                cur = cur.prev_named_sibling()?;
+            }
+        };
+        // Nothing falls into the label: the statement before it jumps.
+        let mut before = labeled.prev_named_sibling()?;
+        while before.kind_name() == "comment" {
+            before = before.prev_named_sibling()?;
+        }
+        if !crate::facts::order::is_jump(before, self.text) {
+            return None;
+        }
+        let label = self.text_of(labeled.field("label")?);
+        let func = self.function_at(labeled.start_byte())?;
+        let mut gotos = Vec::new();
+        crate::facts::walk(self.functions[func].body, |n| {
+            if n.kind_name() == "goto_statement"
+                && n.field("label").is_some_and(|l| self.text_of(l) == label)
+            {
+                gotos.push(n);
+            }
+        });
+        let mut jumps = Vec::new();
+        for goto in gotos {
+            let (if_node, call) = self.failure_branch_of(goto)?;
+            if !is_winsock_failure(&call.name) || call.member {
+                return None;
+            }
+            jumps.push((goto.start_byte(), if_node, call));
+        }
+        let at = labeled.start_byte();
+        jumps
+            .iter()
+            .filter(|(g, _, _)| *g < at)
+            .max_by_key(|(g, _, _)| *g)
+            .or_else(|| jumps.first())
+            .map(|&(_, if_node, call)| (if_node, call))
     }
 
     /// The calls a condition tests, one per operand of its `||` / `&&` chain:
@@ -670,7 +784,7 @@ impl<'t> Facts<'t> {
                     .and_then(|a| self.call_of(self.tested_value(a)))
             } else {
                 self.call_of(self.tested_value(op))
-                    .filter(|c| is_winsock_call(&c.name))
+                    .filter(|c| is_winsock_failure(&c.name))
             };
             out.extend(compared.filter(|c| !c.member));
         }
@@ -907,7 +1021,7 @@ mod tests {
             walk(f.functions[0].body, |n| {
                 if n.kind_name() == "call_expression" {
                     let name = f.text_of(n.field("function").unwrap());
-                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g") {
+                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g" | "h" | "k" | "m") {
                         let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
                         out.push((name.to_string(), tested));
                     }
@@ -936,13 +1050,15 @@ mod tests {
               if (rc < 0) { b(); } else { c(); }\n\
               rc = compute();\n\
               if (rc < 0) { d(); }\n\
+              if (WSAStartup(0x202, &wsa) != 0) { h(); }\n\
+              if (recv(s, 0, 0, 0) < 0) { if (WSAGetLastError() != WSAEWOULDBLOCK) { k(); } else { m(); } }\n\
             }";
         let got = facts_of(Lang::C, code, |f| {
             let mut out = Vec::new();
             walk(f.functions[0].body, |n| {
                 if n.kind_name() == "call_expression" && n.named_child_count() > 0 {
                     let name = f.text_of(n.field("function").unwrap());
-                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g") {
+                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g" | "h" | "k" | "m") {
                         let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
                         out.push((name.to_string(), tested));
                     }
@@ -960,6 +1076,9 @@ mod tests {
                 ("b".into(), Some("send".into())),
                 ("c".into(), None),
                 ("d".into(), None),
+                ("h".into(), Some("WSAStartup".into())),
+                ("k".into(), Some("recv".into())),
+                ("m".into(), Some("recv".into())),
             ]
         );
     }

@@ -40,6 +40,10 @@ Not a finding:
   `select`, `poll`/`WSAPoll` with a timeout, `std::this_thread::sleep_for`, `usleep`,
   `nanosleep`. A `select` with a NULL or zero `timeval`, or a `poll`/`WSAPoll` of `0` or `-1`
   ms, waits on the socket or not at all: it does not back off between attempts;
+- a loop that calls a helper of the same file that backs off, or a helper whose body is in
+  another file and whose name says it backs off: it holds `sleep`, `backoff`/`back_off`,
+  `delay`, `throttle`, `wait`, `pause` or `yield` (`backoff(&delay)`, `wait_before_retry()`,
+  `RetryDelay(ms)`), in any case, but not `nodelay`;
 - a loop paced by outside input: an `accept` loop that closes accepted clients, a loop that
   blocks in `recv`/`recvfrom`/`ReadFile` on another socket or pipe, `GetMessage`, a
   condition variable's `wait`;

@@ -26,13 +26,15 @@ pub static META: RuleMeta = RuleMeta {
 const DOCS: &str = r#"## What it does
 Finds `errno` (and so `strerror(errno)`) read, or `perror` called, where the failure of a
 Winsock call is handled: in the condition or the body of an `if` that tests the result of
-`connect`, `send`, `recv`, `socket`, `WSARecv`... (directly, or through a variable assigned from
-it just before), or after an `if` that leaves when the call succeeds (`if (connect(...) == 0)
-return s;`), in code compiled for Windows. An `if` that tests a CRT call (`fwrite`, `fclose`,
-`strtol`...) is about that call's `errno`. Left alone: the POSIX branch of portable code,
-files that never see Winsock, a file that defines `errno` itself, and a local variable that
-happens to be called `errno`, and `errno` the code itself set from `WSAGetLastError()` after
-the failure.
+`connect`, `send`, `recv`, `socket`, `WSARecv`... (directly, or through a variable assigned
+from it just before), or after an `if` that leaves when the call succeeds (`if (connect(...) ==
+0) return s;`), or after a label that only the failure branches of Winsock calls jump to (`if
+(connect(...) == SOCKET_ERROR) goto fail; ... return s; fail: perror("connect");`), in code
+compiled for Windows. An `if` that tests a CRT call (`fwrite`, `fclose`, `strtol`...) is about
+that call's `errno`. `WSAStartup` is reported too: it returns its error code and sets neither
+`errno` nor `WSAGetLastError()`. Left alone: the POSIX branch of portable code, files that
+never see Winsock, a file that defines `errno` itself, and a local variable that happens to be
+called `errno`, and `errno` the code itself set from `WSAGetLastError()` after the failure.
 
 ## Why is this bad?
 Winsock functions do not set `errno`. Their error code is read with `WSAGetLastError()`. Code
@@ -93,12 +95,15 @@ impl Rule for ErrnoForWinsockError {
         if facts.never_windows(offset) {
             return;
         }
-        let Some((if_node, failed)) = facts.failure_branch_of(node) else {
+        let Some((if_node, failed)) = facts
+            .failure_branch_of(node)
+            .or_else(|| facts.failure_label_of(node))
+        else {
             return;
         };
         // A wrapper compared with `SOCKET_ERROR` may well set `errno` itself; only a Winsock
         // call by name is known not to.
-        if !crate::facts::winsock::is_winsock_call(&failed.name) {
+        if !crate::facts::winsock::is_winsock_failure(&failed.name) {
             return;
         }
         let windows_evidence = facts.windows_code(offset)
@@ -121,14 +126,28 @@ impl Rule for ErrnoForWinsockError {
             return;
         }
         let name = &failed.name;
-        let message = if is_perror {
-            format!("`perror` prints `errno`, which `{name}` does not set")
+        // `WSAStartup` returns its error code: that code, not `WSAGetLastError()`, is the cure.
+        let returns_its_error = !crate::facts::winsock::is_winsock_call(name);
+        let message = match (is_perror, returns_its_error) {
+            (true, false) => format!("`perror` prints `errno`, which `{name}` does not set"),
+            (false, false) => {
+                format!("`{name}` reports its error through `WSAGetLastError()`, not `errno`")
+            }
+            (true, true) => format!(
+                "`perror` prints `errno`, which `{name}` does not set: its error is the code it returned"
+            ),
+            (false, true) => {
+                format!("`{name}` returns its error code and does not set `errno`")
+            }
+        };
+        let fix = if returns_its_error {
+            format!("report the code `{name}` returned instead")
         } else {
-            format!("`{name}` reports its error through `WSAGetLastError()`, not `errno`")
+            "read `WSAGetLastError()` instead".to_string()
         };
         ctx.report(
             META.diag(node.byte_range(), message)
-                .with_fix(Fix::suggestion("read `WSAGetLastError()` instead")),
+                .with_fix(Fix::suggestion(fix)),
         );
     }
 }

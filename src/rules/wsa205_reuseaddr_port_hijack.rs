@@ -25,9 +25,9 @@ pub static META: RuleMeta = RuleMeta {
 const DOCS: &str = r#"## What it does
 Finds `setsockopt(s, SOL_SOCKET, SO_REUSEADDR, ...)` on a socket that the same function binds,
 in code compiled for Windows, when the function does not also use `SO_EXCLUSIVEADDRUSE`. A
-file that joins a multicast group (`IP_ADD_MEMBERSHIP`, `WSAJoinLeaf`...) shares the port on
-purpose and is left alone, unless the function makes a stream (`SOCK_STREAM`) socket. Silent
-in POSIX branches (`#ifndef _WIN32`, the `#else` of `#ifdef _WIN32`) and in files that never
+multicast receiver (one that joins a group with `IP_ADD_MEMBERSHIP`, `WSAJoinLeaf`...) is no
+exception: the group's traffic is shared anyway, but another process binding the same port
+also takes the unicast datagrams sent to it. Silent in POSIX branches (`#ifndef _WIN32`, the `#else` of `#ifdef _WIN32`) and in files that never
 see Winsock, where `SO_REUSEADDR` only skips the `TIME_WAIT` wait.
 
 ## Why is this bad?
@@ -52,8 +52,8 @@ bind(s, (struct sockaddr *)&addr, sizeof addr);
 ```
 
 ## Fix safety
-No automatic fix: a multicast receiver may need shared binding on purpose. The suggestion names
-the cure.
+No automatic fix: a multicast receiver may rely on several of its own sockets sharing the
+port, which `SO_EXCLUSIVEADDRUSE` forbids. The suggestion names the cure.
 
 ## References
 - Microsoft Learn, "Using SO_REUSEADDR and SO_EXCLUSIVEADDRUSE".
@@ -92,13 +92,6 @@ impl Rule for ReuseaddrPortHijack {
         if contains(body, b"SO_EXCLUSIVEADDRUSE") {
             return;
         }
-        // A multicast receiver shares its port on purpose: that is what the option is for. A
-        // stream socket is never one.
-        if !contains(body, b"SOCK_STREAM")
-            && MULTICAST.iter().any(|m| contains(ctx.text, m.as_bytes()))
-        {
-            return;
-        }
         let key = facts.socket_key(socket);
         let Some(bind) = facts.calls_in(func.body.byte_range()).find(|c| {
             c.function == Some(func_index)
@@ -122,17 +115,6 @@ impl Rule for ReuseaddrPortHijack {
         );
     }
 }
-
-/// Joining a multicast group, in any of its spellings.
-const MULTICAST: &[&str] = &[
-    "IP_ADD_MEMBERSHIP",
-    "IPV6_ADD_MEMBERSHIP",
-    "IP_ADD_SOURCE_MEMBERSHIP",
-    "IPV6_JOIN_GROUP",
-    "MCAST_JOIN_GROUP",
-    "MCAST_JOIN_SOURCE_GROUP",
-    "WSAJoinLeaf",
-];
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)

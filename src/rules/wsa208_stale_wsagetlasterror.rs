@@ -140,6 +140,10 @@ impl Rule for StaleWsaGetLastError {
         let Some((if_node, failed)) = facts.failure_branch_of(read) else {
             return;
         };
+        // `WSAStartup` returns its error and leaves the last error alone: nothing to go stale.
+        if !crate::facts::winsock::is_winsock_call(&failed.name) {
+            return;
+        }
         let after = failed.node.end_byte();
         let ranges = ranges_on_the_way(read, if_node);
         // `bind(...) != 0 || listen(...) != 0`: the branch sees the error of the last one run.
