@@ -558,11 +558,10 @@ impl Engine {
     /// nothing Windows itself may reach Winsock through a header of its project, next to it
     /// (`#include "compat.h"`, which includes `winsock2.h` under `#ifdef _WIN32`).
     fn may_match(&self, path: &Path, text: &[u8]) -> bool {
-        if self.prefilter.may_match(text) {
-            return true;
-        }
-        if !self.prefilter.lacks_only_a_marker(text) {
-            return false;
+        match self.prefilter.verdict(text) {
+            crate::prefilter::Verdict::Pass => return true,
+            crate::prefilter::Verdict::Skip => return false,
+            crate::prefilter::Verdict::NoMarker => {}
         }
         let dir = path.parent().unwrap_or(Path::new(""));
         crate::prefilter::quoted_includes(text)
@@ -624,7 +623,10 @@ impl Engine {
             Err(e) => return skip(format!("skipped: {e}")),
         };
         drop(raw);
-        self.lint_source(&shown, Arc::new(source), worker)
+        // The needles are ASCII: the decoded text passes as its bytes did (UTF-16 aside).
+        let filtered = !utf16;
+        self.lint_decoded(&shown, Arc::new(source), None, worker, filtered)
+            .0
     }
 
     /// Lints decoded text as the file `path` (stdin and editor buffers come in here too).
@@ -647,12 +649,24 @@ impl Engine {
         old: Option<(Lang, &Tree)>,
         worker: &mut Worker,
     ) -> (FileOutcome, Option<(Lang, Tree)>) {
+        self.lint_decoded(path, source, old, worker, false)
+    }
+
+    /// `lint_source_reusing`, told whether the pre-filter has passed the text already.
+    fn lint_decoded(
+        &self,
+        path: &Path,
+        source: Arc<Source>,
+        old: Option<(Lang, &Tree)>,
+        worker: &mut Worker,
+        filtered: bool,
+    ) -> (FileOutcome, Option<(Lang, Tree)>) {
         let mut outcome = FileOutcome {
             path: path.to_path_buf(),
             bytes: source.text.len(),
             ..FileOutcome::default()
         };
-        if !self.may_match(path, &source.text) {
+        if !filtered && !self.may_match(path, &source.text) {
             return (outcome, None);
         }
         outcome.parsed = true;

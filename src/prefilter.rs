@@ -96,16 +96,33 @@ impl Prefilter {
 
     /// Whether `text` may hold a finding.
     pub fn may_match(&self, text: &[u8]) -> bool {
-        self.pass_all
-            || self.ungated.as_ref().is_some_and(|f| f.is_match(text))
-            || (self.gated.as_ref().is_some_and(|f| f.is_match(text)) && self.is_windows_code(text))
+        self.verdict(text) == Verdict::Pass
     }
 
-    /// Whether `text` holds a built-in needle but names nothing Windows itself: it may still
-    /// be Windows code through a project header (see `includes_winsock`).
-    pub fn lacks_only_a_marker(&self, text: &[u8]) -> bool {
-        !self.may_match(text) && self.gated.as_ref().is_some_and(|f| f.is_match(text))
+    /// What the filter makes of `text`, in one scan per automaton.
+    pub fn verdict(&self, text: &[u8]) -> Verdict {
+        if self.pass_all || self.ungated.as_ref().is_some_and(|f| f.is_match(text)) {
+            Verdict::Pass
+        } else if !self.gated.as_ref().is_some_and(|f| f.is_match(text)) {
+            Verdict::Skip
+        } else if self.is_windows_code(text) {
+            Verdict::Pass
+        } else {
+            Verdict::NoMarker
+        }
     }
+}
+
+/// What the pre-filter makes of a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// It may hold a finding.
+    Pass,
+    /// It holds a built-in needle but names nothing Windows itself: it may still be Windows
+    /// code through a project header (see `includes_winsock`).
+    NoMarker,
+    /// It cannot hold a finding.
+    Skip,
 }
 
 /// The headers a file includes with quotes (`#include "compat.h"`): the project's own.
@@ -166,7 +183,7 @@ mod tests {
         let p = Prefilter::new(&["getaddrinfo"], &[], false);
         let file = b"#include \"compat.h\"\n #  include \"net/util.h\" // helpers\n\
                      #include <stdio.h>\nint f(void) { return getaddrinfo(0, 0, 0, 0); }";
-        assert!(p.lacks_only_a_marker(file));
+        assert_eq!(p.verdict(file), Verdict::NoMarker);
         assert_eq!(quoted_includes(file), ["compat.h", "net/util.h"]);
         assert!(includes_winsock(
             b"#ifdef _WIN32\n#  include <WinSock2.h>\n#endif\n"
@@ -174,8 +191,11 @@ mod tests {
         assert!(!includes_winsock(
             b"#include <windows.h>\n#include <sys/socket.h>\n"
         ));
-        assert!(!p.lacks_only_a_marker(b"#include <winsock2.h>\ngetaddrinfo();"));
-        assert!(!p.lacks_only_a_marker(b"int main(void) { return 0; }"));
+        assert_eq!(
+            p.verdict(b"#include <winsock2.h>\ngetaddrinfo();"),
+            Verdict::Pass
+        );
+        assert_eq!(p.verdict(b"int main(void) { return 0; }"), Verdict::Skip);
     }
 
     #[test]
