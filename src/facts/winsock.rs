@@ -1007,6 +1007,24 @@ mod tests {
         });
     }
 
+    /// For each call of a one-letter marker function (`a()`, `b()`...) in the first function of
+    /// `code`: the Winsock call whose failure branch it is on.
+    fn tested_calls(code: &str) -> Vec<(String, Option<String>)> {
+        facts_of(Lang::C, code, |f| {
+            let mut out = Vec::new();
+            walk(f.functions[0].body, |n| {
+                if n.kind_name() == "call_expression" && n.named_child_count() > 0 {
+                    let name = f.text_of(n.field("function").unwrap());
+                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g" | "h" | "k" | "m") {
+                        let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
+                        out.push((name.to_string(), tested));
+                    }
+                }
+            });
+            out
+        })
+    }
+
     #[test]
     fn code_after_a_success_guard_is_on_the_failure_path() {
         let code = "void f(SOCKET s) {\n\
@@ -1016,19 +1034,7 @@ mod tests {
               if (listen(s, 1) != 0) return; e();\n\
               if (send(s, 0, 0, 0) != SOCKET_ERROR) return; int rc = shutdown(s, 1); g();\n\
             }";
-        let got = facts_of(Lang::C, code, |f| {
-            let mut out = Vec::new();
-            walk(f.functions[0].body, |n| {
-                if n.kind_name() == "call_expression" {
-                    let name = f.text_of(n.field("function").unwrap());
-                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g" | "h" | "k" | "m") {
-                        let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
-                        out.push((name.to_string(), tested));
-                    }
-                }
-            });
-            out
-        });
+        let got = tested_calls(code);
         assert_eq!(
             got,
             vec![
@@ -1053,19 +1059,7 @@ mod tests {
               if (WSAStartup(0x202, &wsa) != 0) { h(); }\n\
               if (recv(s, 0, 0, 0) < 0) { if (WSAGetLastError() != WSAEWOULDBLOCK) { k(); } else { m(); } }\n\
             }";
-        let got = facts_of(Lang::C, code, |f| {
-            let mut out = Vec::new();
-            walk(f.functions[0].body, |n| {
-                if n.kind_name() == "call_expression" && n.named_child_count() > 0 {
-                    let name = f.text_of(n.field("function").unwrap());
-                    if matches!(name, "a" | "b" | "c" | "d" | "e" | "g" | "h" | "k" | "m") {
-                        let tested = f.failure_branch_of(n).map(|(_, c)| c.name.clone());
-                        out.push((name.to_string(), tested));
-                    }
-                }
-            });
-            out
-        });
+        let got = tested_calls(code);
         assert_eq!(
             got,
             vec![
