@@ -27,10 +27,11 @@ Follows every socket a function creates (`socket`, `WSASocketA/W`, `accept`, `WS
 the `[resources] creators` of the config) into a local variable along every path of the
 function's control-flow graph: `if`/`else`, `switch` with fall-through, loops, `break`,
 `continue`, `return`, `goto` and labels, and MSVC's `__try`/`__finally` (a `return` or
-`__leave` inside `__try` runs the `__finally` block first). It reports the creation when some path reaches a
-`return`, the end of the function, the end of the variable's scope (a loop iteration), or an
-assignment that overwrites the variable while the socket is still open, without closing it
-(`closesocket`, or a configured closer such as `sclose`) and without the socket escaping.
+`__leave` inside `__try` runs the `__finally` block first). It reports the creation when some
+path reaches a `return`, the end of the function, the end of the variable's scope (a loop
+iteration), or an assignment that overwrites the variable while the socket is still open,
+without closing it (`closesocket`, or a configured closer such as `sclose`) and without the
+socket escaping.
 
 A socket escapes when it is returned, stored in a field, a global, an array or through an
 out-parameter (`*out = s`), captured by a lambda, or passed to a function outside the resource

@@ -32,11 +32,11 @@ pub static META: RuleMeta = RuleMeta {
 const DOCS: &str = r#"## What it does
 Finds a `SOCKET` stored in an `int`, `long`, `unsigned`, `DWORD` or another 32-bit integer: a
 declaration with an initializer, an assignment to a variable or field of such a type, or a
-cast (`(int)s`, `static_cast<int>(s)`, `int(s)`, `DWORD(s)`). The value is a variable declared `SOCKET` (or a typedef of it), or, in code only Windows
-compiles (a Windows branch, or a Windows file with no POSIX side), the result of `socket`,
-`accept` or `WSASocket`. Left alone: casts passed to
-`printf`-style or logging calls and to `select` (whose first argument Windows ignores), casts
-inside arithmetic, and code only compiled for other systems.
+cast (`(int)s`, `static_cast<int>(s)`, `int(s)`, `DWORD(s)`). The value is a variable declared
+`SOCKET` (or a typedef of it), or, in code only Windows compiles (a Windows branch, or a
+Windows file with no POSIX side), the result of `socket`, `accept` or `WSASocket`. Left alone:
+casts passed to `printf`-style or logging calls and to `select` (whose first argument Windows
+ignores), casts inside arithmetic, and code only compiled for other systems.
 
 ## Why is this bad?
 `SOCKET` is `UINT_PTR`: 64 bits on 64-bit Windows. Winsock hands out values that usually fit in

@@ -27,8 +27,9 @@ Finds `setsockopt(s, SOL_SOCKET, SO_REUSEADDR, ...)` on a socket that the same f
 in code compiled for Windows, when the function does not also use `SO_EXCLUSIVEADDRUSE`. A
 multicast receiver (one that joins a group with `IP_ADD_MEMBERSHIP`, `WSAJoinLeaf`...) is no
 exception: the group's traffic is shared anyway, but another process binding the same port
-also takes the unicast datagrams sent to it. Silent in POSIX branches (`#ifndef _WIN32`, the `#else` of `#ifdef _WIN32`) and in files that never
-see Winsock, where `SO_REUSEADDR` only skips the `TIME_WAIT` wait.
+also takes the unicast datagrams sent to it. Silent in POSIX branches (`#ifndef _WIN32`, the
+`#else` of `#ifdef _WIN32`) and in files that never see Winsock, where `SO_REUSEADDR` only skips
+the `TIME_WAIT` wait.
 
 ## Why is this bad?
 On POSIX systems `SO_REUSEADDR` lets a server restart while old connections sit in
