@@ -97,12 +97,10 @@ pub fn only_describes(node: Node, text: &[u8]) -> bool {
                     let name = f.utf8_text(text).unwrap_or("");
                     let name = name.rsplit(['.', '>', ':']).next().unwrap_or(name);
                     let lower = name.to_ascii_lowercase();
-                    [
-                        "print", "puts", "log", "trace", "cpy", "cat", "format", "append",
-                    ]
-                    .iter()
-                    .any(|w| lower.contains(w))
-                        || lower.starts_with("outputdebugstring")
+                    crate::facts::library::is_output_call(name)
+                        || ["puts", "cpy", "cat", "format", "append"]
+                            .iter()
+                            .any(|w| lower.contains(w))
                 }),
                 "assignment_expression" => e.field("right").is_some_and(is_string),
                 _ => false,

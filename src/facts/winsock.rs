@@ -345,8 +345,8 @@ const SETS_LAST_ERROR: &[&str] = &[
 /// call; a Win32 call known to set it (`SETS_LAST_ERROR`) or an MFC global (`Afx...`, which
 /// wraps Win32: `AfxMessageBox`); a CRT call that reaches the operating system
 /// (`CRT_IO_CALLS`: `fputs`, `fwrite`, `fclose`...); or an output, logging or message-box call
-/// by its name (`printf`, `log_error`, `TRACE`, `ShowMsgBox`). Calls known to keep it
-/// (`KEEPS_LAST_ERROR`) and any other name - the project's arithmetic or parsing helpers, an
+/// by its name (`library::is_output_call`, and `ShowMsgBox`, `ReportError`). Calls known to
+/// keep it (`KEEPS_LAST_ERROR`) and any other name - the project's arithmetic or parsing helpers, an
 /// upper-case macro such as `MAKEWORD` - do not.
 pub fn may_set_last_error(name: &str) -> bool {
     if KEEPS_LAST_ERROR.contains(&name) {
@@ -361,19 +361,10 @@ pub fn may_set_last_error(name: &str) -> bool {
     }
     let lower = name.to_ascii_lowercase();
     !lower.contains("lasterror")
-        && [
-            "printf",
-            "log",
-            "trace",
-            "debug",
-            "report",
-            "warn",
-            "print",
-            "messagebox",
-            "msgbox",
-        ]
-        .iter()
-        .any(|w| lower.contains(w))
+        && (crate::facts::library::is_output_call(name)
+            || ["report", "messagebox", "msgbox"]
+                .iter()
+                .any(|w| lower.contains(w)))
 }
 
 /// The file name of a header as written (`sys/socket.h` -> `socket.h`), lowercased.
