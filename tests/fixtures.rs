@@ -21,6 +21,11 @@
 //! are, see `partial`), and with every file parsed whole; both must meet the expectations.
 //!
 //! `WSALINT_BLESS=1 cargo test --test fixtures` rewrites the `.fixed` files; review the diff.
+//!
+//! A file may declare `// fixture-select: WSA209, WSA2` (codes or prefixes) on a line of its
+//! own: then only findings of those codes are compared in that file, so a rule's fixture states
+//! its own rule's findings and not those of every rule that also fires on the same code. Every
+//! rule still runs on it, and every file without the line is compared whole.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -118,6 +123,22 @@ fn expectations(shown: &str, source: &Source) -> Vec<Expect> {
     out
 }
 
+/// The selectors of a `// fixture-select: CODES` line, if the file has one.
+fn fixture_select(source: &Source) -> Option<Vec<String>> {
+    (1..=source.line_count()).find_map(|line| {
+        let text = source.slice_str(source.line_range(line));
+        let rest = text.trim().strip_prefix("//")?.trim_start();
+        let codes = rest.strip_prefix("fixture-select:")?;
+        Some(
+            codes
+                .split(',')
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .collect(),
+        )
+    })
+}
+
 /// The end column as a caret run can show it: on the first line, or the end of that line.
 fn end_column_on_line(source: &Source, start_line: usize, end: wsalint::source::Position) -> usize {
     if end.line == start_line {
@@ -177,12 +198,20 @@ fn fixtures_match_their_expectations() {
         let mut outcomes = Vec::new();
         let mut expected = Vec::new();
         let mut sources = Vec::new();
+        let mut selects: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for file in files {
             let rel = file.strip_prefix(&root).unwrap();
             let shown = format!("fixtures/{}", rel.to_string_lossy());
             let raw = std::fs::read(file).unwrap();
             let source = Source::decode(&raw).unwrap_or_else(|e| panic!("{shown}: {e}"));
             expected.extend(expectations(&shown, &source));
+            if let Some(select) = fixture_select(&source) {
+                assert!(
+                    !select.is_empty(),
+                    "{shown}: `fixture-select:` names no code"
+                );
+                selects.insert(shown.clone(), select);
+            }
             let source = std::sync::Arc::new(source);
             sources.push((file.clone(), shown.clone(), source.clone()));
             outcomes.push(engine.lint_source(Path::new(&shown), source, &mut worker));
@@ -190,7 +219,21 @@ fn fixtures_match_their_expectations() {
         }
         let report = engine.finish(outcomes);
         let mut actual = Vec::new();
+        let compared = |path: &str, code: &str| {
+            selects
+                .get(path)
+                .is_none_or(|select| select.iter().any(|s| wsalint::registry::matches(s, code)))
+        };
+        for e in &expected {
+            assert!(
+                compared(&e.path, &e.code),
+                "{e}: an expectation of a code the file's `fixture-select:` leaves out"
+            );
+        }
         for f in report.visible() {
+            if !compared(&f.path_str(), &f.code) {
+                continue;
+            }
             let line = f.location.start.line;
             actual.push(Expect {
                 path: f.path_str(),
@@ -327,4 +370,15 @@ fn expectation_syntax() {
     );
     assert_eq!(parse_expectation("    // ---- a separator"), None);
     assert_eq!(parse_expectation("    x = y; // ^^ WSA201 m"), None);
+}
+
+#[test]
+fn fixture_select_syntax() {
+    let source = Source::decode(b"int x;\n// fixture-select: WSA209, WSA1\n").unwrap();
+    assert_eq!(
+        fixture_select(&source),
+        Some(vec!["WSA209".to_string(), "WSA1".to_string()])
+    );
+    let source = Source::decode(b"int x; // fixture-select WSA209\n").unwrap();
+    assert_eq!(fixture_select(&source), None);
 }
