@@ -591,7 +591,7 @@ fn a_client_that_goes_away_ends_the_server() {
 
 #[test]
 fn safe_fixes_as_quick_fixes_and_fix_all() {
-    let text = "#include <winsock2.h>\nvoid f(void)\n{\n    SOCKET s = socket(AF_INET, SOCK_STREAM, 0); /* é😀 */ if (s < 0)\n        return;\n    SOCKET t = socket(AF_INET, SOCK_STREAM, 0);\n    if (t == -1) {\n        closesocket(s);\n        return;\n    }\n    closesocket(s);\n    closesocket(t);\n}\n";
+    let text = "#include <winsock2.h>\nvoid f(void)\n{\n    SOCKET s = socket(AF_INET, SOCK_STREAM, 0); /* é😀 */ if (s < 0)\n        return;\n    SOCKET t = socket(AF_INET, SOCK_STREAM, 0);\n    if (t <= 0) {\n        closesocket(s);\n        return;\n    }\n    closesocket(s);\n    closesocket(t);\n}\n";
     let dir = tempfile::tempdir().unwrap();
     let uri = file_uri(&dir.path().join("fix.c"));
     let mut c = Client::start(dir.path());
@@ -620,7 +620,7 @@ fn safe_fixes_as_quick_fixes_and_fix_all() {
     assert_eq!(
         fixed,
         text.replace("s < 0", "s == INVALID_SOCKET")
-            .replace("t == -1", "t == INVALID_SOCKET")
+            .replace("t <= 0", "t == INVALID_SOCKET")
     );
     c.change(&uri, 2, json!([{"text": fixed}]));
     c.diagnostics_until(&uri, |d| d.is_empty());

@@ -15,7 +15,8 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     fix: FixKind::Safe,
     source: "",
-    summary: "a SOCKET compared with `0` or `-1`: SOCKET is unsigned, so the error check is wrong",
+    summary:
+        "a SOCKET ordered against `0` or `-1`: SOCKET is unsigned, so the error check is wrong",
     docs: DOCS,
     queries: &[query!("wsa201-invalid-socket-comparison.scm")],
     needles: &["SOCKET"],
@@ -27,18 +28,19 @@ pub static META: RuleMeta = RuleMeta {
 
 const DOCS: &str = r#"## What it does
 Finds a value of type `SOCKET` (declared `SOCKET`, a typedef of it, or a type listed in
-`[resources] unsigned_socket_types`) compared with `< 0`, `<= 0`, `>= 0`, `> -1`, `== -1` or
-`!= -1`, in either order, including the common `(s = socket(...)) < 0`. Code that is only
+`[resources] unsigned_socket_types`) compared with `< 0`, `<= 0`, `>= 0` or `> -1`, in either
+order, including the common `(s = socket(...)) < 0`. Code that is only
 compiled for other systems (`#ifndef _WIN32`, the `#else` of `#ifdef _WIN32`) is left alone,
 and so is an `int fd`, a signed socket type such as libevent's `evutil_socket_t`, and a
 comparison of a signed copy (`(int)s < 0`, where `INVALID_SOCKET` becomes -1 on purpose).
+`s == -1`, `s != -1` and `s == SOCKET_ERROR` are not reported: `-1` converts to
+`INVALID_SOCKET`, so these checks work; spelling them `INVALID_SOCKET` is a matter of style.
 
 ## Why is this bad?
 On Windows, `SOCKET` is `UINT_PTR`: unsigned and pointer-sized. Failure is `INVALID_SOCKET`,
 the largest value, not a negative number. `s < 0` is never true, so the error path never runs
 and the program carries on with an invalid socket; `s >= 0` is always true; `s > -1` is never
-true, because `-1` converts to `INVALID_SOCKET`. `s == -1` happens to work for the same reason,
-but only as long as the types line up; the POSIX habit hides the intent.
+true, because `-1` converts to `INVALID_SOCKET`.
 
 ## Example
 ```c
@@ -56,9 +58,8 @@ if ((s = socket(AF_INET, SOCK_STREAM, 0)) == INVALID_SOCKET)
 
 ## Fix safety
 The fix is safe: it replaces the operator and the literal with `== INVALID_SOCKET` or
-`!= INVALID_SOCKET` and keeps the rest of the expression as written. For `< 0`, `> -1` and
-`>= 0` the new check is the one the code meant; for `== -1` and `!= -1` it is the same check,
-spelled portably.
+`!= INVALID_SOCKET` and keeps the rest of the expression as written: the new check is the one
+the code meant.
 
 ## References
 - Microsoft Learn, "Socket Data Type": `SOCKET` is unsigned; check against `INVALID_SOCKET`.
@@ -79,8 +80,6 @@ fn verdict(op: &str, literal: &str) -> Option<Verdict> {
         ("<=", "0") => v("==", "is true only for 0, never for `INVALID_SOCKET`"),
         (">=", "0") => v("!=", "is always true"),
         (">", "-1") => v("!=", "is never true: `-1` converts to `INVALID_SOCKET`"),
-        ("==", "-1") => v("==", "works only because `-1` converts to `INVALID_SOCKET`"),
-        ("!=", "-1") => v("!=", "works only because `-1` converts to `INVALID_SOCKET`"),
         _ => None,
     }
 }
