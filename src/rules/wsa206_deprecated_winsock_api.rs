@@ -13,7 +13,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Note,
     fix: FixKind::Suggestion,
     source: "",
-    summary: "IPv4-only, thread-unsafe resolver or address conversion call",
+    summary: "IPv4-only resolver or address conversion call, some returning a per-thread buffer the next call overwrites",
     docs: DOCS,
     queries: &[query!("wsa206-deprecated-winsock-api.scm")],
     needles: &[
@@ -42,8 +42,11 @@ outside the class still mean Winsock's), and a name the file's macros redirect e
 
 ## Why is this bad?
 These functions only know IPv4. `gethostbyname`, `gethostbyaddr` and `inet_ntoa` return
-pointers into one buffer per thread that the next call overwrites; `inet_addr` returns
-`INADDR_NONE` both for an error and for the valid address `255.255.255.255`; the
+pointers into one buffer per thread that the next such call on the thread overwrites (Winsock
+keeps them per thread, so they are thread-safe; the trap is a second call, see WSA215);
+`inet_addr` returns `INADDR_NONE` both for an error and for the valid address
+`255.255.255.255` (a constant dotted literal such as `"127.0.0.1"` cannot hit that, so only
+IPv4 is said there); the
 `WSAAsyncGetHostBy*` calls tie name resolution to a window's message loop. Microsoft marks them
 deprecated: newer SDKs warn unless `_WINSOCK_DEPRECATED_NO_WARNINGS` is defined.
 
@@ -75,12 +78,12 @@ differently. The suggestion names the replacement.
 const CALLS: &[(&str, &str, &str)] = &[
     (
         "gethostbyname",
-        "is IPv4-only and returns a buffer the next lookup overwrites",
+        "is IPv4-only and returns a per-thread buffer that the next lookup overwrites",
         "getaddrinfo",
     ),
     (
         "gethostbyaddr",
-        "is IPv4-only and returns a buffer the next lookup overwrites",
+        "is IPv4-only and returns a per-thread buffer that the next lookup overwrites",
         "getnameinfo",
     ),
     (
@@ -90,7 +93,7 @@ const CALLS: &[(&str, &str, &str)] = &[
     ),
     (
         "inet_ntoa",
-        "is IPv4-only and returns a buffer the next call overwrites",
+        "is IPv4-only and returns a per-thread buffer that the next call overwrites",
         "inet_ntop",
     ),
     (
@@ -139,9 +142,60 @@ impl Rule for DeprecatedWinsockApi {
         } else {
             callee
         };
+        // A constant dotted address cannot be `255.255.255.255` by mistake: only IPv4 is wrong.
+        let why = if name == "inet_addr" && call.arg(0).is_some_and(|a| dotted_literal(a, ctx.text))
+        {
+            "is IPv4-only"
+        } else {
+            why
+        };
         ctx.report(
             META.diag(name_node.byte_range(), format!("`{name}` {why}"))
                 .with_fix(Fix::suggestion(format!("use `{instead}` instead"))),
         );
+    }
+}
+
+/// Whether `node` is a string literal of a dotted IPv4 address other than `255.255.255.255`.
+fn dotted_literal(node: tree_sitter::Node, text: &[u8]) -> bool {
+    let Some(value) = crate::facts::strings::string_value(node, text) else {
+        return false;
+    };
+    let parts: Vec<&str> = value.split('.').collect();
+    parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+        && value != "255.255.255.255"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dotted_literal;
+
+    /// `dotted_literal` of the first string literal in `code`.
+    fn dotted(code: &str) -> bool {
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(&tree_sitter_c::LANGUAGE.into())
+            .expect("the C grammar loads");
+        let tree = parser.parse(code, None).expect("a tree");
+        let mut found = None;
+        crate::facts::walk(tree.root_node(), |n| {
+            if found.is_none() && n.kind() == "string_literal" {
+                found = Some(dotted_literal(n, code.as_bytes()));
+            }
+        });
+        found.expect("a string literal")
+    }
+
+    #[test]
+    fn dotted_addresses() {
+        assert!(dotted("long a = inet_addr(\"127.0.0.1\");"));
+        assert!(dotted("long a = inet_addr((\"10.1.2.3\"));"));
+        assert!(!dotted("long a = inet_addr(\"255.255.255.255\");"));
+        assert!(!dotted("long a = inet_addr(\"localhost\");"));
+        assert!(!dotted("long a = inet_addr(\"1.2.3\");"));
+        assert!(!dotted("long a = inet_addr(\"1.2.3.4.5\");"));
     }
 }
