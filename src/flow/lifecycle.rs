@@ -93,6 +93,8 @@ pub const USES: &[&str] = &[
     "TransmitFile",
     "ConnectEx",
     "DisconnectEx",
+    "WSASendDisconnect",
+    "WSARecvDisconnect",
     "FD_SET",
     "FD_CLR",
     "FD_ISSET",
