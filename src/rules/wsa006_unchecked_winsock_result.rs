@@ -51,7 +51,8 @@ buffers they fail with `WSAENOBUFS` - on Windows 95 after WSIPX's heap is exhaus
 (Q159254), on Windows 95/98 after duplicated sockets pile up in CLOSE_WAIT (Q198663). Code that
 ignores the result carries on with an unbound, unconnected or unconfigured socket and fails
 later, far from the cause. `send` and `WSASend` may also succeed with fewer bytes than asked:
-the rest is silently lost.
+the rest is silently lost. (A zero-length `send`, which code uses to re-arm `FD_WRITE`, cannot
+write in part; its failure still goes unnoticed, and the message says only that.)
 
 ## Example
 ```c
@@ -136,13 +137,18 @@ impl Rule for UncheckedWinsockResult {
         {
             return;
         }
+        // `send(s, NULL, 0, 0)` re-arms `FD_WRITE`: nothing can be written in part.
+        let zero_length = name == "send"
+            && call
+                .arg(2)
+                .is_some_and(|n| facts.text_of(crate::facts::unwrap_parens(n)).trim() == "0");
         let (message, fix) = match name {
             "WSAStartup" => (
                 "the result of `WSAStartup` is discarded, so a failed start-up goes unnoticed"
                     .to_string(),
                 "check that `WSAStartup` returns 0 before using Winsock".to_string(),
             ),
-            "send" | "WSASend" => (
+            "send" | "WSASend" if !zero_length => (
                 format!(
                     "the result of `{name}` is discarded, so a failure or a partial write goes unnoticed"
                 ),
