@@ -1,6 +1,7 @@
 //! WSA203 errno-for-winsock-error.
 
 use crate::diagnostic::{Fix, Severity};
+use crate::facts::Facts;
 use crate::node::NodeExt;
 use crate::query;
 use crate::rules::{Ctx, FixKind, Match, Rule, RuleMeta};
@@ -66,63 +67,103 @@ The suggestion names the cure.
 - Microsoft Learn, "Error Codes - errno, h_errno and WSAGetLastError".
 "#;
 
+/// `node` (a read of `errno` or a `perror` call) where the failure of a Winsock call is handled
+/// in Windows code: the statement that handles it and the failed call.
+fn judge<'a, 't>(
+    facts: &'a Facts<'t>,
+    node: tree_sitter::Node<'t>,
+    is_perror: bool,
+) -> Option<(tree_sitter::Node<'t>, &'a crate::facts::Call<'t>)> {
+    if !is_perror {
+        // `errno = 0` writes it; a variable or macro of the file's own is not the CRT's.
+        let written = node.parent().is_some_and(|p| {
+            p.kind_name() == "assignment_expression"
+                && p.field("left").is_some_and(|l| l.id() == node.id())
+        });
+        if written
+            || facts.decl_of("errno", node.start_byte()).is_some()
+            || facts.defines.iter().any(|d| d.name == "errno")
+        {
+            return None;
+        }
+    }
+    let offset = node.start_byte();
+    if facts.never_windows(offset) {
+        return None;
+    }
+    let (if_node, failed) = facts
+        .failure_branch_of(node)
+        .or_else(|| facts.failure_label_of(node))?;
+    // A wrapper compared with `SOCKET_ERROR` may well set `errno` itself; only a Winsock
+    // call by name is known not to.
+    if !crate::facts::winsock::is_winsock_failure(&failed.name) {
+        return None;
+    }
+    let windows_evidence = facts.windows_code(offset)
+        || failed.arg(0).is_some_and(|a| facts.has_socket_type(a))
+        || if_node.field("condition").is_some_and(|c| {
+            let t = facts.text_of(c);
+            t.contains("SOCKET_ERROR") || t.contains("INVALID_SOCKET")
+        });
+    if !windows_evidence {
+        return None;
+    }
+    // `errno = wsa_error_to_errno(WSAGetLastError())` after the failure: the code set it.
+    let set_before = facts.assignments.iter().any(|a| {
+        a.target == "errno"
+            && a.function == failed.function
+            && failed.node.end_byte() <= a.value.start_byte()
+            && a.value.end_byte() <= offset
+    });
+    (!set_before).then_some((if_node, failed))
+}
+
+/// Whether an `errno` or `perror` before `node` inside `within` is already reported for the
+/// failure of `failed`: one finding per failing call (`errno != EWOULDBLOCK && errno != EINTR`
+/// is one mistake).
+fn reported_before<'t>(
+    facts: &Facts<'t>,
+    within: tree_sitter::Node<'t>,
+    node: tree_sitter::Node<'t>,
+    failed: &crate::facts::Call<'t>,
+) -> bool {
+    let mut earlier = Vec::new();
+    crate::facts::walk_pruned(within, |n| {
+        if n.start_byte() >= node.start_byte() {
+            return false;
+        }
+        match n.kind_name() {
+            "identifier" if facts.text_of(n) == "errno" => earlier.push((n, false)),
+            "call_expression" if facts.call_of(n).is_some_and(|c| c.name == "perror") => {
+                earlier.push((n, true));
+            }
+            _ => {}
+        }
+        true
+    });
+    earlier.into_iter().any(|(n, is_perror)| {
+        judge(facts, n, is_perror).is_some_and(|(_, f)| f.node.id() == failed.node.id())
+    })
+}
+
 impl Rule for ErrnoForWinsockError {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check_match(&self, ctx: &mut Ctx, m: &Match) {
-        let facts = ctx.facts;
         let (node, is_perror) = if let Some(e) = m.get("errno") {
-            // `errno = 0` writes it; a variable or macro of the file's own is not the CRT's.
-            let written = e.parent().is_some_and(|p| {
-                p.kind_name() == "assignment_expression"
-                    && p.field("left").is_some_and(|l| l.id() == e.id())
-            });
-            if written
-                || facts.decl_of("errno", e.start_byte()).is_some()
-                || facts.defines.iter().any(|d| d.name == "errno")
-            {
-                return;
-            }
             (e, false)
         } else if let Some(call) = m.get("call") {
             (call, true)
         } else {
             return;
         };
-        let offset = node.start_byte();
-        if facts.never_windows(offset) {
-            return;
-        }
-        let Some((if_node, failed)) = facts
-            .failure_branch_of(node)
-            .or_else(|| facts.failure_label_of(node))
-        else {
+        let facts = ctx.facts;
+        let Some((if_node, failed)) = judge(facts, node, is_perror) else {
             return;
         };
-        // A wrapper compared with `SOCKET_ERROR` may well set `errno` itself; only a Winsock
-        // call by name is known not to.
-        if !crate::facts::winsock::is_winsock_failure(&failed.name) {
-            return;
-        }
-        let windows_evidence = facts.windows_code(offset)
-            || failed.arg(0).is_some_and(|a| facts.has_socket_type(a))
-            || if_node.field("condition").is_some_and(|c| {
-                let t = ctx.text_of(c);
-                t.contains("SOCKET_ERROR") || t.contains("INVALID_SOCKET")
-            });
-        if !windows_evidence {
-            return;
-        }
-        // `errno = wsa_error_to_errno(WSAGetLastError())` after the failure: the code set it.
-        let set_before = facts.assignments.iter().any(|a| {
-            a.target == "errno"
-                && a.function == failed.function
-                && failed.node.end_byte() <= a.value.start_byte()
-                && a.value.end_byte() <= offset
-        });
-        if set_before {
+        if reported_before(facts, if_node, node, failed) {
             return;
         }
         let name = &failed.name;
