@@ -139,7 +139,10 @@ pub struct Loop<'t> {
     pub unbounded: bool,
     /// The condition compares a counter with a constant (`i < 3`, `n <= MAX_RETRIES`).
     pub bounded: bool,
-    /// `do { ... } while (0)`: a block that `break` can leave, run once.
+    /// The body runs at most once, so this is no loop (`Facts::loops_around` leaves it out):
+    /// `do { ... } while (0)`, a body whose last statement is an unconditional `break` or
+    /// `return` with no `continue` of this loop (`while (1) { ...; break; }`), and a counter
+    /// that allows one pass (`for (i = 0; i < 1; i++)`). See `runs_once`.
     pub once: bool,
 }
 
@@ -154,8 +157,7 @@ impl<'t> Loop<'t> {
         };
         let bounded = condition.is_some_and(|c| is_counter_bound(c, text))
             || node.kind_name() == "for_range_loop";
-        let once = node.kind_name() == "do_statement"
-            && condition.is_some_and(|c| is_constant_false(c, text));
+        let once = runs_once(node, body, condition, text);
         Loop {
             node,
             body,
@@ -320,6 +322,95 @@ fn zero_timeval(facts: &Facts, name: &str, call: &crate::facts::Call) -> bool {
     stores > 0
 }
 
+/// Whether a loop's body runs at most once (see `Loop::once`).
+fn runs_once(node: Node, body: Option<Node>, condition: Option<Node>, text: &[u8]) -> bool {
+    if node.kind_name() == "do_statement" && condition.is_some_and(|c| is_constant_false(c, text)) {
+        return true;
+    }
+    if node.kind_name() == "for_statement" && one_pass_counter(node, text) {
+        return true;
+    }
+    body.is_some_and(ends_in_exit)
+}
+
+/// A body whose last statement leaves the loop (`break`, `return`), with no `continue` that
+/// starts this loop again (one inside a nested loop continues that loop).
+fn ends_in_exit(body: Node) -> bool {
+    let last = if body.kind_name() == "compound_statement" {
+        let mut cursor = body.walk();
+        let statements: Vec<Node> = body
+            .named_children(&mut cursor)
+            .filter(|c| c.kind_name() != "comment")
+            .collect();
+        match statements.last() {
+            Some(&last) => last,
+            None => return false,
+        }
+    } else {
+        body
+    };
+    if !matches!(last.kind_name(), "break_statement" | "return_statement") {
+        return false;
+    }
+    let mut continues = false;
+    crate::facts::walk_pruned(body, |n| {
+        match n.kind_name() {
+            "continue_statement" => continues = true,
+            "for_statement" | "while_statement" | "do_statement" | "for_range_loop" => {
+                return false
+            }
+            // Code tree-sitter could not place may hide a `continue`.
+            "ERROR" => continues = true,
+            _ => {}
+        }
+        !continues
+    });
+    !continues
+}
+
+/// `for (i = 0; i < 1; i++)`, `for (int i = 0; i <= 0; ++i)`: a counter that allows one pass.
+fn one_pass_counter(node: Node, text: &[u8]) -> bool {
+    let t = |n: Node| {
+        n.utf8_text(text)
+            .unwrap_or("")
+            .replace(char::is_whitespace, "")
+    };
+    let (Some(init), Some(cond), Some(update)) = (
+        node.field("initializer"),
+        node.field("condition"),
+        node.field("update"),
+    ) else {
+        return false;
+    };
+    // `i=0` or `int i=0` (the declaration's text ends with the assignment).
+    let init = init.utf8_text(text).unwrap_or("");
+    let Some((var, start)) = init.trim().trim_end_matches(';').rsplit_once('=') else {
+        return false;
+    };
+    let var = var
+        .trim()
+        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("");
+    let Ok(start) = start.trim().parse::<i64>() else {
+        return false;
+    };
+    if var.is_empty() {
+        return false;
+    }
+    let update = t(update);
+    if ![format!("{var}++"), format!("++{var}"), format!("{var}+=1")].contains(&update) {
+        return false;
+    }
+    let cond = t(unwrap_condition(cond));
+    let bound = |op: &str| {
+        cond.strip_prefix(var)
+            .and_then(|r| r.strip_prefix(op))
+            .and_then(|b| b.parse::<i64>().ok())
+    };
+    bound("<") == Some(start + 1) || bound("<=") == Some(start) || bound("!=") == Some(start + 1)
+}
+
 /// `0`, `FALSE`, `false`, `(0)`: the condition of `do { ... } while (0)`.
 pub fn is_constant_false(cond: Node, text: &[u8]) -> bool {
     let cond = unwrap_condition(cond);
@@ -445,6 +536,46 @@ mod tests {
         assert!(once("do { if (x) break; g(); } while (FALSE);"));
         assert!(!once("do { g(); } while (more());"));
         assert!(!once("while (0) { g(); }"));
+    }
+
+    #[test]
+    fn loops_ending_in_an_exit_or_with_one_pass_run_once() {
+        let once = |body: &str| {
+            let code = format!("void f(void) {{ {body} }}");
+            facts_of(Lang::C, &code, |f| f.loops[0].once)
+        };
+        assert!(once("while (1) { g(); break; }"));
+        assert!(once("for (;;) { if (x) { h(); } g(); return; }"));
+        assert!(once("while (1) { g(); break; /* done */ }"));
+        assert!(once(
+            "while (1) { for (i = 0; i < n; i++) { if (x) continue; } break; }"
+        ));
+        assert!(once("for (i = 0; i < 1; i++) { g(); }"));
+        assert!(once("for (int i = 0; i <= 0; ++i) { g(); }"));
+        assert!(once("for (i = 2; i < 3; i += 1) { g(); }"));
+        // A `continue` of this loop starts it again; a conditional exit is no end.
+        assert!(!once("while (1) { if (x) continue; g(); break; }"));
+        assert!(!once("while (1) { g(); if (x) break; }"));
+        assert!(!once(
+            "for (;;) { switch (x) { case 1: continue; } break; }"
+        ));
+        assert!(!once("for (i = 0; i < 2; i++) { g(); }"));
+        assert!(!once("for (i = 0; i < 1; i--) { g(); }"));
+        assert!(!once("while (1) { }"));
+    }
+
+    #[test]
+    fn loops_that_run_once_are_not_around_anything() {
+        let around = |body: &str| {
+            let code = format!("void f(void) {{ {body} }}");
+            facts_of(Lang::C, &code, |f| {
+                let at = code.find("g()").expect("a call of g");
+                f.loops_around(at).count()
+            })
+        };
+        assert_eq!(around("while (1) { g(); break; }"), 0);
+        assert_eq!(around("for (;;) { do { g(); } while (0); }"), 1);
+        assert_eq!(around("for (;;) { g(); }"), 1);
     }
 
     #[test]

@@ -822,12 +822,13 @@ impl<'t> Facts<'t> {
             .find(|c| c.node.id() == node.id())
     }
 
-    /// The loops containing `offset`, innermost first.
+    /// The loops containing `offset`, innermost first. A loop that runs once (`Loop::once`) is
+    /// no loop and is left out.
     pub fn loops_around(&self, offset: usize) -> impl Iterator<Item = &Loop<'t>> {
         let mut around: Vec<&Loop<'t>> = self
             .loops
             .iter()
-            .filter(|l| l.node.start_byte() <= offset && offset < l.node.end_byte())
+            .filter(|l| !l.once && l.node.start_byte() <= offset && offset < l.node.end_byte())
             .collect();
         around.sort_by_key(|l| std::cmp::Reverse(l.node.start_byte()));
         around.into_iter()

@@ -108,7 +108,7 @@ impl Rule for SocketChurnLoop {
         let Some(lp) = facts.loops.iter().find(|l| l.node.id() == loop_node.id()) else {
             return;
         };
-        if !lp.unbounded || lp.bounded || facts.not_for_windows(loop_node.start_byte()) {
+        if !lp.unbounded || lp.bounded || lp.once || facts.not_for_windows(loop_node.start_byte()) {
             return;
         }
         let func = facts.function_at(loop_node.start_byte());
