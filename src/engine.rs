@@ -395,8 +395,9 @@ impl Engine {
             );
             // The held items, decided at once against the facts of every file: a rule decides
             // each item from the facts and the item alone.
-            let mut kept: std::collections::HashSet<(String, PathBuf, std::ops::Range<usize>)> =
-                Default::default();
+            // What `finish` made of each kept item (it may reword it or add related locations).
+            type Id = (String, PathBuf, std::ops::Range<usize>);
+            let mut kept: HashMap<Id, Finding> = HashMap::new();
             for rule in &self.rules {
                 let code = rule.meta().code;
                 let mut mine = held_items.iter().filter(|d| d.code == code).peekable();
@@ -415,7 +416,10 @@ impl Engine {
                     .collect();
                 let all: Vec<&Deferred<Finding>> = facts.iter().chain(mine).collect();
                 for f in rule.finish(&all) {
-                    kept.insert((f.code, f.path, f.location.range));
+                    kept.insert(
+                        (f.code.clone(), f.path.clone(), f.location.range.clone()),
+                        f,
+                    );
                 }
             }
             // Nothing of the first pass is needed past this point but what was kept.
@@ -428,10 +432,14 @@ impl Engine {
                 |path, worker| {
                     let mut o = self.lint_path(&path, worker);
                     let items = std::mem::take(&mut o.deferred).into_iter();
-                    o.findings.extend(items.filter_map(|d| d.item).filter(|f| {
-                        let id = (f.code.clone(), f.path.clone(), f.location.range.clone());
-                        kept.contains(&id)
-                    }));
+                    o.findings
+                        .extend(items.filter_map(|d| d.item).filter_map(|mut f| {
+                            let id = (f.code.clone(), f.path.clone(), f.location.range.clone());
+                            let finished = kept.get(&id)?;
+                            f.message.clone_from(&finished.message);
+                            f.related.clone_from(&finished.related);
+                            Some(f)
+                        }));
                     let warning = o.warning.take();
                     (warning, self.finish_file(o))
                 },

@@ -26,8 +26,9 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 const DOCS: &str = r#"## What it does
-Looks at the whole run: reports each `WSAStartup` call when no file of the run calls
-`WSACleanup` (or refers to it, as in `atexit(WSACleanup)` or a `GetProcAddress` of it), and
+Looks at the whole run: when no file of the run calls `WSACleanup` (or refers to it, as in
+`atexit(WSACleanup)` or a `GetProcAddress` of it), reports one finding at the first
+`WSAStartup` call (in path order) that names every other call site, and reports
 each `WSAStartup` called inside a loop: in its body, even when the body calls `WSACleanup` too,
 or in its condition (a retry until it succeeds). The `do { ... } while (0)` block that error
 handling breaks out of is no loop. A `WSACleanup` in code the compiler never sees (`#if 0`)
@@ -126,11 +127,39 @@ impl Rule for WsastartupWithoutCleanup {
         if deferred.iter().any(|d| d.key == "cleanup") {
             return Vec::new();
         }
-        deferred
+        let mut startups: Vec<&Finding> = deferred
             .iter()
             .filter(|d| d.key == "startup")
-            .filter_map(|d| d.item.clone())
-            .collect()
+            .filter_map(|d| d.item.as_ref())
+            .collect();
+        startups.sort_by(|a, b| {
+            (&a.path, a.location.range.start).cmp(&(&b.path, b.location.range.start))
+        });
+        let Some((first, others)) = startups.split_first() else {
+            return Vec::new();
+        };
+        // One missing cleanup, one finding: the other call sites are named, those of the same
+        // file as related locations.
+        let mut finding = (*first).clone();
+        if !others.is_empty() {
+            let sites: Vec<String> = others
+                .iter()
+                .map(|f| format!("{}:{}", f.path_str(), f.location.start.line))
+                .collect();
+            let n = others.len();
+            let places = if n == 1 { "place" } else { "places" };
+            finding.message = format!(
+                "`WSAStartup` is called here and in {n} other {places} ({}), but nothing in the project calls `WSACleanup`",
+                sites.join(", ")
+            );
+            for other in others.iter().filter(|f| f.path == first.path) {
+                finding.related.push(crate::diagnostic::RelatedLocation {
+                    location: other.location.clone(),
+                    message: "`WSAStartup` is called here too".to_string(),
+                });
+            }
+        }
+        vec![finding]
     }
 }
 
@@ -204,5 +233,16 @@ mod tests {
         // A cleanup the compiler never sees is none.
         let disabled = "void fini(void) {\n#if 0\n    WSACleanup();\n#endif\n}";
         assert_eq!(run(&[("a.c", STARTUP), ("b.c", disabled)]).len(), 1);
+    }
+
+    #[test]
+    fn one_finding_per_project_names_every_call_site() {
+        let again = "int again(void) { WSADATA d; return WSAStartup(0x202, &d); }";
+        assert_eq!(
+            run(&[("b.c", again), ("a.c", STARTUP), ("c.c", again)]),
+            vec![
+                "`WSAStartup` is called here and in 2 other places (b.c:1, c.c:1), but nothing in the project calls `WSACleanup`"
+            ]
+        );
     }
 }
