@@ -48,7 +48,13 @@ pub struct Engine {
     large: LargeFiles,
     /// Project headers read so far, and whether each includes a Winsock header.
     headers: std::sync::Mutex<HashMap<PathBuf, bool>>,
+    /// What the command line named: a project named in part is read whole for the facts of
+    /// the project-wide phase (see `project`). `None`: only the files given are read.
+    pub scope: Option<crate::project::Scope>,
 }
+
+/// The project a file belongs to (`project::root_of`); `None` is the run itself.
+type Root = Option<PathBuf>;
 
 /// Project headers larger than this are not read for their includes.
 const HEADER_MAX_BYTES: u64 = 1 << 20;
@@ -312,6 +318,7 @@ impl Engine {
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             large: LargeFiles::default(),
             headers: std::sync::Mutex::default(),
+            scope: None,
         })
     }
 
@@ -351,11 +358,12 @@ impl Engine {
     ) -> Report {
         map_large_blocks();
         let totals = Counts::default();
-        // The facts every file defers, by rule: their keys are all they are.
-        let mut project: HashMap<&'static str, Vec<String>> = HashMap::new();
+        // The facts every file defers, by project and rule: their keys are all they are.
+        let mut project: HashMap<(Root, &'static str), Vec<String>> = HashMap::new();
+        let mut roots = crate::project::Roots::default();
         let mut held: Vec<PathBuf> = Vec::new();
-        // The conditional items of the held files, without their text.
-        let mut held_items: Vec<Deferred<Finding>> = Vec::new();
+        // The conditional items of the held files, without their text, with their project.
+        let mut held_items: Vec<(Root, Deferred<Finding>)> = Vec::new();
         let mut warnings: Vec<Warning> = Vec::new();
         let run = || {
             // First pass: every file; what it defers without a finding is kept as a fact.
@@ -380,14 +388,20 @@ impl Engine {
                     (path, facts, items, warning, file)
                 },
                 |(path, facts, items, warning, file)| {
-                    for d in facts {
-                        project.entry(d.code).or_default().push(d.key);
+                    if !facts.is_empty() || !items.is_empty() {
+                        let root = roots.of(&path);
+                        for d in facts {
+                            project
+                                .entry((root.clone(), d.code))
+                                .or_default()
+                                .push(d.key);
+                        }
+                        if !items.is_empty() {
+                            held.push(path);
+                            held_items.extend(items.into_iter().map(|d| (root.clone(), d)));
+                        }
                     }
                     warnings.extend(warning);
-                    if !items.is_empty() {
-                        held.push(path);
-                        held_items.extend(items);
-                    }
                     if let Some(file) = file.filter(|f| !f.is_empty()) {
                         emit(file);
                     }
@@ -398,28 +412,35 @@ impl Engine {
             // What `finish` made of each kept item (it may reword it or add related locations).
             type Id = (String, PathBuf, std::ops::Range<usize>);
             let mut kept: HashMap<Id, Finding> = HashMap::new();
+            // A project named in part is read whole for its facts (a pre-commit run names the
+            // staged files only).
+            self.complete_projects(&held_items, &mut project);
+            let mut groups: Vec<(&Root, &'static str)> =
+                held_items.iter().map(|(r, d)| (r, d.code)).collect();
+            groups.sort();
+            groups.dedup();
             for rule in &self.rules {
                 let code = rule.meta().code;
-                let mut mine = held_items.iter().filter(|d| d.code == code).peekable();
-                if mine.peek().is_none() {
-                    continue;
-                }
-                let facts: Vec<Deferred<Finding>> = project
-                    .remove(code)
-                    .into_iter()
-                    .flatten()
-                    .map(|key| Deferred {
-                        code,
-                        key,
-                        item: None,
-                    })
-                    .collect();
-                let all: Vec<&Deferred<Finding>> = facts.iter().chain(mine).collect();
-                for f in rule.finish(&all) {
-                    kept.insert(
-                        (f.code.clone(), f.path.clone(), f.location.range.clone()),
-                        f,
-                    );
+                for &(root, _) in groups.iter().filter(|g| g.1 == code) {
+                    let mine = held_items
+                        .iter()
+                        .filter(|(r, d)| d.code == code && r == root)
+                        .map(|(_, d)| d);
+                    let facts: Vec<Deferred<Finding>> = project
+                        .get(&(root.clone(), code))
+                        .into_iter()
+                        .flatten()
+                        .map(|key| Deferred {
+                            code,
+                            key: key.clone(),
+                            item: None,
+                        })
+                        .collect();
+                    let all: Vec<&Deferred<Finding>> = facts.iter().chain(mine).collect();
+                    for f in rule.finish(&all) {
+                        let id = (f.code.clone(), f.path.clone(), f.location.range.clone());
+                        kept.insert(id, f);
+                    }
                 }
             }
             // Nothing of the first pass is needed past this point but what was kept.
@@ -477,12 +498,17 @@ impl Engine {
             outcomes.iter().map(|o| o.bytes).sum(),
         );
         let mut report = Report::default();
-        let mut deferred: HashMap<&'static str, Vec<Deferred<Finding>>> = HashMap::new();
+        // What files defer, by project and rule: two projects never see each other's facts.
+        let mut deferred: HashMap<(Root, &'static str), Vec<Deferred<Finding>>> = HashMap::new();
+        let mut roots = crate::project::Roots::default();
         let mut by_path: std::collections::BTreeMap<PathBuf, FileOutcome> = Default::default();
         for mut o in outcomes {
             report.warnings.extend(o.warning.take());
-            for d in std::mem::take(&mut o.deferred) {
-                deferred.entry(d.code).or_default().push(d);
+            if !o.deferred.is_empty() {
+                let root = roots.of(&o.path);
+                for d in std::mem::take(&mut o.deferred) {
+                    deferred.entry((root.clone(), d.code)).or_default().push(d);
+                }
             }
             match by_path.entry(o.path.clone()) {
                 std::collections::btree_map::Entry::Vacant(v) => {
@@ -496,17 +522,21 @@ impl Engine {
                 }
             }
         }
+        let mut groups: Vec<_> = deferred.into_iter().collect();
+        groups.sort_by(|a, b| a.0.cmp(&b.0));
         for rule in &self.rules {
-            let items = deferred.remove(rule.meta().code).unwrap_or_default();
-            let items: Vec<&Deferred<Finding>> = items.iter().collect();
-            for f in rule.finish(&items) {
-                let file = by_path
-                    .entry(f.path.clone())
-                    .or_insert_with(|| FileOutcome {
-                        path: f.path.clone(),
-                        ..FileOutcome::default()
-                    });
-                file.findings.push(f);
+            let code = rule.meta().code;
+            for (_, items) in groups.iter().filter(|((_, c), _)| *c == code) {
+                let items: Vec<&Deferred<Finding>> = items.iter().collect();
+                for f in rule.finish(&items) {
+                    let file = by_path
+                        .entry(f.path.clone())
+                        .or_insert_with(|| FileOutcome {
+                            path: f.path.clone(),
+                            ..FileOutcome::default()
+                        });
+                    file.findings.push(f);
+                }
             }
         }
         for (_, o) in by_path {
@@ -519,6 +549,61 @@ impl Engine {
         report.files_parsed = parsed;
         report.bytes = bytes;
         report
+    }
+
+    /// Reads the files of each project that holds a conditional finding but was named only in
+    /// part (see `Scope`), for the facts the project-wide phase needs: only the rules with such
+    /// findings run, and nothing these files hold is reported.
+    fn complete_projects(
+        &self,
+        held_items: &[(Root, Deferred<Finding>)],
+        project: &mut HashMap<(Root, &'static str), Vec<String>>,
+    ) {
+        let Some(scope) = &self.scope else {
+            return;
+        };
+        let mut partial: Vec<&PathBuf> = held_items
+            .iter()
+            .filter_map(|(r, _)| r.as_ref())
+            .filter(|r| !scope.covers(r))
+            .collect();
+        partial.sort();
+        partial.dedup();
+        if partial.is_empty() {
+            return;
+        }
+        let mut codes: Vec<&'static str> = held_items.iter().map(|(_, d)| d.code).collect();
+        codes.sort();
+        codes.dedup();
+        let config = Config {
+            select: codes.iter().map(|c| c.to_string()).collect(),
+            ignore: Vec::new(),
+            report_unused_suppressions: false,
+            ..self.config.clone()
+        };
+        let Ok(index) = Engine::new(config, Vec::new()) else {
+            return;
+        };
+        for root in partial {
+            let Ok(mut walk) = crate::walk::Walk::new(std::slice::from_ref(root), &scope.walk)
+            else {
+                continue;
+            };
+            let mut unnamed = std::iter::from_fn(|| walk.next())
+                .filter(|p| std::fs::canonicalize(p).is_ok_and(|p| !scope.named_already(&p)));
+            ordered(
+                &mut unnamed,
+                |path, worker| index.lint_path(&path, worker).deferred,
+                |deferred| {
+                    for d in deferred.into_iter().filter(|d| d.item.is_none()) {
+                        project
+                            .entry((Some(root.clone()), d.code))
+                            .or_default()
+                            .push(d.key);
+                    }
+                },
+            );
+        }
     }
 
     /// One file's findings, finished: configured severities, sorted by position, without

@@ -277,7 +277,7 @@ fn check(args: CheckArgs) -> i32 {
         },
         None => None,
     };
-    let engine = match Engine::new(config, custom_rules.clone()) {
+    let mut engine = match Engine::new(config, custom_rules.clone()) {
         Ok(mut e) => {
             e.partial &= !args.full_parse;
             e
@@ -296,6 +296,9 @@ fn check(args: CheckArgs) -> i32 {
         no_ignore: args.no_ignore,
         exclude: engine.config.exclude.clone(),
     };
+    // A project named in part (a pre-commit run names the staged files) is read whole for the
+    // facts of the project-wide phase.
+    engine.scope = Some(crate::project::Scope::new(&paths, walk_options.clone()));
     // The explicit paths are checked now; the files are found while they are linted, anew for
     // each analysis (`--fix` lints again after each round).
     let walk = || walk::Walk::new(&paths, &walk_options);

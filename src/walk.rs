@@ -15,7 +15,7 @@ pub struct Warning {
     pub message: String,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct WalkOptions {
     pub no_ignore: bool,
     pub exclude: Vec<String>,

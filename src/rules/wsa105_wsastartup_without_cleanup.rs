@@ -26,7 +26,9 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 const DOCS: &str = r#"## What it does
-Looks at the whole run: when no file of the run calls `WSACleanup` (or refers to it, as in
+Looks at the whole project (the directory of the nearest `wsalint.toml`, else the checkout;
+a run that names some of its files, as a pre-commit hook does, reads the rest for this): when
+no file of the project calls `WSACleanup` (or refers to it, as in
 `atexit(WSACleanup)` or a `GetProcAddress` of it), reports one finding at the first
 `WSAStartup` call (in path order) that names every other call site, and reports
 each `WSAStartup` called inside a loop: in its body, even when the body calls `WSACleanup` too,
