@@ -21,6 +21,7 @@ use crate::fix::{self, FixOptions, FixRun};
 const MAX_FIX_ROUNDS: usize = 10;
 use crate::output::{self, Format, OutputOptions, Tally};
 use crate::registry;
+use crate::selector;
 use crate::source::{sanitize_for_terminal, Source};
 use crate::unused;
 use crate::walk::{self, WalkOptions, Warning};
@@ -243,18 +244,6 @@ fn check(args: CheckArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
-    if !args.select.is_empty() {
-        // As in ruff, a `--select` starts a new selection: the config's `select` and `ignore`
-        // no longer apply, only `--ignore`.
-        config.select = args.select.clone();
-        config.ignore.clear();
-    }
-    config.ignore.extend(args.ignore.iter().cloned());
-    config.exclude.extend(args.exclude.iter().cloned());
-    if let Some(n) = args.max_file_size {
-        config.max_file_size = n;
-    }
-    config.report_unused_suppressions |= args.report_unused_suppressions;
     let custom_rules = match custom::load(&config) {
         Ok(r) => r,
         Err(e) => {
@@ -267,6 +256,42 @@ fn check(args: CheckArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
+    // Every selector names a rule that exists: a typo is an error, not a run that checks
+    // nothing.
+    let catalog = selector::catalog(&custom_rules);
+    if let Err(e) = config.resolve_rules(&catalog) {
+        print_config_error(&e, stderr_color);
+        return EXIT_ERROR;
+    }
+    let resolve = |flag: &str, list: &[String]| -> Result<Vec<String>, i32> {
+        list.iter()
+            .map(|s| {
+                selector::resolve(s, &catalog).map_err(|e| {
+                    eprintln!("error: `{flag}`: {e}");
+                    EXIT_ERROR
+                })
+            })
+            .collect()
+    };
+    let (select, ignore) = match (
+        resolve("--select", &args.select),
+        resolve("--ignore", &args.ignore),
+    ) {
+        (Ok(s), Ok(i)) => (s, i),
+        (Err(code), _) | (_, Err(code)) => return code,
+    };
+    if !select.is_empty() {
+        // As in ruff, a `--select` starts a new selection: the config's `select` and `ignore`
+        // no longer apply, only `--ignore`.
+        config.select = select;
+        config.ignore.clear();
+    }
+    config.ignore.extend(ignore);
+    config.exclude.extend(args.exclude.iter().cloned());
+    if let Some(n) = args.max_file_size {
+        config.max_file_size = n;
+    }
+    config.report_unused_suppressions |= args.report_unused_suppressions;
     let baseline = match &args.baseline {
         Some(path) => match Baseline::load(path) {
             Ok(b) => Some(b),
@@ -287,6 +312,12 @@ fn check(args: CheckArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
+    if engine.rules.is_empty() && !args.quiet {
+        eprintln!(
+            "warning: the selection holds no rule: nothing is checked (see `--select`, `--ignore` \
+             and the config's `select` and `ignore`)"
+        );
+    }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
