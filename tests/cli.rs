@@ -164,10 +164,62 @@ fn rules_and_explain() {
     let out = wsalint().arg("rules").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("WSA001  iphlpapi-load-cycle"), "{text}");
+    assert!(text.contains("LINT001 unused-suppression"), "{text}");
+    assert!(text.contains("LINT002 unknown-suppression-code"), "{text}");
     let out = wsalint().args(["explain", "wsa005"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("# WSA005 ipx-spx-socket"), "{text}");
     assert!(text.contains("## Why is this bad?"));
+    // The name every diagnostic carries works too.
+    for name in ["socket-leak", "Socket-Leak", "unused-suppression"] {
+        let out = wsalint().args(["explain", name]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{name}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.starts_with("# ") && text.contains(&name.to_lowercase()),
+            "{text}"
+        );
+    }
+    let out = wsalint().args(["explain", "socket-leek"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: `socket-leek` is not a rule code or name; did you mean `socket-leak` (WSA101)? (see `wsalint rules`)\n"
+    );
+    let out = wsalint().args(["explain", "WSA1O1"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `WSA101` (socket-leak)?"));
+}
+
+#[test]
+fn rules_as_json_list_every_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = wsalint()
+        .current_dir(dir.path())
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), wsalint::registry::RULES.len() + 2);
+    for (rule, item) in wsalint::registry::RULES.iter().zip(list) {
+        let m = rule.meta();
+        assert_eq!(item["code"], m.code);
+        assert_eq!(item["name"], m.name);
+        assert_eq!(item["severity"], m.severity.as_str());
+        assert_eq!(item["fix"], m.fix.as_str());
+        assert_eq!(item["summary"], m.summary);
+        assert_eq!(item["kind"], "builtin");
+    }
+    let last = &list[list.len() - 1];
+    assert_eq!(
+        (&last["code"], &last["name"], &last["kind"]),
+        (
+            &"LINT002".into(),
+            &"unknown-suppression-code".into(),
+            &"suppression".into()
+        )
+    );
 }
 
 fn warnings_of(dir: &Path) -> (Option<i32>, String) {

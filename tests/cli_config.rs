@@ -718,12 +718,43 @@ fn a_custom_rule_runs_in_every_format() {
     ] {
         assert!(out.stdout.contains(part), "{part}\n{}", out.stdout);
     }
-    let out = run_in(d, &["explain", "ACME001"]);
+    for rule in ["ACME001", "raw-closesocket"] {
+        let out = run_in(d, &["explain", rule]);
+        assert!(
+            out.stdout
+                .starts_with("# ACME001 raw-closesocket (warning, fix: suggestion)"),
+            "{}",
+            out.stdout
+        );
+    }
+    let out = run_in(d, &["explain", "raw-closesoket"]);
+    assert_eq!(out.code, 2);
     assert!(
-        out.stdout
-            .starts_with("# ACME001 raw-closesocket (warning, fix: suggestion)"),
+        out.stderr
+            .contains("did you mean `raw-closesocket` (ACME001)?"),
         "{}",
-        out.stdout
+        out.stderr
+    );
+    // `rules` lists the custom rules after the built-in ones.
+    let out = run_in(d, &["rules"]);
+    let last = out.stdout.lines().last().unwrap();
+    assert!(
+        last.starts_with("ACME001 raw-closesocket ") && last.ends_with(" custom rule"),
+        "{last}"
+    );
+    let out = run_in(d, &["rules", "--format", "json"]);
+    let log = json(&out);
+    let last = log.as_array().unwrap().last().unwrap();
+    assert_eq!(last["code"], "ACME001");
+    assert_eq!(last["kind"], "custom");
+    // A custom rule that does not load is an error, not a shorter list.
+    write(d, "rules/acme001-raw-closesocket.scm", "(oops\n");
+    let out = run_in(d, &["rules"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.starts_with("error: invalid custom rule"),
+        "{}",
+        out.stderr
     );
 }
 
