@@ -510,7 +510,7 @@ fn check(args: CheckArgs) -> i32 {
 
     if !(args.fix || args.unsafe_fixes || args.diff || args.write_baseline.is_some()) {
         // The usual run: each file is printed as soon as it is done.
-        let mut printer = output::printer(format);
+        let mut printer = output::printer_for(format, &opts);
         let mut tally = Tally::default();
         let mut written = printer.begin(&opts, &mut out);
         let mut report = analyze(&mut |file| {
