@@ -26,15 +26,33 @@ pub struct Cli {
 pub enum Command {
     /// Lint files and directories (the default command)
     Check(CheckArgs),
-    /// Print the table of rules: code, name, severity, fix kind, source
-    Rules,
+    /// Print every rule (built-in, LINT001/LINT002 and the config's custom rules): code, name,
+    /// severity, fix kind, source
+    Rules {
+        /// Output format
+        #[arg(long, value_enum, default_value = "text")]
+        format: RulesFormat,
+        /// Config file whose custom rules are listed (default: the nearest one upwards)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
     /// Print a rule's full documentation
     Explain {
-        /// The rule code, e.g. WSA001
+        /// The rule's code or name, e.g. WSA101 or socket-leak
         code: String,
+        /// Config file whose custom rules are known (default: the nearest one upwards)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// Run the language server over stdio (for editors)
     Server,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

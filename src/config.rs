@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::diagnostic::Severity;
+use crate::rules::RuleMeta;
+use crate::selector;
 
 pub const CONFIG_NAMES: [&str; 2] = ["wsalint.toml", ".wsalint.toml"];
 
@@ -107,6 +109,9 @@ pub struct Config {
     /// Where the config file was read from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,
+    /// The config file's text, to place errors found after parsing (not a key).
+    #[serde(skip)]
+    pub text: String,
 }
 
 fn default_dlls() -> Vec<String> {
@@ -132,6 +137,7 @@ impl Default for Config {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             report_unused_suppressions: false,
             path: None,
+            text: String::new(),
         }
     }
 }
@@ -215,6 +221,7 @@ impl Config {
             error_at(e.span(), message)
         })?;
         config.path = Some(path.to_path_buf());
+        config.text = text.to_string();
         // Values serde cannot check: severities and rule codes.
         for (code, sev) in &config.severity {
             if Severity::parse(sev).is_none() {
@@ -227,24 +234,6 @@ impl Config {
                 ));
             }
         }
-        for (key, codes) in [("select", &config.select), ("ignore", &config.ignore)] {
-            for code in codes {
-                if !looks_like_code(code) {
-                    return Err(error_at(
-                        find_span(text, code),
-                        format!("`{key}`: `{code}` is not a rule code or prefix"),
-                    ));
-                }
-            }
-        }
-        for code in config.severity.keys() {
-            if !looks_like_code(code) {
-                return Err(error_at(
-                    find_span(text, code),
-                    format!("`severity`: `{code}` is not a rule code"),
-                ));
-            }
-        }
         for glob in &config.exclude {
             if let Err(e) = globset::Glob::new(glob) {
                 return Err(error_at(
@@ -254,6 +243,51 @@ impl Config {
             }
         }
         Ok(config)
+    }
+
+    /// Checks `select`, `ignore` and the `[severity]` keys against the rules that exist
+    /// (`selector::catalog`) and writes them as the run uses them: names become codes, codes
+    /// upper case. An unknown code, prefix or name is an error placed in the file.
+    pub fn resolve_rules(&mut self, rules: &[&RuleMeta]) -> Result<(), ConfigError> {
+        let path = self.path.clone().unwrap_or_default();
+        let text = self.text.clone();
+        let error_at = |span: Option<std::ops::Range<usize>>, message: String| {
+            ConfigError::at(&path, &text, span, message)
+        };
+        for key in ["select", "ignore"] {
+            let list = if key == "select" {
+                &mut self.select
+            } else {
+                &mut self.ignore
+            };
+            for item in list.iter_mut() {
+                match selector::resolve(item, rules) {
+                    Ok(resolved) => *item = resolved,
+                    Err(e) => {
+                        return Err(error_at(
+                            find_span_after(&text, key, item),
+                            format!("`{key}`: {e}"),
+                        ))
+                    }
+                }
+            }
+        }
+        let mut severity = BTreeMap::new();
+        for (key, level) in std::mem::take(&mut self.severity) {
+            match selector::resolve_code(&key, rules) {
+                Ok(code) => {
+                    severity.insert(code, level);
+                }
+                Err(e) => {
+                    return Err(error_at(
+                        find_span_after(&text, "[severity]", &key),
+                        format!("`severity`: {e}"),
+                    ))
+                }
+            }
+        }
+        self.severity = severity;
+        Ok(())
     }
 
     /// Finds `wsalint.toml` or `.wsalint.toml` in `dir` or its ancestors.
@@ -279,15 +313,6 @@ impl Config {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."))
     }
-}
-
-/// A code (`WSA201`), a prefix (`WSA2`, `WSA`), or a user code (`ACME001`): letters then digits.
-fn looks_like_code(code: &str) -> bool {
-    let letters = code.bytes().take_while(u8::is_ascii_alphabetic).count();
-    letters > 0
-        && code[letters..]
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 /// The dotted key (`resources.closers`) whose line holds `offset`, or whose value spans it.
@@ -327,6 +352,21 @@ fn find_span(text: &str, needle: &str) -> Option<std::ops::Range<usize>> {
     text.find(&quoted)
         .map(|i| i..i + quoted.len())
         .or_else(|| text.find(needle).map(|i| i..i + needle.len()))
+}
+
+/// `needle` where it first appears after the line that starts with `anchor` (the key of a list,
+/// or a table header), else anywhere.
+fn find_span_after(text: &str, anchor: &str, needle: &str) -> Option<std::ops::Range<usize>> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with(anchor) {
+            if let Some(r) = find_span(&text[offset..], needle) {
+                return Some(r.start + offset..r.end + offset);
+            }
+        }
+        offset += line.len();
+    }
+    find_span(text, needle)
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -376,7 +416,9 @@ closers = ["sclose"]
         let e = Config::parse("[severity]\nWSA001 = \"loud\"\n", Path::new("w.toml")).unwrap_err();
         assert_eq!(e.line, 2);
         assert!(e.message.contains("loud"));
-        let e = Config::parse("select = [\"???\"]\n", Path::new("w.toml")).unwrap_err();
+        let rules = selector::catalog(&[]);
+        let mut c = Config::parse("select = [\"???\"]\n", Path::new("w.toml")).unwrap();
+        let e = c.resolve_rules(&rules).unwrap_err();
         assert!(e.message.contains("???"));
         let e = Config::parse("max_file_size = \"big\"\n", Path::new("w.toml")).unwrap_err();
         assert_eq!(e.line, 1);

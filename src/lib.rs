@@ -24,6 +24,7 @@ pub mod query;
 pub mod registry;
 pub mod rules;
 pub mod run;
+pub mod selector;
 pub mod server;
 pub mod source;
 pub mod suppress;

@@ -10,7 +10,7 @@ use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor};
 
 use crate::baseline::Baseline;
-use crate::cli::{CheckArgs, Cli, ColorChoice, Command, Threshold};
+use crate::cli::{CheckArgs, Cli, ColorChoice, Command, RulesFormat, Threshold};
 use crate::config::{Config, ConfigError};
 use crate::custom;
 use crate::diagnostic::{path_string, Severity};
@@ -21,6 +21,8 @@ use crate::fix::{self, FixOptions, FixRun};
 const MAX_FIX_ROUNDS: usize = 10;
 use crate::output::{self, Format, OutputOptions, Tally};
 use crate::registry;
+use crate::rules::RuleMeta;
+use crate::selector;
 use crate::source::{sanitize_for_terminal, Source};
 use crate::unused;
 use crate::walk::{self, WalkOptions, Warning};
@@ -32,59 +34,134 @@ pub const EXIT_ERROR: i32 = 2;
 pub fn main(cli: Cli) -> i32 {
     match cli.command {
         Some(Command::Check(args)) => check(args),
-        Some(Command::Rules) => rules(),
-        Some(Command::Explain { code }) => explain(&code),
+        Some(Command::Rules { format, config }) => rules(format, config.as_ref()),
+        Some(Command::Explain { code, config }) => explain(&code, config.as_ref()),
         Some(Command::Server) => crate::server::run(crate::server::Options::default()),
         None => check(cli.check),
     }
 }
 
-fn rules() -> i32 {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "code    name                             severity fix        source"
-    );
-    for rule in registry::RULES {
-        let m = rule.meta();
-        let _ = writeln!(
-            out,
-            "{:<7} {:<32} {:<8} {:<10} {}",
-            m.code,
-            m.name,
-            m.severity.as_str(),
-            m.fix.as_str(),
-            if m.source.is_empty() { "-" } else { m.source }
-        );
-    }
-    EXIT_OK
+/// Every rule the config knows: built-in, LINT001/LINT002 and the config's custom rules. A config
+/// or custom rule that cannot be loaded is printed as an error.
+fn known_rules(config: Option<&PathBuf>) -> Result<Vec<&'static RuleMeta>, i32> {
+    let color = use_color(ColorChoice::Auto, std::io::stderr().is_terminal());
+    let config = load_config(config).map_err(|e| {
+        print_config_error(&e, color);
+        EXIT_ERROR
+    })?;
+    let custom = custom::load(&config).map_err(|e| {
+        print_located_error("invalid custom rule", &e, color);
+        EXIT_ERROR
+    })?;
+    Ok(selector::catalog(&custom))
 }
 
-fn explain(code: &str) -> i32 {
-    let custom = || {
-        load_config(None)
-            .ok()
-            .and_then(|c| custom::load(&c).ok())
-            .and_then(|rules| {
-                rules
-                    .into_iter()
-                    .find(|r| r.meta().code.eq_ignore_ascii_case(code))
-            })
-            .map(|r| r.meta())
+/// One rule of `wsalint rules --format json`.
+#[derive(serde::Serialize)]
+struct RuleOut<'a> {
+    code: &'a str,
+    name: &'a str,
+    severity: &'a str,
+    fix: &'a str,
+    source: &'a str,
+    summary: &'a str,
+    /// `builtin`, `suppression` (LINT001, LINT002) or `custom`.
+    kind: &'a str,
+}
+
+fn rules(format: RulesFormat, config: Option<&PathBuf>) -> i32 {
+    let rules = match known_rules(config) {
+        Ok(r) => r,
+        Err(code) => return code,
     };
-    let meta = registry::find(code)
-        .map(|r| r.meta())
-        .or_else(|| unused::find(code))
-        .or_else(custom);
-    let Some(m) = meta else {
-        eprintln!(
-            "error: unknown rule `{}` (see `wsalint rules`)",
-            sanitize_for_terminal(code)
-        );
-        return EXIT_ERROR;
+    let kind = |m: &RuleMeta| {
+        if registry::find(m.code).is_some() {
+            "builtin"
+        } else if unused::find(m.code).is_some() {
+            "suppression"
+        } else {
+            "custom"
+        }
     };
-    println!("{}", m.explain());
-    EXIT_OK
+    let mut out = std::io::stdout().lock();
+    let written = match format {
+        RulesFormat::Json => {
+            let list: Vec<RuleOut> = rules
+                .iter()
+                .map(|m| RuleOut {
+                    code: m.code,
+                    name: m.name,
+                    severity: m.severity.as_str(),
+                    fix: m.fix.as_str(),
+                    source: m.source,
+                    summary: m.summary,
+                    kind: kind(m),
+                })
+                .collect();
+            serde_json::to_string_pretty(&list)
+                .map_err(std::io::Error::from)
+                .and_then(|text| writeln!(out, "{text}"))
+        }
+        RulesFormat::Text => {
+            let width = rules.iter().map(|m| m.code.len()).max().unwrap_or(0).max(7);
+            let name_width = rules
+                .iter()
+                .map(|m| m.name.len())
+                .max()
+                .unwrap_or(0)
+                .max(32);
+            let mut text = format!(
+                "{:<width$} {:<name_width$} severity fix        source\n",
+                "code", "name"
+            );
+            for m in &rules {
+                let source = match (m.source, kind(m)) {
+                    ("", "custom") => "custom rule",
+                    ("", _) => "-",
+                    (s, _) => s,
+                };
+                text.push_str(&format!(
+                    "{:<width$} {:<name_width$} {:<8} {:<10} {}\n",
+                    m.code,
+                    sanitize_for_terminal(m.name),
+                    m.severity.as_str(),
+                    m.fix.as_str(),
+                    source
+                ));
+            }
+            out.write_all(text.as_bytes())
+        }
+    };
+    match report_written(written.and_then(|_| out.flush())) {
+        Ok(()) => EXIT_OK,
+        Err(code) => code,
+    }
+}
+
+fn explain(code: &str, config: Option<&PathBuf>) -> i32 {
+    // The built-in rules and the pseudo-rules need no config; a custom rule does.
+    let builtin = selector::catalog(&[]);
+    let found = match selector::find(code, &builtin) {
+        Some(m) => Ok(Ok(m)),
+        None => known_rules(config).map(|rules| selector::find(code, &rules).ok_or(rules)),
+    };
+    let meta = match found {
+        Ok(Ok(m)) => m,
+        Ok(Err(rules)) => {
+            eprintln!(
+                "error: {} (see `wsalint rules`)",
+                selector::unknown(code, "a rule code or name", &rules)
+            );
+            return EXIT_ERROR;
+        }
+        Err(code) => return code,
+    };
+    let mut out = std::io::stdout().lock();
+    let written = writeln!(out, "{}", meta.explain()).and_then(|_| out.flush());
+    match report_written(written) {
+        Ok(()) => EXIT_OK,
+        Err(code) => code,
+    }
 }
 
 /// Loads the config: `--config`, else the nearest one upwards, else defaults.
@@ -243,18 +320,6 @@ fn check(args: CheckArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
-    if !args.select.is_empty() {
-        // As in ruff, a `--select` starts a new selection: the config's `select` and `ignore`
-        // no longer apply, only `--ignore`.
-        config.select = args.select.clone();
-        config.ignore.clear();
-    }
-    config.ignore.extend(args.ignore.iter().cloned());
-    config.exclude.extend(args.exclude.iter().cloned());
-    if let Some(n) = args.max_file_size {
-        config.max_file_size = n;
-    }
-    config.report_unused_suppressions |= args.report_unused_suppressions;
     let custom_rules = match custom::load(&config) {
         Ok(r) => r,
         Err(e) => {
@@ -267,6 +332,42 @@ fn check(args: CheckArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
+    // Every selector names a rule that exists: a typo is an error, not a run that checks
+    // nothing.
+    let catalog = selector::catalog(&custom_rules);
+    if let Err(e) = config.resolve_rules(&catalog) {
+        print_config_error(&e, stderr_color);
+        return EXIT_ERROR;
+    }
+    let resolve = |flag: &str, list: &[String]| -> Result<Vec<String>, i32> {
+        list.iter()
+            .map(|s| {
+                selector::resolve(s, &catalog).map_err(|e| {
+                    eprintln!("error: `{flag}`: {e}");
+                    EXIT_ERROR
+                })
+            })
+            .collect()
+    };
+    let (select, ignore) = match (
+        resolve("--select", &args.select),
+        resolve("--ignore", &args.ignore),
+    ) {
+        (Ok(s), Ok(i)) => (s, i),
+        (Err(code), _) | (_, Err(code)) => return code,
+    };
+    if !select.is_empty() {
+        // As in ruff, a `--select` starts a new selection: the config's `select` and `ignore`
+        // no longer apply, only `--ignore`.
+        config.select = select;
+        config.ignore.clear();
+    }
+    config.ignore.extend(ignore);
+    config.exclude.extend(args.exclude.iter().cloned());
+    if let Some(n) = args.max_file_size {
+        config.max_file_size = n;
+    }
+    config.report_unused_suppressions |= args.report_unused_suppressions;
     let baseline = match &args.baseline {
         Some(path) => match Baseline::load(path) {
             Ok(b) => Some(b),
@@ -287,6 +388,12 @@ fn check(args: CheckArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
+    if engine.rules.is_empty() && !args.quiet {
+        eprintln!(
+            "warning: the selection holds no rule: nothing is checked (see `--select`, `--ignore` \
+             and the config's `select` and `ignore`)"
+        );
+    }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -406,7 +513,7 @@ fn check(args: CheckArgs) -> i32 {
 
     if !(args.fix || args.unsafe_fixes || args.diff || args.write_baseline.is_some()) {
         // The usual run: each file is printed as soon as it is done.
-        let mut printer = output::printer(format);
+        let mut printer = output::printer_for(format, &opts);
         let mut tally = Tally::default();
         let mut written = printer.begin(&opts, &mut out);
         let mut report = analyze(&mut |file| {

@@ -47,6 +47,80 @@ fn findings_exit_1_and_clean_code_exits_0() {
         .code(0);
 }
 
+/// MSBuild's canonical message, as its `CanonicalError` class reads a tool's output line:
+/// `origin: [subcategory ]category [code]: text`, category `error` or `warning` only, the origin
+/// `file(location)`. A line that does not match is dropped from the build's errors and warnings.
+fn msbuild_canonical(line: &str) -> Option<(String, String, String, String, String)> {
+    let message = regex::Regex::new(concat!(
+        r"(?i)^\s*(((?<ORIGIN>(((\d+>)?[a-zA-Z]?:[^:]*)|([^:]*))):)|())",
+        r"(?<SUBCATEGORY>(()|([^:]*? )))",
+        r"(?<CATEGORY>(error|warning))",
+        r"( \s*(?<CODE>[^: ]*))?\s*:",
+        r"(?<TEXT>.*)$",
+    ))
+    .unwrap();
+    let origin =
+        regex::Regex::new(r"(?i)^(\d+>)?(?<FILENAME>.*)\((?<LOCATION>[,0-9-]*)\)\s*$").unwrap();
+    let m = message.captures(line)?;
+    let o = origin.captures(m["ORIGIN"].trim())?;
+    Some((
+        o["FILENAME"].trim().to_string(),
+        o["LOCATION"].to_string(),
+        m["CATEGORY"].to_string(),
+        m["CODE"].trim().to_string(),
+        m["TEXT"].trim().to_string(),
+    ))
+}
+
+#[test]
+fn msvc_lines_of_every_severity_are_msbuild_errors_or_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.c"), LEAK).unwrap();
+    std::fs::write(
+        dir.path().join("old.c"),
+        "#include <winsock2.h>\nvoid g(const char *h)\n{\n    gethostbyname(h);\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("wsalint.toml"),
+        "[severity]\nWSA001 = \"error\"\n",
+    )
+    .unwrap();
+    let out = wsalint()
+        .current_dir(dir.path())
+        .args(["--format", "msvc", "--select", "WSA001,WSA206,WSA005", "."])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<_> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    let parsed: Vec<_> = lines
+        .iter()
+        .map(|l| msbuild_canonical(l).unwrap_or_else(|| panic!("MSBuild drops {l}")))
+        .collect();
+    assert_eq!(
+        (
+            parsed[0].0.as_str(),
+            parsed[0].1.as_str(),
+            parsed[0].2.as_str(),
+            parsed[0].3.as_str()
+        ),
+        ("bad.c", "4,17", "error", "WSA001")
+    );
+    assert_eq!(
+        (
+            parsed[1].0.as_str(),
+            parsed[1].1.as_str(),
+            parsed[1].2.as_str(),
+            parsed[1].3.as_str()
+        ),
+        ("old.c", "4,5", "warning", "WSA206")
+    );
+    assert!(parsed[1].4.contains("gethostbyname"), "{}", parsed[1].4);
+    // The pattern is MSBuild's: a line with another category is not one of its messages.
+    assert!(msbuild_canonical("old.c(4,5): message WSA206: text").is_none());
+}
+
 #[test]
 fn msvc_format_and_human_summary() {
     let dir = tempfile::tempdir().unwrap();
@@ -90,10 +164,62 @@ fn rules_and_explain() {
     let out = wsalint().arg("rules").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("WSA001  iphlpapi-load-cycle"), "{text}");
+    assert!(text.contains("LINT001 unused-suppression"), "{text}");
+    assert!(text.contains("LINT002 unknown-suppression-code"), "{text}");
     let out = wsalint().args(["explain", "wsa005"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("# WSA005 ipx-spx-socket"), "{text}");
     assert!(text.contains("## Why is this bad?"));
+    // The name every diagnostic carries works too.
+    for name in ["socket-leak", "Socket-Leak", "unused-suppression"] {
+        let out = wsalint().args(["explain", name]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{name}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.starts_with("# ") && text.contains(&name.to_lowercase()),
+            "{text}"
+        );
+    }
+    let out = wsalint().args(["explain", "socket-leek"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: `socket-leek` is not a rule code or name; did you mean `socket-leak` (WSA101)? (see `wsalint rules`)\n"
+    );
+    let out = wsalint().args(["explain", "WSA1O1"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `WSA101` (socket-leak)?"));
+}
+
+#[test]
+fn rules_as_json_list_every_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = wsalint()
+        .current_dir(dir.path())
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), wsalint::registry::RULES.len() + 2);
+    for (rule, item) in wsalint::registry::RULES.iter().zip(list) {
+        let m = rule.meta();
+        assert_eq!(item["code"], m.code);
+        assert_eq!(item["name"], m.name);
+        assert_eq!(item["severity"], m.severity.as_str());
+        assert_eq!(item["fix"], m.fix.as_str());
+        assert_eq!(item["summary"], m.summary);
+        assert_eq!(item["kind"], "builtin");
+    }
+    let last = &list[list.len() - 1];
+    assert_eq!(
+        (&last["code"], &last["name"], &last["kind"]),
+        (
+            &"LINT002".into(),
+            &"unknown-suppression-code".into(),
+            &"suppression".into()
+        )
+    );
 }
 
 fn warnings_of(dir: &Path) -> (Option<i32>, String) {

@@ -445,9 +445,13 @@ fn config_errors_name_file_line_and_key() {
         ("report_unused_suppressions = \"yes\"\n", "wsalint.toml:1:30: `report_unused_suppressions`: invalid type: string \"yes\", expected a boolean"),
         ("select = [\n", "wsalint.toml:1:11: `select`: unclosed array, expected `]`"),
         ("[severity]\nWSA001 = \"loud\"\n", "wsalint.toml:2:10: `severity.WSA001`: unknown severity `loud` (expected note, warning or error)"),
-        ("[severity]\n\"bad code\" = \"error\"\n", "wsalint.toml:2:1: `severity`: `bad code` is not a rule code"),
-        ("select = [\"???\"]\n", "wsalint.toml:1:11: `select`: `???` is not a rule code or prefix"),
-        ("ignore = [\"WSA001\", \"1x\"]\n", "wsalint.toml:1:21: `ignore`: `1x` is not a rule code or prefix"),
+        ("[severity]\n\"bad code\" = \"error\"\n", "wsalint.toml:2:1: `severity`: `bad code` is not a rule code or name"),
+        ("select = [\"???\"]\n", "wsalint.toml:1:11: `select`: `???` is not a rule code, prefix or name"),
+        ("ignore = [\"WSA001\", \"1x\"]\n", "wsalint.toml:1:21: `ignore`: `1x` is not a rule code, prefix or name"),
+        ("select = [\"WSA999\"]\n", "wsalint.toml:1:11: `select`: `WSA999` is not a rule code, prefix or name"),
+        ("select = [\"WSA001\"]\nignore = [\"WSA1O1\"]\n", "wsalint.toml:2:11: `ignore`: `WSA1O1` is not a rule code, prefix or name; did you mean `WSA101` (socket-leak)?"),
+        ("[severity]\nWSA001 = \"error\"\nsocket-leek = \"error\"\n", "wsalint.toml:3:1: `severity`: `socket-leek` is not a rule code or name; did you mean `socket-leak` (WSA101)?"),
+        ("[severity]\nWSA1 = \"error\"\n", "wsalint.toml:2:1: `severity`: `WSA1` is not a rule code or name"),
         ("exclude = [\"a/{b\"]\n", "wsalint.toml:1:12: `exclude`: bad glob `a/{b`: unclosed alternate group; missing '}' (maybe escape '{' with '[{]'?)"),
         ("custom_rules = [\"rules/none.scm\"]\n", "wsalint.toml:1:17: `custom_rules`: cannot read `rules/none.scm`: no such file or directory"),
     ];
@@ -478,6 +482,80 @@ fn config_errors_name_file_line_and_key() {
         );
         assert_eq!(out.stdout, "");
     }
+}
+
+#[test]
+fn unknown_selectors_on_the_command_line_are_errors_with_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "a.c", LEAK);
+    let cases: &[(&[&str], &str)] = &[
+        (&["--select", "WSA999"], "`--select`: `WSA999` is not a rule code, prefix or name"),
+        (&["--select", "WSA1O1"], "`--select`: `WSA1O1` is not a rule code, prefix or name; did you mean `WSA101` (socket-leak)?"),
+        (&["--select", "WSA*"], "`--select`: `WSA*` is not a rule code, prefix or name (selectors are prefixes, not globs); did you mean `WSA`?"),
+        (&["--ignore", "WSA001,socket-leek"], "`--ignore`: `socket-leek` is not a rule code, prefix or name; did you mean `socket-leak` (WSA101)?"),
+        (&["--select", "WS"], "`--select`: `WS` is not a rule code, prefix or name"),
+    ];
+    for (args, expected) in cases {
+        let mut all = args.to_vec();
+        all.push("a.c");
+        let out = run_in(d, &all);
+        assert_eq!(out.code, 2, "{args:?}");
+        assert_eq!(out.stderr, format!("error: {expected}\n"), "{args:?}");
+        assert_eq!(out.stdout, "");
+    }
+}
+
+#[test]
+fn names_prefixes_all_and_pseudo_rules_select() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "a.c", LEAK);
+    let codes = |args: &[&str]| {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        all.push("a.c");
+        let out = run_in(d, &all);
+        assert_ne!(out.code, 2, "{args:?}: {}", out.stderr);
+        json(&out)["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["code"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    for select in [
+        "iphlpapi-load-cycle",
+        "IPHLPAPI_LOAD_CYCLE",
+        "wsa001",
+        "WSA0",
+        "WSA",
+        "ALL",
+    ] {
+        assert_eq!(codes(&["--select", select]), ["WSA001"], "{select}");
+    }
+    assert!(codes(&["--ignore", "iphlpapi-load-cycle"]).is_empty());
+    assert!(codes(&["--ignore", "LINT001,LINT"]).contains(&"WSA001".to_string()));
+    // A name in the config, for a severity too.
+    write(
+        d,
+        "wsalint.toml",
+        "select = [\"iphlpapi-load-cycle\"]\n[severity]\niphlpapi-load-cycle = \"error\"\n",
+    );
+    let out = run_in(d, &["--format", "gcc", "a.c"]);
+    assert!(out.stdout.contains(": error: "), "{}", out.stdout);
+    std::fs::remove_file(d.join("wsalint.toml")).unwrap();
+    // A selection with no rule in it runs, and says so.
+    let out = run_in(d, &["--select", "WSA001", "--ignore", "WSA001", "a.c"]);
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stderr
+            .starts_with("warning: the selection holds no rule: nothing is checked"),
+        "{}",
+        out.stderr
+    );
+    let out = run_in(d, &["--select", "WSA001", "a.c"]);
+    assert_eq!(out.stderr, "");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -640,12 +718,43 @@ fn a_custom_rule_runs_in_every_format() {
     ] {
         assert!(out.stdout.contains(part), "{part}\n{}", out.stdout);
     }
-    let out = run_in(d, &["explain", "ACME001"]);
+    for rule in ["ACME001", "raw-closesocket"] {
+        let out = run_in(d, &["explain", rule]);
+        assert!(
+            out.stdout
+                .starts_with("# ACME001 raw-closesocket (warning, fix: suggestion)"),
+            "{}",
+            out.stdout
+        );
+    }
+    let out = run_in(d, &["explain", "raw-closesoket"]);
+    assert_eq!(out.code, 2);
     assert!(
-        out.stdout
-            .starts_with("# ACME001 raw-closesocket (warning, fix: suggestion)"),
+        out.stderr
+            .contains("did you mean `raw-closesocket` (ACME001)?"),
         "{}",
-        out.stdout
+        out.stderr
+    );
+    // `rules` lists the custom rules after the built-in ones.
+    let out = run_in(d, &["rules"]);
+    let last = out.stdout.lines().last().unwrap();
+    assert!(
+        last.starts_with("ACME001 raw-closesocket ") && last.ends_with(" custom rule"),
+        "{last}"
+    );
+    let out = run_in(d, &["rules", "--format", "json"]);
+    let log = json(&out);
+    let last = log.as_array().unwrap().last().unwrap();
+    assert_eq!(last["code"], "ACME001");
+    assert_eq!(last["kind"], "custom");
+    // A custom rule that does not load is an error, not a shorter list.
+    write(d, "rules/acme001-raw-closesocket.scm", "(oops\n");
+    let out = run_in(d, &["rules"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.starts_with("error: invalid custom rule"),
+        "{}",
+        out.stderr
     );
 }
 
@@ -848,23 +957,49 @@ fn statistics_threshold_exit_zero_and_quiet() {
     write(d, "b.c", &LEAK.replace("void f", "void g"));
     write(d, "ipx.c", "#include <wsipx.h>\n");
     write(d, "bin.c", "\0binary");
+    write(d, "u.c", "int x; // wsalint-ignore WSA001\n");
+    // The table alone, most frequent rule first, with the fixable count and a total; skipped
+    // files still warn on stderr.
+    let out = run_in(d, &["--statistics", "--report-unused-suppressions"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout,
+        "code     name                 count  fixable\n\
+         WSA001   iphlpapi-load-cycle      2        0\n\
+         LINT001  unused-suppression       1        1\n\
+         WSA005   ipx-spx-socket           1        0\n\
+         total                             4        1\n"
+    );
+    // The same rows in JSON; the other formats print the table.
+    let out = run_in(
+        d,
+        &[
+            "--statistics",
+            "--report-unused-suppressions",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        json(&out),
+        serde_json::json!([
+            {"code": "WSA001", "name": "iphlpapi-load-cycle", "count": 2, "fixable": 0},
+            {"code": "LINT001", "name": "unused-suppression", "count": 1, "fixable": 1},
+            {"code": "WSA005", "name": "ipx-spx-socket", "count": 1, "fixable": 0},
+        ])
+    );
+    let out = run_in(
+        d,
+        &["--statistics", "--format", "gcc", "--select", "WSA005"],
+    );
+    assert_eq!(
+        out.stdout,
+        "code    name            count  fixable\n\
+         WSA005  ipx-spx-socket      1        0\n\
+         total                       1        0\n"
+    );
+    std::fs::remove_file(d.join("u.c")).unwrap();
     let out = run_in(d, &["--statistics"]);
-    assert!(
-        out.stdout.contains("     2  WSA001  iphlpapi-load-cycle\n"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("     1  WSA005  ipx-spx-socket\n"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout
-            .ends_with("Found 3 findings (3 warnings) in 3 of 4 files.\n"),
-        "{}",
-        out.stdout
-    );
     assert!(out.stderr.contains("warning: bin.c: skipped: binary file"));
 
     let out = run_in(d, &["--quiet"]);

@@ -64,11 +64,6 @@ impl Printer for Human {
         opts: &OutputOptions,
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        if opts.statistics {
-            for ((code, name), n) in &tally.by_rule {
-                writeln!(out, "{n:>6}  {code}  {name}")?;
-            }
-        }
         if !opts.quiet {
             writeln!(out, "{}", summary(tally, opts))?;
         }

@@ -6,6 +6,7 @@ pub mod human;
 pub mod json;
 pub mod msvc;
 pub mod sarif;
+pub mod statistics;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -73,6 +74,18 @@ pub fn visible(findings: &[Finding]) -> impl Iterator<Item = &Finding> {
     findings.iter().filter(|f| f.suppression.is_none())
 }
 
+/// The printer of `format`, or of the statistics table when `--statistics` asks for it (JSON
+/// for `json`, text for every other format).
+pub fn printer_for(format: Format, opts: &OutputOptions) -> Box<dyn Printer> {
+    if opts.statistics {
+        Box::new(statistics::Statistics {
+            json: format == Format::Json,
+        })
+    } else {
+        printer(format)
+    }
+}
+
 pub fn printer(format: Format) -> Box<dyn Printer> {
     match format {
         Format::Human => Box::new(human::Human),
@@ -91,7 +104,7 @@ pub fn print(
     opts: &OutputOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let mut printer = printer(format);
+    let mut printer = printer_for(format, opts);
     let mut tally = Tally {
         files_checked: report.files_checked,
         files_parsed: report.files_parsed,
@@ -118,7 +131,15 @@ pub struct Tally {
     /// Findings `--fix` would fix.
     pub safe_fixes: usize,
     /// Findings that are not suppressed, by code and name.
-    pub by_rule: BTreeMap<(String, String), usize>,
+    pub by_rule: BTreeMap<(String, String), RuleCount>,
+}
+
+/// The findings of one rule, for `--statistics`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RuleCount {
+    pub count: usize,
+    /// Those `--fix` would fix.
+    pub fixable: usize,
 }
 
 impl Tally {
@@ -141,10 +162,12 @@ impl Tally {
                 .as_ref()
                 .is_some_and(|x| x.applicability == Applicability::Safe && !x.edits.is_empty());
             self.safe_fixes += usize::from(safe);
-            *self
+            let rule = self
                 .by_rule
                 .entry((f.code.clone(), f.name.clone()))
-                .or_default() += 1;
+                .or_default();
+            rule.count += 1;
+            rule.fixable += usize::from(safe);
         }
         self.files_with_findings += paths.len();
     }

@@ -1,4 +1,8 @@
 //! `path(line,col): warning CODE: message`, the shape Visual Studio's error list reads.
+//!
+//! MSBuild's canonical-error parser (its `CanonicalError` class) takes only the categories
+//! `error` and `warning`: a line with any other word is dropped, so a note is printed as a
+//! warning (its code still tells what it is; `wsalint rules` lists the severities).
 
 use std::io::{self, Write};
 
@@ -16,11 +20,9 @@ impl Printer for Msvc {
         out: &mut dyn Write,
     ) -> io::Result<()> {
         for f in output::visible(findings) {
-            // Visual Studio knows error, warning and message (shown as info).
             let category = match f.severity {
                 Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Note => "message",
+                Severity::Warning | Severity::Note => "warning",
             };
             writeln!(
                 out,

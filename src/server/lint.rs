@@ -53,7 +53,7 @@ impl Configured {
             Some(p) => Config::load(p),
             None => Ok(Config::default()),
         };
-        let (config, mut error) = match loaded {
+        let (mut config, mut error) = match loaded {
             Ok(c) => (c, None),
             Err(e) => (Config::default(), Some(e)),
         };
@@ -63,6 +63,11 @@ impl Configured {
         match custom::load(&config) {
             Ok(r) => rules.extend(r),
             Err(e) => error = error.or(Some(e)),
+        }
+        // An unknown code in `select`, `ignore` or `[severity]` is reported like `check` does;
+        // the lists then stand as written (they select nothing unknown).
+        if let Err(e) = config.resolve_rules(&crate::selector::catalog(&rules)) {
+            error = error.or(Some(e));
         }
         let engine = match Engine::new(config, rules) {
             Ok(e) => e,
