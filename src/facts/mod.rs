@@ -2,6 +2,7 @@
 //! tested on their own: functions, calls (with macro renames and C++ spellings resolved),
 //! declarations, loops, platform branches, comments and includes.
 
+pub mod errors;
 pub mod library;
 pub mod loops;
 pub mod order;
@@ -308,6 +309,9 @@ pub struct Facts<'t> {
     pub methods: Vec<(String, Range<usize>)>,
     /// The short names of the functions defined in the file, built when first asked for.
     defined: std::sync::OnceLock<std::collections::HashSet<String>>,
+    /// The macros and functions that yield the Winsock error, built when first asked for
+    /// (see `errors::error_sources`).
+    error_sources: std::sync::OnceLock<HashMap<String, errors::SourceKind>>,
     /// The file is Windows code at all (see `platform::is_windows_code`).
     pub windows_code: bool,
     /// The file is written for Windows alone (see `platform::is_windows_program`).
@@ -339,6 +343,7 @@ impl<'t> Facts<'t> {
             records: HashMap::new(),
             methods: Vec::new(),
             defined: Default::default(),
+            error_sources: Default::default(),
         };
         let mut raw_calls = Vec::new();
         let mut ifdefs = Vec::new();

@@ -25,7 +25,9 @@ pub mod wsa205_reuseaddr_port_hijack;
 pub mod wsa206_deprecated_winsock_api;
 pub mod wsa207_fd_setsize_after_include;
 pub mod wsa208_stale_wsagetlasterror;
+pub mod wsa209_posix_errno_constant_for_winsock_error;
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 
@@ -275,6 +277,27 @@ impl<'t> Ctx<'_, 't> {
         self.facts.text_of(node)
     }
 
+    /// The file name of the file being linted (`net/compat.h` -> `compat.h`), as the
+    /// project-wide phase names files in `IncludeGraph`.
+    pub fn file_name(&self) -> String {
+        base_name(&self.path.to_string_lossy())
+    }
+
+    /// Hands the file's `#include`s to the project-wide phase, for `IncludeGraph`.
+    pub fn defer_includes(&mut self, meta: &'static RuleMeta) {
+        if self.facts.includes.is_empty() {
+            return;
+        }
+        let headers: Vec<String> = self
+            .facts
+            .includes
+            .iter()
+            .map(|i| base_name(&i.header))
+            .collect();
+        let key = format!("{INCLUDES}{}:{}", self.file_name(), headers.join(":"));
+        self.defer(meta, key, None);
+    }
+
     /// The name of the function around `offset`, for messages (`<lambda>` for a lambda,
     /// `<file>` at file level).
     pub fn function_name(&self, offset: usize) -> String {
@@ -285,6 +308,54 @@ impl<'t> Ctx<'_, 't> {
             Some(_) => "<lambda>".to_string(),
             None => "<file>".to_string(),
         }
+    }
+}
+
+/// The prefix of the keys `Ctx::defer_includes` hands to the project-wide phase.
+const INCLUDES: &str = "includes:";
+
+/// The file name of a path or an `#include`d header (`../tests/testutil.hpp` -> `testutil.hpp`).
+pub fn base_name(path: &str) -> String {
+    path.rsplit(['/', '\\']).next().unwrap_or(path).to_string()
+}
+
+/// Which files of a run include which, by file name, as each file told the project-wide phase
+/// (`Ctx::defer_includes`): how a rule learns what the headers a file includes define, when
+/// those headers are files of the run.
+pub struct IncludeGraph<'a> {
+    includes: HashMap<&'a str, Vec<&'a str>>,
+}
+
+impl<'a> IncludeGraph<'a> {
+    pub fn from_deferred<D>(deferred: &[&'a Deferred<D>]) -> IncludeGraph<'a> {
+        let mut includes: HashMap<&str, Vec<&str>> = HashMap::new();
+        for d in deferred {
+            if let Some(rest) = d.key.strip_prefix(INCLUDES) {
+                let mut parts = rest.split(':');
+                if let Some(file) = parts.next() {
+                    includes.entry(file).or_default().extend(parts);
+                }
+            }
+        }
+        IncludeGraph { includes }
+    }
+
+    /// Whether `file` includes, directly or through other files of the run, one of `files`.
+    pub fn reaches(&self, file: &str, files: &HashSet<&str>) -> bool {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut queue: Vec<&str> = self.includes.get(file).cloned().unwrap_or_default();
+        while let Some(h) = queue.pop() {
+            if !seen.insert(h) {
+                continue;
+            }
+            if files.contains(h) {
+                return true;
+            }
+            if let Some(next) = self.includes.get(h) {
+                queue.extend(next.iter().copied());
+            }
+        }
+        false
     }
 }
 

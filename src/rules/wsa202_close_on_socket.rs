@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use crate::diagnostic::{Edit, Finding, Fix, Severity};
 use crate::node::NodeExt;
 use crate::query;
-use crate::rules::{Ctx, Deferred, FixKind, Match, Rule, RuleMeta};
+use crate::rules::{Ctx, Deferred, FixKind, IncludeGraph, Match, Rule, RuleMeta};
 
 pub struct CloseOnSocket;
 
@@ -121,13 +121,13 @@ impl Rule for CloseOnSocket {
         // A header the file includes may rename the call (`#define close closesocket`): the
         // project-wide phase decides.
         let diag = META.diag(call_node.byte_range(), message).with_fix(fix);
-        let file = base_name(&ctx.path.to_string_lossy());
+        let file = ctx.file_name();
         ctx.defer(&META, format!("call:{}:{file}", call.name), Some(diag));
     }
 
     fn check_file(&self, ctx: &mut Ctx) {
         let facts = ctx.facts;
-        let file = base_name(&ctx.path.to_string_lossy());
+        let file = ctx.file_name();
         for name in ["close", "_close"] {
             let renamed = facts.defines.iter().any(|d| {
                 d.name == name
@@ -138,37 +138,21 @@ impl Rule for CloseOnSocket {
                 ctx.defer(&META, format!("rename:{name}:{file}"), None);
             }
         }
-        if !facts.includes.is_empty() {
-            let headers: Vec<String> = facts
-                .includes
-                .iter()
-                .map(|i| base_name(&i.header))
-                .collect();
-            ctx.defer(
-                &META,
-                format!("includes:{file}:{}", headers.join(":")),
-                None,
-            );
-        }
+        ctx.defer_includes(&META);
     }
 
     /// Keeps a finding unless a header its file includes (directly, or through other files of
     /// the run) renames the call.
     fn finish(&self, deferred: &[&Deferred<Finding>]) -> Vec<Finding> {
         let mut renamers: HashMap<&str, HashSet<&str>> = HashMap::new();
-        let mut includes: HashMap<&str, Vec<&str>> = HashMap::new();
         for d in deferred {
             if let Some(rest) = d.key.strip_prefix("rename:") {
                 if let Some((name, file)) = rest.split_once(':') {
                     renamers.entry(name).or_default().insert(file);
                 }
-            } else if let Some(rest) = d.key.strip_prefix("includes:") {
-                let mut parts = rest.split(':');
-                if let Some(file) = parts.next() {
-                    includes.entry(file).or_default().extend(parts);
-                }
             }
         }
+        let graph = IncludeGraph::from_deferred(deferred);
         deferred
             .iter()
             .filter(|d| {
@@ -177,31 +161,11 @@ impl Rule for CloseOnSocket {
                 else {
                     return false;
                 };
-                let Some(files) = renamers.get(name) else {
-                    return true;
-                };
-                // Breadth-first over the include graph, by file name.
-                let mut seen: HashSet<&str> = HashSet::new();
-                let mut queue: Vec<&str> = includes.get(file).cloned().unwrap_or_default();
-                while let Some(h) = queue.pop() {
-                    if !seen.insert(h) {
-                        continue;
-                    }
-                    if files.contains(h) {
-                        return false;
-                    }
-                    if let Some(next) = includes.get(h) {
-                        queue.extend(next.iter().copied());
-                    }
-                }
-                true
+                renamers
+                    .get(name)
+                    .is_none_or(|files| !graph.reaches(file, files))
             })
             .filter_map(|d| d.item.clone())
             .collect()
     }
-}
-
-/// The file name of a path or an `#include`d header (`../tests/testutil.hpp` -> `testutil.hpp`).
-fn base_name(path: &str) -> String {
-    path.rsplit(['/', '\\']).next().unwrap_or(path).to_string()
 }
