@@ -24,6 +24,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::wsa206_deprecated_winsock_api::DeprecatedWinsockApi,
     &rules::wsa207_fd_setsize_after_include::FdSetsizeAfterInclude,
     &rules::wsa208_stale_wsagetlasterror::StaleWsaGetLastError,
+    &rules::wsa215_inet_ntoa_buffer_reuse::InetNtoaBufferReuse,
 ];
 
 /// The rule with this exact code (case-insensitive).
