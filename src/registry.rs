@@ -11,6 +11,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::wsa004_socket_churn_loop::SocketChurnLoop,
     &rules::wsa005_ipx_spx_socket::IpxSpxSocket,
     &rules::wsa006_unchecked_winsock_result::UncheckedWinsockResult,
+    &rules::wsa007_overlapped_less_socket_timeout::OverlappedLessSocketTimeout,
     &rules::wsa101_socket_leak::SocketLeak,
     &rules::wsa102_socket_double_close::SocketDoubleClose,
     &rules::wsa103_socket_use_after_close::SocketUseAfterClose,

@@ -12,6 +12,7 @@ pub mod wsa003_duplicatehandle_on_socket;
 pub mod wsa004_socket_churn_loop;
 pub mod wsa005_ipx_spx_socket;
 pub mod wsa006_unchecked_winsock_result;
+pub mod wsa007_overlapped_less_socket_timeout;
 pub mod wsa101_socket_leak;
 pub mod wsa102_socket_double_close;
 pub mod wsa103_socket_use_after_close;
