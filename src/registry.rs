@@ -11,6 +11,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::wsa004_socket_churn_loop::SocketChurnLoop,
     &rules::wsa005_ipx_spx_socket::IpxSpxSocket,
     &rules::wsa006_unchecked_winsock_result::UncheckedWinsockResult,
+    &rules::wsa007_overlapped_less_socket_timeout::OverlappedLessSocketTimeout,
     &rules::wsa101_socket_leak::SocketLeak,
     &rules::wsa102_socket_double_close::SocketDoubleClose,
     &rules::wsa103_socket_use_after_close::SocketUseAfterClose,
@@ -25,6 +26,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::wsa207_fd_setsize_after_include::FdSetsizeAfterInclude,
     &rules::wsa208_stale_wsagetlasterror::StaleWsaGetLastError,
     &rules::wsa209_posix_errno_constant_for_winsock_error::PosixErrnoConstantForWinsockError,
+    &rules::wsa215_inet_ntoa_buffer_reuse::InetNtoaBufferReuse,
 ];
 
 /// The rule with this exact code (case-insensitive).

@@ -511,6 +511,65 @@ impl<'t> Facts<'t> {
     }
 }
 
+/// Whether two expressions of one full expression are evaluated before either value is used,
+/// and one of them is still the value itself then: they meet in one argument list, initializer
+/// list or operator (`printf("%s %s", inet_ntoa(a), inet_ntoa(b))`, `strcmp(inet_ntoa(a),
+/// inet_ntoa(b))`), not across a sequence point (`&&`, `||`, `,`, the condition of `?:`), not in
+/// the two arms of a `?:`, and not across C++'s stream `<<`/`>>` (the left side has been written
+/// out before the right is evaluated). A value passes unchanged through parentheses, casts,
+/// member and element access (`h->h_name`, `h->h_addr_list[0]`), the arms of a `?:` and the
+/// right of a comma; a call that takes it (`std::string(inet_ntoa(a))`, `strlen(...)`) uses it
+/// up. Neither may hold the other.
+pub fn held_together(a: Node, b: Node) -> bool {
+    if Facts::within(a, b) || Facts::within(b, a) {
+        return false;
+    }
+    let mut meet = a.parent();
+    while let Some(m) = meet {
+        if Facts::within(b, m) {
+            break;
+        }
+        meet = m.parent();
+    }
+    let Some(meet) = meet else {
+        return false;
+    };
+    let together = match meet.kind_name() {
+        "argument_list" | "initializer_list" => true,
+        "binary_expression" => !meet
+            .field("operator")
+            .is_some_and(|o| matches!(o.kind_name(), "&&" | "||" | "and" | "or" | "<<" | ">>")),
+        _ => false,
+    };
+    together && (reaches_unchanged(a, meet) || reaches_unchanged(b, meet))
+}
+
+/// Whether the value of `node` reaches its ancestor `up` as it is (see `held_together`).
+fn reaches_unchanged(node: Node, up: Node) -> bool {
+    let mut child = node;
+    while let Some(p) = child.parent() {
+        if p.id() == up.id() {
+            return true;
+        }
+        let unchanged = match p.kind_name() {
+            "parenthesized_expression" | "cast_expression" => true,
+            "field_expression" | "subscript_expression" => {
+                p.field("argument").is_some_and(|a| a.id() == child.id())
+            }
+            "conditional_expression" => {
+                matches!(field_of(p, child), Some("consequence" | "alternative"))
+            }
+            "comma_expression" => field_of(p, child) == Some("right"),
+            _ => false,
+        };
+        if !unchanged {
+            return false;
+        }
+        child = p;
+    }
+    false
+}
+
 /// The field of `parent` that is `child` itself.
 fn field_of(parent: Node, child: Node) -> Option<&'static str> {
     [
@@ -654,6 +713,39 @@ mod tests {
             let close = f.calls.iter().find(|c| c.name == "close").unwrap().node;
             f.outcome_at(dup, close, fails)
         })
+    }
+
+    /// Whether the first two calls to `ntoa` in `expr` are held together.
+    fn together(expr: &str) -> bool {
+        let code = format!("void f(void) {{ {expr}; }}");
+        facts_of(Lang::Cpp, &code, |f| {
+            let calls: Vec<_> = f.calls.iter().filter(|c| c.name == "ntoa").collect();
+            super::held_together(calls[0].node, calls[1].node)
+        })
+    }
+
+    #[test]
+    fn values_held_together_in_one_expression() {
+        assert!(together(r#"printf("%s %s", ntoa(a), ntoa(b))"#));
+        assert!(together("strcmp(ntoa(a), ntoa(b))"));
+        assert!(together(r#"log(h ? ntoa(a) : "-", ntoa(b))"#));
+        assert!(together("use(ntoa(a)->h_name, ntoa(b)->h_addr_list[0])"));
+        assert!(together("std::string(ntoa(a)) + ntoa(b)"));
+        assert!(together("char *v[] = { ntoa(a), ntoa(b) }"));
+        // One is used up by a call, the other is not: the order decides which text both see.
+        assert!(together(r#"printf("%d %s", strlen(ntoa(a)), ntoa(b))"#));
+    }
+
+    #[test]
+    fn values_sequenced_or_used_up() {
+        assert!(!together("ntoa(a) && ntoa(b)"));
+        assert!(!together("ntoa(a) || ntoa(b)"));
+        assert!(!together("x = ntoa(a), y = ntoa(b)"));
+        assert!(!together("c ? ntoa(a) : ntoa(b)"));
+        assert!(!together("ntoa(a)[0] ? ntoa(b) : 0"));
+        assert!(!together("std::cout << ntoa(a) << ntoa(b)"));
+        assert!(!together("g(strlen(ntoa(a)), strlen(ntoa(b)))"));
+        assert!(!together("ntoa(ntoa(a))"));
     }
 
     #[test]

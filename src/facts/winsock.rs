@@ -3,7 +3,7 @@
 
 use tree_sitter::Node;
 
-use crate::facts::{unwrap_casts, Call, Facts, Include, Platform};
+use crate::facts::{unwrap_casts, unwrap_parens, Call, Facts, Include, Platform};
 use crate::node::NodeExt;
 
 /// Headers that declare Winsock (directly or through `windows.h`).
@@ -833,6 +833,54 @@ impl<'t> Facts<'t> {
     }
 }
 
+/// The spellings of `WSASocket`.
+pub const WSASOCKET_CALLS: &[&str] = &["WSASocket", "WSASocketA", "WSASocketW"];
+
+/// Whether the flags of a `WSASocket(A|W)` call include `WSA_FLAG_OVERLAPPED`: `Some(true)` when
+/// they name it (or are a number with its bit, `0x01`), `Some(false)` when they are made only of
+/// numbers and other `WSA_FLAG_*` constants joined by `|` or `+` (`0`,
+/// `WSA_FLAG_NO_HANDLE_INHERIT`), `None` when they read anything else (a variable, a project
+/// macro) or the call has no flags argument.
+pub fn wsasocket_overlapped(call: &Call, text: &[u8]) -> Option<bool> {
+    if !WSASOCKET_CALLS.contains(&call.name.as_str()) {
+        return None;
+    }
+    let flags = call.arg(5)?;
+    let mut overlapped = false;
+    let mut work = vec![flags];
+    while let Some(n) = work.pop() {
+        let n = unwrap_parens(n);
+        match n.kind_name() {
+            "binary_expression" => {
+                let op = n.field("operator").map(|o| o.kind_name());
+                if !matches!(op, Some("|" | "+")) {
+                    return None;
+                }
+                work.extend(n.field("left"));
+                work.extend(n.field("right"));
+            }
+            "number_literal" => {
+                let t = n
+                    .utf8_text(text)
+                    .ok()?
+                    .trim_end_matches(['u', 'U', 'l', 'L']);
+                let value = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+                    Some(hex) => u64::from_str_radix(hex, 16).ok()?,
+                    None => t.parse::<u64>().ok()?,
+                };
+                overlapped |= value & 1 != 0;
+            }
+            "identifier" => match n.utf8_text(text).ok()? {
+                "WSA_FLAG_OVERLAPPED" => overlapped = true,
+                name if name.starts_with("WSA_FLAG_") => {}
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    Some(overlapped)
+}
+
 /// A condition without its parentheses (and C++'s `condition_clause`).
 fn unwrap_test(mut node: Node) -> Node {
     while matches!(
@@ -853,6 +901,41 @@ mod tests {
     use crate::facts::walk;
     use crate::lang::Lang;
     use crate::node::NodeExt;
+
+    /// What `wsasocket_overlapped` says of the first `WSASocket*` call in `body`.
+    fn overlapped(body: &str) -> Option<bool> {
+        let code = format!("void f(DWORD fl) {{ SOCKET s = {body}; }}");
+        facts_of(Lang::C, &code, |f| {
+            let call = f.calls.iter().find(|c| c.name.starts_with("WSASocket"))?;
+            super::wsasocket_overlapped(call, f.text)
+        })
+    }
+
+    #[test]
+    fn wsasocket_flags_read_when_constant() {
+        let call = |flags: &str| {
+            overlapped(&format!(
+                "WSASocketW(AF_INET, SOCK_STREAM, 0, NULL, 0, {flags})"
+            ))
+        };
+        assert_eq!(call("0"), Some(false));
+        assert_eq!(call("WSA_FLAG_NO_HANDLE_INHERIT"), Some(false));
+        assert_eq!(call("(DWORD)0x80"), Some(false));
+        assert_eq!(call("WSA_FLAG_OVERLAPPED"), Some(true));
+        assert_eq!(
+            call("WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT"),
+            Some(true)
+        );
+        assert_eq!(call("0x01"), Some(true));
+        assert_eq!(call("1"), Some(true));
+        assert_eq!(call("fl"), None);
+        assert_eq!(call("fl | WSA_FLAG_NO_HANDLE_INHERIT"), None);
+        assert_eq!(call("MY_SOCKET_FLAGS"), None);
+        assert_eq!(
+            overlapped("WSASocketA(AF_INET, SOCK_STREAM, 0, NULL, 0)"),
+            None
+        );
+    }
 
     #[test]
     fn calls_that_may_set_the_last_error() {

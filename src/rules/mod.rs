@@ -12,6 +12,7 @@ pub mod wsa003_duplicatehandle_on_socket;
 pub mod wsa004_socket_churn_loop;
 pub mod wsa005_ipx_spx_socket;
 pub mod wsa006_unchecked_winsock_result;
+pub mod wsa007_overlapped_less_socket_timeout;
 pub mod wsa101_socket_leak;
 pub mod wsa102_socket_double_close;
 pub mod wsa103_socket_use_after_close;
@@ -26,6 +27,7 @@ pub mod wsa206_deprecated_winsock_api;
 pub mod wsa207_fd_setsize_after_include;
 pub mod wsa208_stale_wsagetlasterror;
 pub mod wsa209_posix_errno_constant_for_winsock_error;
+pub mod wsa215_inet_ntoa_buffer_reuse;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
