@@ -962,7 +962,7 @@ impl Engine {
             outcome.source = Some(source.clone());
         }
         let to_finding = |mut d: crate::diagnostic::Diagnostic| {
-            if facts.in_error(d.range.clone()) {
+            if facts.rests_on_error(tree.root_node(), d.range.clone()) {
                 d.message
                     .push_str(" (the code around it has syntax errors)");
             }

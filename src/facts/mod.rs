@@ -877,6 +877,39 @@ impl<'t> Facts<'t> {
     }
 
     /// Whether a range overlaps a syntax error (tree-sitter's guesswork).
+    /// Whether a finding at `range` rests on tree-sitter's guesswork: a syntax error (ERROR or
+    /// MISSING) lies within it, or the code it points at sits in an ERROR node with no
+    /// statement or declaration in between (tree-sitter could not make it one). Code that a
+    /// large ERROR node merely wraps (a macro the parser cannot expand around a function) is
+    /// parsed into proper statements, and a finding there does not rest on the error.
+    pub fn rests_on_error(&self, root: Node<'t>, range: Range<usize>) -> bool {
+        if !self.in_error(range.clone()) {
+            return false;
+        }
+        if self
+            .errors
+            .iter()
+            .any(|e| range.start <= e.start && e.end <= range.end)
+        {
+            return true;
+        }
+        let mut node = root.descendant_for_byte_range(range.start, range.end);
+        while let Some(n) = node {
+            let kind = n.kind_name();
+            if kind == "ERROR" {
+                return true;
+            }
+            if kind.ends_with("_statement")
+                || kind.ends_with("declaration")
+                || matches!(kind, "function_definition" | "translation_unit")
+            {
+                return false;
+            }
+            node = n.parent();
+        }
+        false
+    }
+
     pub fn in_error(&self, range: Range<usize>) -> bool {
         self.errors
             .iter()
@@ -1046,6 +1079,38 @@ pub(crate) mod tests {
         let config = Config::default();
         let facts = Facts::build(tree.root_node(), code.as_bytes(), &config);
         f(&facts)
+    }
+
+    #[test]
+    fn findings_rest_on_errors_only_where_the_parser_guessed() {
+        // Whether the first occurrence of `needle` rests on an error.
+        let rests = |code: &str, needle: &str| {
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&Lang::C.grammar()).unwrap();
+            let tree = parser.parse(code, None).unwrap();
+            let facts = Facts::build(tree.root_node(), code.as_bytes(), &Config::default());
+            let at = code.find(needle).expect("the needle");
+            facts.rests_on_error(tree.root_node(), at..at + needle.len())
+        };
+        let clean = "void f(SOCKET s) { if (s < 0) return; }";
+        assert!(!rests(clean, "s < 0"));
+        // A missing parenthesis inside the finding's own code.
+        assert!(rests(
+            "void f(SOCKET s) { if (s < 0 return; }",
+            "if (s < 0 return;"
+        ));
+        // An error elsewhere in the file.
+        let elsewhere = "void f(SOCKET s) { if (s < 0) return; }\nvoid g(void) { int = ; }";
+        assert!(!rests(elsewhere, "s < 0"));
+        // An ERROR node wraps the whole function (the line above it is cut off), but the
+        // body is parsed into proper statements.
+        let wrapped = "int x = (\nvoid f(SOCKET s) { if (s < 0) return; }";
+        assert!(!rests(wrapped, "s < 0"));
+        // Garbage the parser made a comparison of.
+        assert!(rests(
+            "int a[] = { [ void f(SOCKET s) { if (s < 0) return; } };",
+            "s < 0"
+        ));
     }
 
     #[test]
