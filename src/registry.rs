@@ -25,6 +25,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::wsa206_deprecated_winsock_api::DeprecatedWinsockApi,
     &rules::wsa207_fd_setsize_after_include::FdSetsizeAfterInclude,
     &rules::wsa208_stale_wsagetlasterror::StaleWsaGetLastError,
+    &rules::wsa213_connect_failure_not_in_exceptfds::ConnectFailureNotInExceptfds,
     &rules::wsa215_inet_ntoa_buffer_reuse::InetNtoaBufferReuse,
 ];
 

@@ -26,6 +26,7 @@ pub mod wsa205_reuseaddr_port_hijack;
 pub mod wsa206_deprecated_winsock_api;
 pub mod wsa207_fd_setsize_after_include;
 pub mod wsa208_stale_wsagetlasterror;
+pub mod wsa213_connect_failure_not_in_exceptfds;
 pub mod wsa215_inet_ntoa_buffer_reuse;
 
 use std::ops::Range;
