@@ -125,7 +125,8 @@ fn asynchronous(facts: &Facts, body: Node) -> bool {
 /// What a call does to the pending set.
 enum Effect {
     Start(usize),
-    Complete,
+    /// The operations of the mask are complete.
+    Complete(u64),
     None,
 }
 
@@ -160,45 +161,82 @@ pub fn pending_at_exits<'t>(facts: &Facts<'t>) -> Vec<Pending<'t>> {
         if ops.is_empty() {
             continue;
         }
+        let all: u64 = if ops.len() == 64 {
+            u64::MAX
+        } else {
+            (1u64 << ops.len()) - 1
+        };
+        // The operations whose structure, or whose handle, an argument names: the object a
+        // wait is for (`ov.hEvent`, the file handle, `&ov`). Any, when it names none of them
+        // (an array of events).
+        let waited_for = |arg: Option<Node>| -> u64 {
+            let Some(arg) = arg else { return all };
+            let t = facts.text_of(arg);
+            let mut mask = 0u64;
+            for (i, (op, ov)) in ops.iter().enumerate() {
+                let handle = op.arg(0).map(|h| facts.text_of(h).trim());
+                // `ov.hEvent = ev;` or `ev = ov.hEvent;` make `ev` the event of `ov`.
+                let event_of_ov = facts.assignments.iter().any(|a| {
+                    a.function == Some(fi)
+                        && ((mentions(&a.target, ov) && facts.text_of(a.value).trim() == t.trim())
+                            || (a.target == t.trim() && mentions(facts.text_of(a.value), ov)))
+                });
+                if mentions(t, ov)
+                    || event_of_ov
+                    || handle.is_some_and(|h| !h.is_empty() && t.trim() == h)
+                {
+                    mask |= 1 << i;
+                }
+            }
+            if mask == 0 && !matches!(arg.kind_name(), "identifier" | "field_expression") {
+                all
+            } else {
+                mask
+            }
+        };
         let effect = |c: &Call<'t>| -> Effect {
             if let Some(i) = ops.iter().position(|(o, _)| o.node.id() == c.node.id()) {
                 return Effect::Start(i);
             }
             let name = c.name.as_str();
             if let Some(&(_, timeout)) = WAITS.iter().find(|(n, _)| *n == name) {
-                return if infinite(facts, c.arg(timeout)) {
-                    Effect::Complete
-                } else {
-                    Effect::None
-                };
+                if !infinite(facts, c.arg(timeout)) {
+                    return Effect::None;
+                }
+                // One object: the operations it belongs to; several: any of them.
+                let single = matches!(name, "WaitForSingleObject" | "WaitForSingleObjectEx");
+                return Effect::Complete(if single { waited_for(c.arg(0)) } else { all });
             }
             if DEQUEUES.contains(&name) {
-                return Effect::Complete;
+                return Effect::Complete(all);
             }
-            if name == "GetOverlappedResultEx" {
-                return if infinite(facts, c.arg(3)) {
-                    Effect::Complete
+            let result_of = matches!(
+                name,
+                "GetOverlappedResult" | "WSAGetOverlappedResult" | "GetOverlappedResultEx"
+            );
+            if result_of {
+                let waits = if name == "GetOverlappedResultEx" {
+                    infinite(facts, c.arg(3))
                 } else {
-                    Effect::None
+                    c.arg(3).is_some_and(|w| {
+                        !matches!(facts.text_of(w).trim(), "FALSE" | "false" | "0")
+                    })
                 };
-            }
-            if matches!(name, "GetOverlappedResult" | "WSAGetOverlappedResult") {
-                let waits = c
-                    .arg(3)
-                    .is_some_and(|w| !matches!(facts.text_of(w).trim(), "FALSE" | "false" | "0"));
                 return if waits {
-                    Effect::Complete
+                    Effect::Complete(waited_for(c.arg(1)))
                 } else {
                     Effect::None
                 };
             }
             // A helper given the structure may wait for it: not ours to judge.
-            let takes_it = c.args.iter().any(|a| {
-                let t = facts.text_of(*a);
-                ops.iter().any(|(_, ov)| mentions(t, ov))
-            });
-            if takes_it && !NO_WAIT.contains(&name) {
-                return Effect::Complete;
+            let mut mask = 0u64;
+            for (i, (_, ov)) in ops.iter().enumerate() {
+                if c.args.iter().any(|a| mentions(facts.text_of(*a), ov)) {
+                    mask |= 1 << i;
+                }
+            }
+            if mask != 0 && !NO_WAIT.contains(&name) {
+                return Effect::Complete(mask);
             }
             Effect::None
         };
@@ -230,7 +268,7 @@ pub fn pending_at_exits<'t>(facts: &Facts<'t>) -> Vec<Pending<'t>> {
                         for c in calls.iter().filter(|c| Facts::within(c.node, node)) {
                             match effect(c) {
                                 Effect::Start(i) => state |= 1 << i,
-                                Effect::Complete => state = 0,
+                                Effect::Complete(mask) => state &= !mask,
                                 Effect::None => {}
                             }
                         }
@@ -250,6 +288,8 @@ pub fn pending_at_exits<'t>(facts: &Facts<'t>) -> Vec<Pending<'t>> {
             for e in &cfg.blocks[b].succs {
                 let mut next = state;
                 if let Some((leaf, outcome)) = e.cond {
+                    // A wait that saw its object signalled (through a variable, the object is
+                    // not known: any); an error that is not "pending".
                     if not_pending(facts, leaf, outcome) || signalled(facts, leaf, outcome) {
                         next = 0;
                     }
@@ -384,6 +424,20 @@ mod tests {
                          if (WaitForSingleObject(ov.hEvent, 100) == WAIT_OBJECT_0) return 1;\n\
                          CancelIo(h); GetOverlappedResult(h, &ov, &n, TRUE); return 0; }";
         assert_eq!(pending(signalled), vec![]);
+        let other_object = "int f(HANDLE h, char *buf, HANDLE lock) { OVERLAPPED ov = {0};\n\
+                            ov.hEvent = CreateEvent(NULL, TRUE, FALSE, NULL);\n\
+                            ReadFile(h, buf, 10, NULL, &ov);\n\
+                            WaitForSingleObject(lock, INFINITE); return 1; }";
+        assert_eq!(pending(other_object).len(), 1);
+        let own_event = "int f(HANDLE h, char *buf) { OVERLAPPED ov = {0};\n\
+                         HANDLE ev = CreateEvent(NULL, TRUE, FALSE, NULL); ov.hEvent = ev;\n\
+                         ReadFile(h, buf, 10, NULL, &ov);\n\
+                         WaitForSingleObject(ev, INFINITE); return 1; }";
+        assert_eq!(pending(own_event), vec![]);
+        let the_handle = "int f(HANDLE h, char *buf) { OVERLAPPED ov = {0};\n\
+                          if (!ReadFile(h, buf, 10, NULL, &ov) && GetLastError() != ERROR_IO_PENDING) return 0;\n\
+                          WaitForSingleObject(h, INFINITE); return 1; }";
+        assert_eq!(pending(the_handle), vec![]);
     }
 
     #[test]

@@ -28,7 +28,10 @@ Finds a local `OVERLAPPED` or `WSAOVERLAPPED` passed to an overlapped operation 
 `WSARecvFrom`, `WSASend`, `WSASendTo`, `WSAIoctl`, `AcceptEx`, `ConnectEx`, `TransmitFile`,
 `ReadFile`, `WriteFile`, `DeviceIoControl`) and a path from the call to a `return` (or the end of
 the function) with no completed wait in between: `GetOverlappedResult`/`WSAGetOverlappedResult`
-with `bWait` TRUE, a `WaitFor*` call, `WSAWaitForMultipleEvents`, `GetQueuedCompletionStatus`.
+on that structure with `bWait` TRUE, `WaitForSingleObject` on its event (`ov.hEvent`, or the
+variable it was set from) or on the handle of the operation, a wait on several objects
+(`WaitForMultipleObjects`, `WSAWaitForMultipleEvents`), `GetQueuedCompletionStatus`. A wait
+with a time limit completes the operation only on the branch that sees `WAIT_OBJECT_0`.
 The function's control-flow graph is followed path by path. Left alone: a failure branch where
 the operation never started (the error is tested and is not `ERROR_IO_PENDING` /
 `WSA_IO_PENDING`), a `static` structure or one the caller owns, a NULL overlapped, a structure
