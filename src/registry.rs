@@ -17,6 +17,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::wsa103_socket_use_after_close::SocketUseAfterClose,
     &rules::wsa104_addrinfo_leak::AddrinfoLeak,
     &rules::wsa105_wsastartup_without_cleanup::WsastartupWithoutCleanup,
+    &rules::wsa106_overlapped_buffer_outlives_frame::OverlappedBufferOutlivesFrame,
     &rules::wsa201_invalid_socket_comparison::InvalidSocketComparison,
     &rules::wsa202_close_on_socket::CloseOnSocket,
     &rules::wsa203_errno_for_winsock_error::ErrnoForWinsockError,
@@ -26,6 +27,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::wsa207_fd_setsize_after_include::FdSetsizeAfterInclude,
     &rules::wsa208_stale_wsagetlasterror::StaleWsaGetLastError,
     &rules::wsa209_posix_errno_constant_for_winsock_error::PosixErrnoConstantForWinsockError,
+    &rules::wsa213_connect_failure_not_in_exceptfds::ConnectFailureNotInExceptfds,
     &rules::wsa215_inet_ntoa_buffer_reuse::InetNtoaBufferReuse,
 ];
 

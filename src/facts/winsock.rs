@@ -881,6 +881,110 @@ pub fn wsasocket_overlapped(call: &Call, text: &[u8]) -> Option<bool> {
     Some(overlapped)
 }
 
+/// Error codes that say a non-blocking `connect` is still in progress.
+const CONNECT_PENDING: &[&str] = &[
+    "WSAEWOULDBLOCK",
+    "EINPROGRESS",
+    "WSAEINPROGRESS",
+    "EWOULDBLOCK",
+];
+
+/// The object an `fd_set` argument names: `&wfds` -> `wfds`, `(fd_set *)&s->w` -> `s->w`, a
+/// pointer `w` -> `w`; `None` for `NULL`, `0` and `nullptr`.
+pub fn fd_set_key(facts: &Facts, arg: Node) -> Option<String> {
+    let mut n = unwrap_parens(arg);
+    if n.kind_name() == "pointer_expression"
+        && n.field("operator").is_some_and(|o| o.kind_name() == "&")
+    {
+        n = unwrap_parens(n.field("argument")?);
+    }
+    let text = facts.text_of(n).trim();
+    if matches!(text, "NULL" | "0" | "nullptr" | "0L") || n.kind_name() == "null" {
+        return None;
+    }
+    Some(facts.socket_key(n))
+}
+
+/// What a function does with one `fd_set`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FdSetUse {
+    /// The sockets `FD_SET` puts in it (by `socket_key`).
+    pub sockets: Vec<String>,
+    /// It is also filled some other way: assigned, copied into (`memcpy(&efds, &wfds, ...)`),
+    /// or passed to another function (a helper): its content is unknown.
+    pub unknown: bool,
+}
+
+impl<'t> Facts<'t> {
+    /// Whether `connect` is a non-blocking connect in the function: the function sets its
+    /// socket non-blocking with `ioctlsocket(s, FIONBIO, ...)` before it, or compares an error
+    /// with `WSAEWOULDBLOCK`/`EINPROGRESS` after it.
+    pub fn nonblocking_connect(&self, connect: &Call<'t>) -> bool {
+        let (Some(func), Some(sock)) = (connect.function, connect.arg(0)) else {
+            return false;
+        };
+        let key = self.socket_key(sock);
+        let body = self.functions[func].body;
+        let made_nonblocking = self
+            .calls_in(body.start_byte()..connect.node.start_byte())
+            .any(|c| {
+                c.function == Some(func)
+                    && c.name == "ioctlsocket"
+                    && c.arg(0).is_some_and(|a| self.socket_key(a) == key)
+                    && c.arg(1)
+                        .is_some_and(|a| self.text_of(a).trim() == "FIONBIO")
+            });
+        if made_nonblocking {
+            return true;
+        }
+        let mut pending = false;
+        crate::facts::walk_pruned(body, |n| {
+            if pending || n.end_byte() <= connect.node.start_byte() {
+                return false;
+            }
+            if n.kind_name() == "identifier" && CONNECT_PENDING.contains(&self.text_of(n)) {
+                pending = true;
+            }
+            true
+        });
+        pending
+    }
+
+    /// What the function `func` does with the `fd_set` named `set` (see `fd_set_key`), apart
+    /// from `FD_ZERO`, `FD_ISSET`, `FD_CLR` and `select`.
+    pub fn fd_set_use(&self, func: usize, set: &str) -> FdSetUse {
+        let body = self.functions[func].body;
+        let mut out = FdSetUse::default();
+        for c in self.calls_in(body.byte_range()) {
+            if c.function != Some(func) {
+                continue;
+            }
+            let holds =
+                |i: usize| c.arg(i).and_then(|a| fd_set_key(self, a)).as_deref() == Some(set);
+            match c.name.as_str() {
+                "FD_SET" => {
+                    if holds(1) {
+                        out.sockets.extend(c.arg(0).map(|s| self.socket_key(s)));
+                    }
+                }
+                "FD_ZERO" | "FD_ISSET" | "FD_CLR" | "select" => {}
+                // Only the destination of a copy is filled.
+                "memcpy" | "memmove" | "CopyMemory" | "RtlCopyMemory" => out.unknown |= holds(0),
+                _ => {
+                    if (0..c.args.len()).any(holds) {
+                        out.unknown = true;
+                    }
+                }
+            }
+        }
+        out.unknown |= self
+            .assignments
+            .iter()
+            .any(|a| a.function == Some(func) && self.socket_key(a.target_node) == set);
+        out
+    }
+}
+
 /// A condition without its parentheses (and C++'s `condition_clause`).
 fn unwrap_test(mut node: Node) -> Node {
     while matches!(
@@ -935,6 +1039,49 @@ mod tests {
             overlapped("WSASocketA(AF_INET, SOCK_STREAM, 0, NULL, 0)"),
             None
         );
+    }
+
+    #[test]
+    fn nonblocking_connects() {
+        let pending = |body: &str| {
+            let code = format!("void f(SOCKET s, SOCKET t, u_long on) {{ {body} }}");
+            facts_of(Lang::C, &code, |f| {
+                let c = f.calls.iter().find(|c| c.name == "connect").unwrap();
+                f.nonblocking_connect(c)
+            })
+        };
+        assert!(pending("ioctlsocket(s, FIONBIO, &on); connect(s, sa, n);"));
+        assert!(pending(
+            "if (connect(s, sa, n) == SOCKET_ERROR && WSAGetLastError() != WSAEWOULDBLOCK) return;"
+        ));
+        assert!(pending(
+            "rc = connect(s, sa, n); if (rc < 0 && errno == EINPROGRESS) wait();"
+        ));
+        assert!(!pending("connect(s, sa, n); send(s, b, 1, 0);"));
+        assert!(!pending("ioctlsocket(t, FIONBIO, &on); connect(s, sa, n);"));
+        assert!(!pending("if (recv(s, b, 1, 0) < 0 && WSAGetLastError() == WSAEWOULDBLOCK) return; connect(s, sa, n);"));
+    }
+
+    #[test]
+    fn what_a_function_puts_in_an_fd_set() {
+        let code =
+            "void f(SOCKET s, fd_set *out) { fd_set w, e, x, y; FD_ZERO(&w); FD_SET(s, &w); \
+                    FD_ZERO(&e); memcpy(&x, &w, sizeof w); y = w; \
+                    select(0, NULL, &w, &e, NULL); FD_ISSET(s, &e); }";
+        facts_of(Lang::C, code, |f| {
+            let use_of = |set: &str| f.fd_set_use(0, set);
+            assert_eq!(use_of("w").sockets, vec!["s".to_string()]);
+            assert!(!use_of("w").unknown);
+            assert_eq!(use_of("e"), super::FdSetUse::default());
+            assert!(use_of("x").unknown);
+            assert!(use_of("y").unknown);
+            let select = f.calls.iter().find(|c| c.name == "select").unwrap();
+            assert_eq!(super::fd_set_key(f, select.arg(1).unwrap()), None);
+            assert_eq!(
+                super::fd_set_key(f, select.arg(2).unwrap()).as_deref(),
+                Some("w")
+            );
+        });
     }
 
     #[test]

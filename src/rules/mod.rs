@@ -18,6 +18,7 @@ pub mod wsa102_socket_double_close;
 pub mod wsa103_socket_use_after_close;
 pub mod wsa104_addrinfo_leak;
 pub mod wsa105_wsastartup_without_cleanup;
+pub mod wsa106_overlapped_buffer_outlives_frame;
 pub mod wsa201_invalid_socket_comparison;
 pub mod wsa202_close_on_socket;
 pub mod wsa203_errno_for_winsock_error;
@@ -27,6 +28,7 @@ pub mod wsa206_deprecated_winsock_api;
 pub mod wsa207_fd_setsize_after_include;
 pub mod wsa208_stale_wsagetlasterror;
 pub mod wsa209_posix_errno_constant_for_winsock_error;
+pub mod wsa213_connect_failure_not_in_exceptfds;
 pub mod wsa215_inet_ntoa_buffer_reuse;
 
 use std::collections::{HashMap, HashSet};

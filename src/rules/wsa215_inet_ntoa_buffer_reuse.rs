@@ -72,10 +72,19 @@ suggestion names the cure.
   by `gethostbyname` and `gethostbyaddr`.
 "#;
 
-/// The calls that return the same buffer as `name`.
+/// The buffer a call returns: `inet_ntoa`'s string, or the `hostent` that `gethostbyname` and
+/// `gethostbyaddr` share.
+fn buffer_of(name: &str) -> Option<u8> {
+    match name {
+        "inet_ntoa" => Some(0),
+        "gethostbyname" | "gethostbyaddr" => Some(1),
+        _ => None,
+    }
+}
+
+/// Whether two calls return the same buffer.
 fn same_buffer(a: &str, b: &str) -> bool {
-    let family = |n: &str| if n == "inet_ntoa" { 0 } else { 1 };
-    family(a) == family(b)
+    buffer_of(a).is_some() && buffer_of(a) == buffer_of(b)
 }
 
 /// What the second result reads when it overwrites the first.
