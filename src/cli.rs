@@ -9,7 +9,8 @@ use crate::output::Format;
 #[derive(Parser, Debug)]
 #[command(
     name = "wsalint",
-    version,
+    // The package version, and the commit when built from a git work tree (build.rs).
+    version = env!("WSALINT_VERSION"),
     about = "Finds Windows Sockets (Winsock) misuse in C and C++ code",
     args_conflicts_with_subcommands = true
 )]

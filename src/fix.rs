@@ -9,7 +9,7 @@
 //! permissions kept) and refused when the file's bytes changed since they were read.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use similar::TextDiff;
 
@@ -217,6 +217,43 @@ pub fn fix_text(path: &Path, source: &Source, fixes: &[&Fix]) -> Fixed {
     }
 }
 
+/// The path a diff header names after `a/` and `b/`: relative to the current directory, with
+/// `..` for a file outside it (as `git diff --no-index ../x.c` writes it; `git apply
+/// --unsafe-paths` applies it). A path that cannot be made relative (another drive) loses its
+/// root, as git writes an absolute path.
+fn diff_path(path: &Path) -> String {
+    let relative = if path.is_absolute() {
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| relative_to(path, &cwd))
+            .unwrap_or_else(|| {
+                path.components()
+                    .filter(|c| matches!(c, Component::Normal(_)))
+                    .collect()
+            })
+    } else {
+        path.to_path_buf()
+    };
+    crate::diagnostic::path_string(&relative)
+}
+
+/// `path` relative to `base` (both absolute), climbing with `..` where they part; None when
+/// they share no root.
+fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
+    let (p, b): (Vec<_>, Vec<_>) = (path.components().collect(), base.components().collect());
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let rooted = |c: &Component| matches!(c, Component::Prefix(_) | Component::RootDir);
+    if common == 0 || !p[..common].iter().any(rooted) {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    out.extend(&p[common..]);
+    Some(out)
+}
+
 /// A unified diff of one file's parse text before and after, lossily shown as UTF-8.
 pub fn unified_diff(path: &str, before: &[u8], after: &[u8]) -> String {
     let old = String::from_utf8_lossy(before);
@@ -259,7 +296,7 @@ pub fn run(report: &Report, opts: FixOptions) -> FixRun {
             continue;
         }
         let source = &group[0].source;
-        let shown = crate::diagnostic::path_string(&path);
+        let shown = diff_path(&path);
         let fixed = fix_text(&path, source, &fixes);
         for &i in &fixed.rolled_back {
             let line = fixes[i]
@@ -399,6 +436,15 @@ mod tests {
         let f = fix(&[(at, at + 1, "b")]);
         let fixed = fix_text(Path::new("a.c"), &src, &[&f]);
         assert_eq!(src.encode(&fixed.text), b"/* Gr\xf6\xdfe */ int b;\n");
+    }
+
+    #[test]
+    fn diff_paths_outside_the_current_directory_climb() {
+        let rel = |p: &str, b: &str| relative_to(Path::new(p), Path::new(b));
+        assert_eq!(rel("/tmp/x/a.c", "/tmp/y"), Some(PathBuf::from("../x/a.c")));
+        assert_eq!(rel("/tmp/y/a.c", "/tmp/y"), Some(PathBuf::from("a.c")));
+        assert_eq!(rel("/a.c", "/tmp/y"), Some(PathBuf::from("../../a.c")));
+        assert_eq!(diff_path(Path::new("src/a.c")), "src/a.c");
     }
 
     #[test]

@@ -459,29 +459,46 @@ fn config_errors_name_file_line_and_key() {
         write(dir.path(), "wsalint.toml", toml);
         let out = run_in(dir.path(), &["a.c"]);
         assert_eq!(out.code, 2, "{toml}");
-        assert!(
-            out.stderr.contains(&format!("error: {expected}\n")),
-            "{toml}\n{}",
-            out.stderr
-        );
-        // Rendered with codespan, like a diagnostic.
-        let (line, col) = {
-            let mut parts = expected.split(':').skip(1);
-            (parts.next().unwrap(), parts.next().unwrap())
-        };
-        assert!(
-            out.stderr
-                .contains(&format!("┌─ wsalint.toml:{line}:{col}")),
-            "{toml}\n{}",
-            out.stderr
-        );
-        assert!(
-            out.stderr.starts_with("error: invalid config: "),
-            "{}",
-            out.stderr
-        );
+        assert_located(&out.stderr, "invalid config", expected);
         assert_eq!(out.stdout, "");
     }
+    // A config file that cannot be read has no position to show.
+    let out = run_in(dir.path(), &["--config", "nope.toml", "a.c"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "error: cannot read config file `nope.toml`: no such file or directory\n"
+    );
+}
+
+/// The error `path:line:col: message` said once, rendered with codespan like a diagnostic: the
+/// title and message (which may go on), then the file, line and column above the snippet. An
+/// expectation that ends after `line:` checks the line only.
+fn assert_located(stderr: &str, title: &str, expected: &str) {
+    let mut parts = expected.splitn(4, ':');
+    let (file, line, col) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    match parts.next() {
+        Some(message) => assert!(
+            stderr.starts_with(&format!("error: {title}: {}", message.trim_start())),
+            "{expected}\n{stderr}"
+        ),
+        None => assert!(stderr.starts_with(&format!("error: {title}: ")), "{stderr}"),
+    }
+    let location = if col.is_empty() {
+        format!("┌─ {file}:{line}:")
+    } else {
+        format!("┌─ {file}:{line}:{col}\n")
+    };
+    assert!(stderr.contains(&location), "{expected}\n{stderr}");
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("error")).count(),
+        1,
+        "said once: {stderr}"
+    );
 }
 
 #[test]
@@ -830,16 +847,7 @@ fn custom_rule_errors_point_into_the_query_file() {
         std::fs::write(&rule_path, text).unwrap();
         let out = run_in(d, &[]);
         assert_eq!(out.code, 2, "{expected}");
-        assert!(
-            out.stderr.contains(&format!("error: {expected}")),
-            "{expected}\n{}",
-            out.stderr
-        );
-        assert!(
-            out.stderr.starts_with("error: invalid custom rule: "),
-            "{}",
-            out.stderr
-        );
+        assert_located(&out.stderr, "invalid custom rule", expected);
     }
     // Two files with one code.
     std::fs::write(&rule_path, &rule).unwrap();
@@ -851,11 +859,10 @@ fn custom_rule_errors_point_into_the_query_file() {
     );
     let out = run_in(d, &[]);
     assert_eq!(out.code, 2);
-    assert!(
-        out.stderr
-            .contains("error: rules/copy.scm:1:9: code `ACME001` is used by another custom rule"),
-        "{}",
-        out.stderr
+    assert_located(
+        &out.stderr,
+        "invalid custom rule",
+        "rules/copy.scm:1:9: code `ACME001` is used by another custom rule",
     );
 }
 
