@@ -225,7 +225,7 @@ fn diff_path(path: &Path) -> String {
     let relative = if path.is_absolute() {
         std::env::current_dir()
             .ok()
-            .and_then(|cwd| relative_to(path, &cwd))
+            .and_then(|cwd| crate::diagnostic::relative_to(path, &cwd))
             .unwrap_or_else(|| {
                 path.components()
                     .filter(|c| matches!(c, Component::Normal(_)))
@@ -235,23 +235,6 @@ fn diff_path(path: &Path) -> String {
         path.to_path_buf()
     };
     crate::diagnostic::path_string(&relative)
-}
-
-/// `path` relative to `base` (both absolute), climbing with `..` where they part; None when
-/// they share no root.
-fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
-    let (p, b): (Vec<_>, Vec<_>) = (path.components().collect(), base.components().collect());
-    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let rooted = |c: &Component| matches!(c, Component::Prefix(_) | Component::RootDir);
-    if common == 0 || !p[..common].iter().any(rooted) {
-        return None;
-    }
-    let mut out = PathBuf::new();
-    for _ in common..b.len() {
-        out.push("..");
-    }
-    out.extend(&p[common..]);
-    Some(out)
 }
 
 /// A unified diff of one file's parse text before and after, lossily shown as UTF-8.
@@ -440,7 +423,7 @@ mod tests {
 
     #[test]
     fn diff_paths_outside_the_current_directory_climb() {
-        let rel = |p: &str, b: &str| relative_to(Path::new(p), Path::new(b));
+        let rel = |p: &str, b: &str| crate::diagnostic::relative_to(Path::new(p), Path::new(b));
         assert_eq!(rel("/tmp/x/a.c", "/tmp/y"), Some(PathBuf::from("../x/a.c")));
         assert_eq!(rel("/tmp/y/a.c", "/tmp/y"), Some(PathBuf::from("a.c")));
         assert_eq!(rel("/a.c", "/tmp/y"), Some(PathBuf::from("../../a.c")));

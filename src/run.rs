@@ -457,10 +457,15 @@ fn check(args: CheckArgs) -> i32 {
         .baseline
         .as_ref()
         .map(|p| format!("recorded in baseline `{}`", path_string(p)));
+    // Findings the baseline hid, over every analysis of the run.
+    let baseline_hid = std::sync::atomic::AtomicUsize::new(0);
     // One analysis: lint, and for each file as it is done, report suppressions that suppress
     // nothing, hide what the baseline records and hand the file to `emit`.
     let analyze = |emit: &mut (dyn FnMut(Report) + Send)| -> Report {
-        let mut matcher = baseline.as_ref().map(Baseline::matcher);
+        let mut matcher = baseline
+            .as_ref()
+            .zip(args.baseline.as_ref())
+            .map(|(b, path)| b.matcher(path));
         let mut each = |mut file: Report| {
             if engine.config.report_unused_suppressions {
                 unused::report(
@@ -471,7 +476,8 @@ fn check(args: CheckArgs) -> i32 {
                 );
             }
             if let (Some(m), Some(why)) = (matcher.as_mut(), &why) {
-                m.apply(&mut file.findings, why);
+                let hidden = m.apply(&mut file.findings, why);
+                baseline_hid.fetch_add(hidden, std::sync::atomic::Ordering::Relaxed);
             }
             emit(file);
         };
@@ -526,6 +532,22 @@ fn check(args: CheckArgs) -> i32 {
             EXIT_OK
         }
     };
+    // A baseline that hides nothing while findings show was most likely written for other
+    // paths (or is stale): say so rather than let every old finding come back unexplained.
+    let warn_unmatched_baseline = |tally: &Tally| {
+        let (Some(b), Some(path)) = (&baseline, &args.baseline) else {
+            return;
+        };
+        let hid = baseline_hid.load(std::sync::atomic::Ordering::Relaxed);
+        if !args.quiet && !b.findings.is_empty() && hid == 0 && tally.findings() > 0 {
+            eprintln!(
+                "warning: none of the {} entries of baseline `{}` matches a finding (its paths are \
+                 relative to its directory; a version 1 baseline's to where it was written)",
+                b.findings.len(),
+                sanitize_for_terminal(&path_string(path))
+            );
+        }
+    };
     let mut out = match open_output(args.output.as_ref()) {
         Ok(out) => out,
         Err(e) => {
@@ -550,6 +572,7 @@ fn check(args: CheckArgs) -> i32 {
         tally.files_checked = report.files_checked;
         tally.files_parsed = report.files_parsed;
         print_warnings(&engine, &mut report.warnings, &missing_paths, args.quiet);
+        warn_unmatched_baseline(&tally);
         if stdin.is_none() && report.files_checked == 0 && report.warnings.is_empty() && !args.quiet
         {
             let shown: Vec<String> = paths
@@ -609,7 +632,7 @@ fn check(args: CheckArgs) -> i32 {
         report.warnings.extend(warnings);
     }
     if let Some(path) = &args.write_baseline {
-        let b = Baseline::from_findings(&report.findings);
+        let b = Baseline::from_findings(&report.findings, path);
         if let Err(e) = std::fs::write(path, b.to_json()) {
             eprintln!(
                 "error: cannot write baseline `{}`: {}",
@@ -629,9 +652,10 @@ fn check(args: CheckArgs) -> i32 {
         return if missing { EXIT_ERROR } else { EXIT_OK };
     }
     print_warnings(&engine, &mut report.warnings, &missing_paths, args.quiet);
-    let written = output::print(format, &report, &opts, &mut out).and_then(|_| out.flush());
     let mut tally = Tally::default();
     tally.add(&report.findings);
+    warn_unmatched_baseline(&tally);
+    let written = output::print(format, &report, &opts, &mut out).and_then(|_| out.flush());
     match report_written(written) {
         Ok(()) => exit(&tally),
         Err(code) => code,

@@ -592,7 +592,7 @@ fn baseline_round_trip_survives_edits_above_and_shows_new_findings() {
     let recorded: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("baseline.json")).unwrap())
             .unwrap();
-    assert_eq!(recorded["version"], 1);
+    assert_eq!(recorded["version"], 2);
     let first = &recorded["findings"][0];
     assert_eq!(first["code"], "WSA001");
     assert_eq!(first["path"], "a.c");
@@ -646,13 +646,59 @@ fn baseline_round_trip_survives_edits_above_and_shows_new_findings() {
 }
 
 #[test]
+fn baseline_paths_are_relative_to_the_baseline_from_any_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "src/net/a.c", LEAK);
+    // Written from a subdirectory, read from the top and from another subdirectory.
+    let out = run_in(&d.join("src"), &["--write-baseline", "../baseline.json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("baseline.json")).unwrap()).unwrap();
+    assert_eq!(recorded["findings"][0]["path"], "src/net/a.c");
+    for (cwd, baseline, paths) in [
+        (d.to_path_buf(), "baseline.json", "."),
+        (d.join("src/net"), "../../baseline.json", "."),
+        (d.join("src"), "../baseline.json", "net/a.c"),
+    ] {
+        let out = run_in(&cwd, &["--baseline", baseline, "--format", "json", paths]);
+        assert_eq!(out.code, 0, "{}: {}", cwd.display(), out.stdout);
+        assert_eq!(json(&out)["summary"]["suppressed"], 1);
+        assert_eq!(out.stderr, "");
+    }
+    // A version 1 baseline keeps its meaning: paths relative to where it is run from.
+    let shown = json(&run_in(&d.join("src"), &["--format", "json"]));
+    let finding = &shown["diagnostics"][0];
+    let v1 = serde_json::json!({"version": 1, "findings": [{
+        "code": "WSA001",
+        "path": "net/a.c",
+        "fingerprint": finding["fingerprint"],
+    }]});
+    write(d, "old.json", &v1.to_string());
+    let out = run_in(
+        &d.join("src"),
+        &["--baseline", "../old.json", "--format", "json"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(json(&out)["summary"]["suppressed"], 1);
+    // Entries that match nothing while findings show: a warning says why they may not.
+    let out = run_in(d, &["--baseline", "old.json", "--format", "gcc"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "warning: none of the 1 entries of baseline `old.json` matches a finding (its paths are \
+         relative to its directory; a version 1 baseline's to where it was written)\n"
+    );
+}
+
+#[test]
 fn bad_baselines_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.c", LEAK);
     let cases: &[(&str, &str)] = &[
         ("{", "error: `b.json` is not a wsalint baseline: EOF while parsing an object at line 1 column 1"),
         ("[]", "error: `b.json` is not a wsalint baseline: invalid length 0, expected struct Baseline with 2 elements at line 1 column 2"),
-        ("{\"version\": 2, \"findings\": []}", "error: `b.json` is not a wsalint baseline: version 2 is not supported (expected 1)"),
+        ("{\"version\": 3, \"findings\": []}", "error: `b.json` is not a wsalint baseline: version 3 is not supported (expected 2)"),
         ("{\"version\": 1, \"findings\": [{\"code\": \"WSA001\", \"path\": \"a.c\"}]}", "error: `b.json` is not a wsalint baseline: missing field `fingerprint` at line 1 column 61"),
     ];
     for (text, expected) in cases {
