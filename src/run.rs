@@ -261,8 +261,13 @@ fn stdin_name(args: &CheckArgs) -> Result<Option<PathBuf>, String> {
     if dash && args.paths.len() > 1 {
         return Err("`-` (standard input) must be the only path".into());
     }
-    if (dash || args.stdin_filename.is_some()) && (args.fix || args.unsafe_fixes || args.diff) {
-        return Err("`--fix` and `--diff` write files: they do not apply to standard input".into());
+    if (dash || args.stdin_filename.is_some())
+        && (args.fix || args.unsafe_fixes || args.diff || args.add_ignore)
+    {
+        return Err(
+            "`--fix`, `--diff` and `--add-ignore` write files: they do not apply to standard input"
+                .into(),
+        );
     }
     match (&args.stdin_filename, dash || args.paths.is_empty()) {
         (Some(name), true) => Ok(Some(name.clone())),
@@ -556,7 +561,12 @@ fn check(args: CheckArgs) -> i32 {
         }
     };
 
-    if !(args.fix || args.unsafe_fixes || args.diff || args.write_baseline.is_some()) {
+    if !(args.fix
+        || args.unsafe_fixes
+        || args.diff
+        || args.add_ignore
+        || args.write_baseline.is_some())
+    {
         // The usual run: each file is printed as soon as it is done.
         let mut printer = output::printer_for(format, &opts);
         let mut tally = Tally::default();
@@ -596,6 +606,33 @@ fn check(args: CheckArgs) -> i32 {
     }
 
     let mut report = collect();
+    if args.add_ignore {
+        let done = fix::add_ignores(&report, !args.diff);
+        print_warnings(&engine, &mut report.warnings, &missing_paths, args.quiet);
+        if args.diff {
+            return print_diff(&args, &done);
+        }
+        if !args.quiet {
+            for w in &done.warnings {
+                eprintln!(
+                    "warning: {}: {}",
+                    sanitize_for_terminal(&path_string(&w.path)),
+                    sanitize_for_terminal(&w.message)
+                );
+            }
+            let (n, files) = (done.applied, done.files);
+            eprintln!(
+                "Added {n} suppression {} to {files} {}.",
+                if n == 1 { "comment" } else { "comments" },
+                if files == 1 { "file" } else { "files" }
+            );
+        }
+        return if missing || !done.warnings.is_empty() {
+            EXIT_ERROR
+        } else {
+            EXIT_OK
+        };
+    }
     if args.fix || args.unsafe_fixes || args.diff {
         let fix_opts = FixOptions {
             unsafe_fixes: args.unsafe_fixes,
