@@ -5,18 +5,24 @@
 //! lines carry the same text), never by line number: a finding that moves down because code was
 //! added above it stays hidden, while a new finding of the same rule in the same file shows.
 //! Hidden findings are suppressed with kind `external`, so SARIF lists them as suppressions.
-//! Paths are as wsalint shows them, relative to the current directory: run from the same
-//! directory that wrote the baseline.
+//! Paths are relative to the baseline file's directory (`/` separators), so a baseline works
+//! from any directory; version 1 files, whose paths were relative to the directory wsalint ran
+//! in, are still read that way.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::{Finding, Suppression, SuppressionKind};
+use crate::diagnostic::{
+    normalize, path_string, relative_to, Finding, Suppression, SuppressionKind,
+};
 
-/// The version of the file format.
-pub const VERSION: u32 = 1;
+/// The version of the file format: 2 has paths relative to the baseline's directory.
+pub const VERSION: u32 = 2;
+
+/// Version 1: paths relative to the current directory.
+const VERSION_CWD_PATHS: u32 = 1;
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -40,8 +46,12 @@ pub struct Entry {
 
 impl Baseline {
     /// The findings not suppressed in the source (findings a previous baseline hid are kept, so
-    /// rewriting a baseline never drops them).
-    pub fn from_findings<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Baseline {
+    /// rewriting a baseline never drops them), for a baseline written to `file`.
+    pub fn from_findings<'a>(
+        findings: impl IntoIterator<Item = &'a Finding>,
+        file: &Path,
+    ) -> Baseline {
+        let paths = Paths::new(file, VERSION);
         let mut entries: Vec<Entry> = findings
             .into_iter()
             .filter(|f| {
@@ -51,8 +61,8 @@ impl Baseline {
             })
             .map(|f| Entry {
                 code: f.code.clone(),
-                path: f.path_str(),
-                fingerprint: f.fingerprint.clone(),
+                path: paths.of(&f.path),
+                fingerprint: paths.fingerprint(f),
                 line: f.location.start.line,
                 message: f.message.clone(),
             })
@@ -85,7 +95,7 @@ impl Baseline {
 
     pub fn parse(text: &str) -> Result<Baseline, String> {
         let b: Baseline = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        if b.version != VERSION {
+        if b.version != VERSION && b.version != VERSION_CWD_PATHS {
             return Err(format!(
                 "version {} is not supported (expected {VERSION})",
                 b.version
@@ -94,24 +104,64 @@ impl Baseline {
         Ok(b)
     }
 
-    /// Marks the findings the baseline records as suppressed (kind external). Each entry hides
-    /// one finding. Returns how many were hidden.
-    /// What matches findings against the baseline, one file after another: each entry hides
-    /// one finding.
-    pub fn matcher(&self) -> Matcher {
+    /// What matches findings against the baseline read from `file`, one file after another:
+    /// each entry hides one finding.
+    pub fn matcher(&self, file: &Path) -> Matcher {
         let mut left: HashMap<(String, String, String), usize> = HashMap::new();
         for e in &self.findings {
             *left
                 .entry((e.code.clone(), e.path.clone(), e.fingerprint.clone()))
                 .or_default() += 1;
         }
-        Matcher { left }
+        Matcher {
+            left,
+            paths: Paths::new(file, self.version),
+        }
+    }
+}
+
+/// How a finding's path (as shown: relative to the current directory, or absolute) is written
+/// in a baseline.
+struct Paths {
+    cwd: PathBuf,
+    /// The baseline's directory, absolute; None for version 1 (paths as shown).
+    base: Option<PathBuf>,
+}
+
+impl Paths {
+    fn new(file: &Path, version: u32) -> Paths {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let base = (version != VERSION_CWD_PATHS).then(|| {
+            let dir = file.parent().unwrap_or(Path::new(""));
+            normalize(&cwd.join(dir))
+        });
+        Paths { cwd, base }
+    }
+
+    /// The finding's fingerprint over its path as the baseline writes it (the fingerprint holds
+    /// the path).
+    fn fingerprint(&self, f: &Finding) -> String {
+        match &self.base {
+            Some(_) => f.fingerprint_as(Path::new(&self.of(&f.path))),
+            None => f.fingerprint.clone(),
+        }
+    }
+
+    fn of(&self, path: &Path) -> String {
+        match &self.base {
+            Some(base) => {
+                let abs = normalize(&self.cwd.join(path));
+                path_string(&relative_to(&abs, base).unwrap_or(abs))
+            }
+            None => path_string(path),
+        }
     }
 }
 
 /// The entries of a baseline not yet matched in this run.
 pub struct Matcher {
     left: HashMap<(String, String, String), usize>,
+    paths: Paths,
 }
 
 impl Matcher {
@@ -119,7 +169,11 @@ impl Matcher {
     pub fn apply(&mut self, findings: &mut [Finding], justification: &str) -> usize {
         let mut hidden = 0;
         for f in findings.iter_mut().filter(|f| f.suppression.is_none()) {
-            let key = (f.code.clone(), f.path_str(), f.fingerprint.clone());
+            let key = (
+                f.code.clone(),
+                self.paths.of(&f.path),
+                self.paths.fingerprint(f),
+            );
             if let Some(n) = self.left.get_mut(&key).filter(|n| **n > 0) {
                 *n -= 1;
                 hidden += 1;
@@ -144,7 +198,7 @@ mod tests {
             .unwrap_err()
             .contains("version 7"));
         assert!(
-            Baseline::parse(r#"{"version": 1, "findings": [{"code": "WSA001"}]}"#)
+            Baseline::parse(r#"{"version": 2, "findings": [{"code": "WSA001"}]}"#)
                 .unwrap_err()
                 .contains("missing field `path`")
         );
@@ -155,5 +209,6 @@ mod tests {
                 findings: vec![]
             }
         );
+        assert!(Baseline::parse(r#"{"version": 2, "findings": []}"#).is_ok());
     }
 }

@@ -9,7 +9,8 @@ use crate::output::Format;
 #[derive(Parser, Debug)]
 #[command(
     name = "wsalint",
-    version,
+    // The package version, and the commit when built from a git work tree (build.rs).
+    version = env!("WSALINT_VERSION"),
     about = "Finds Windows Sockets (Winsock) misuse in C and C++ code",
     args_conflicts_with_subcommands = true
 )]
@@ -138,6 +139,10 @@ pub struct CheckArgs {
     /// Print the fixes as a unified diff and write nothing
     #[arg(long)]
     pub diff: bool,
+    /// Add a `// wsalint-ignore CODE` comment on the line of each finding (with --diff: show
+    /// them and write nothing)
+    #[arg(long, conflicts_with_all = ["fix", "unsafe_fixes", "write_baseline"])]
+    pub add_ignore: bool,
     /// Parse every file whole, even the functions that cannot hold a finding (slower; the
     /// findings are the same)
     #[arg(long)]

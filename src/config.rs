@@ -148,6 +148,7 @@ pub struct ConfigError {
     pub path: PathBuf,
     /// Byte range of the offending key or value, when known.
     pub span: Option<std::ops::Range<usize>>,
+    /// 1-based; 0 when the error is about the whole file (it cannot be read).
     pub line: usize,
     pub column: usize,
     pub message: String,
@@ -181,6 +182,9 @@ impl ConfigError {
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            return write!(f, "{}", self.message);
+        }
         write!(
             f,
             "{}:{}:{}: {}",
@@ -195,12 +199,17 @@ impl std::fmt::Display for ConfigError {
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        // No position: the file itself is the problem (line 0 says so).
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             path: path.to_path_buf(),
             span: None,
-            line: 1,
-            column: 1,
-            message: format!("cannot read config file: {e}"),
+            line: 0,
+            column: 0,
+            message: format!(
+                "cannot read config file `{}`: {}",
+                path.display(),
+                crate::walk::describe_io(&e)
+            ),
             text: String::new(),
         })?;
         Config::parse(&text, path)

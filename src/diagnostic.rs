@@ -214,6 +214,12 @@ impl Finding {
         }
     }
 
+    /// The fingerprint the finding would have if its path were shown as `path` (a baseline's
+    /// paths are relative to the baseline, not to the current directory).
+    pub fn fingerprint_as(&self, path: &std::path::Path) -> String {
+        fingerprint(&self.code, path, &self.source, &self.location)
+    }
+
     /// The path with forward slashes, as every machine-readable format prints it.
     pub fn path_str(&self) -> String {
         path_string(&self.path)
@@ -227,6 +233,43 @@ pub fn path_string(path: &std::path::Path) -> String {
     } else {
         s.into_owned()
     }
+}
+
+/// `path` with `.` dropped and `..` applied to what precedes it, without asking the file system.
+pub fn normalize(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `path` relative to `base` (both absolute and normalized), climbing with `..` where they part;
+/// None when they share no root (another drive).
+pub fn relative_to(path: &std::path::Path, base: &std::path::Path) -> Option<std::path::PathBuf> {
+    use std::path::Component;
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let rooted = |c: &Component| matches!(c, Component::Prefix(_) | Component::RootDir);
+    if common == 0 || !p[..common].iter().any(rooted) {
+        return None;
+    }
+    let mut out = std::path::PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    out.extend(&p[common..]);
+    Some(out)
 }
 
 /// A fingerprint that survives edits elsewhere in the file: the rule, the path, the trimmed text

@@ -9,7 +9,7 @@
 //! permissions kept) and refused when the file's bytes changed since they were read.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use similar::TextDiff;
 
@@ -217,6 +217,26 @@ pub fn fix_text(path: &Path, source: &Source, fixes: &[&Fix]) -> Fixed {
     }
 }
 
+/// The path a diff header names after `a/` and `b/`: relative to the current directory, with
+/// `..` for a file outside it (as `git diff --no-index ../x.c` writes it; `git apply
+/// --unsafe-paths` applies it). A path that cannot be made relative (another drive) loses its
+/// root, as git writes an absolute path.
+fn diff_path(path: &Path) -> String {
+    let relative = if path.is_absolute() {
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| crate::diagnostic::relative_to(path, &cwd))
+            .unwrap_or_else(|| {
+                path.components()
+                    .filter(|c| matches!(c, Component::Normal(_)))
+                    .collect()
+            })
+    } else {
+        path.to_path_buf()
+    };
+    crate::diagnostic::path_string(&relative)
+}
+
 /// A unified diff of one file's parse text before and after, lossily shown as UTF-8.
 pub fn unified_diff(path: &str, before: &[u8], after: &[u8]) -> String {
     let old = String::from_utf8_lossy(before);
@@ -235,6 +255,122 @@ pub fn unified_diff(path: &str, before: &[u8], after: &[u8]) -> String {
 
 /// Applies the fixes of every visible finding of `report` (suppressed findings are never fixed).
 pub fn run(report: &Report, opts: FixOptions) -> FixRun {
+    each_file(report, opts.write, |_, group| {
+        group
+            .iter()
+            .filter_map(|f| f.fix.as_ref())
+            .filter(|f| opts.wants(f))
+            .cloned()
+            .collect()
+    })
+}
+
+/// `--add-ignore`: a `// wsalint-ignore CODES` on the line of each visible finding (the
+/// suppression checks LINT001 and LINT002 aside), written like fixes. A line that already has a
+/// `wsalint-ignore` comment gets the codes added to it; a line that ends in another comment, or
+/// is continued with a backslash, gets a block comment before it. Findings a comment hides are
+/// not visible, so a second run adds nothing.
+pub fn add_ignores(report: &Report, write: bool) -> FixRun {
+    each_file(report, write, |path, group| {
+        let mut lines: std::collections::BTreeMap<usize, Vec<&str>> = Default::default();
+        for f in group.iter().filter(|f| !f.code.starts_with("LINT")) {
+            let codes = lines.entry(f.location.start.line).or_default();
+            if !codes.contains(&f.code.as_str()) {
+                codes.push(&f.code);
+            }
+        }
+        let Some(first) = group.first() else {
+            return Vec::new();
+        };
+        let source = &first.source;
+        let comments = comment_ranges(lang::choose(path, &source.text), &source.text);
+        lines
+            .into_iter()
+            .map(|(line, mut codes)| {
+                codes.sort_unstable();
+                ignore_fix(source, &comments, line, &codes.join(", "))
+            })
+            .collect()
+    })
+}
+
+/// The fix that suppresses `codes` on `line`.
+fn ignore_fix(
+    source: &Source,
+    comments: &[std::ops::Range<usize>],
+    line: usize,
+    codes: &str,
+) -> Fix {
+    const DIRECTIVE: &[u8] = b"wsalint-ignore";
+    let text = &source.text;
+    let range = source.line_range(line);
+    let on_line: Vec<&std::ops::Range<usize>> = comments
+        .iter()
+        .filter(|c| c.start >= range.start && c.start < range.end)
+        .collect();
+    let same_line_directive = on_line.iter().find_map(|c| {
+        let comment = String::from_utf8_lossy(&text[(*c).clone()]);
+        let (scope, _, _) = crate::suppress::parse(&comment)?;
+        let at = memchr::memmem::find(&text[(*c).clone()], DIRECTIVE)?;
+        (scope == crate::suppress::Scope::Line).then_some(c.start + at + DIRECTIVE.len())
+    });
+    let block = format!("/* wsalint-ignore {codes} */ ");
+    let edit = if let Some(mut at) = same_line_directive {
+        // `wsalint-ignore: A` or `wsalint-ignore A`: the new codes go first.
+        if text.get(at) == Some(&b':') {
+            at += 1;
+        }
+        Edit::replace(at..at, format!(" {codes},"))
+    } else if let Some(c) = on_line
+        .iter()
+        .find(|c| c.end > range.end || (c.end == range.end && text[c.start..].starts_with(b"//")))
+    {
+        // A comment runs to the end of the line or past it: a comment after it would be inside.
+        Edit::replace(c.start..c.start, block)
+    } else if text[range.clone()].trim_ascii_end().ends_with(b"\\") {
+        // A continued line (a macro): a line comment would swallow the backslash, and the
+        // grammar takes no comment right before it, so the comment opens the line.
+        let indent = text[range.clone()]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+        let at = range.start + indent;
+        Edit::replace(at..at, block)
+    } else {
+        Edit::replace(range.end..range.end, format!(" // wsalint-ignore {codes}"))
+    };
+    Fix {
+        applicability: Applicability::Safe,
+        message: format!("suppress {codes} on this line"),
+        edits: vec![edit],
+    }
+}
+
+/// The byte ranges of the comments of a text.
+fn comment_ranges(lang: Lang, text: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut parser = tree_sitter::Parser::new();
+    if parser.set_language(&lang.grammar()).is_err() {
+        return Vec::new();
+    }
+    let Some(tree) = parser.parse(text, None) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    crate::facts::walk(tree.root_node(), |n| {
+        if n.kind() == "comment" {
+            out.push(n.byte_range());
+        }
+    });
+    out
+}
+
+/// For each file of `report` with visible findings, the fixes `fixes_of` makes from them,
+/// applied and written (or only shown as a diff) the one way files are written.
+fn each_file(
+    report: &Report,
+    write: bool,
+    mut fixes_of: impl FnMut(&Path, &[&Finding]) -> Vec<Fix>,
+) -> FixRun {
     let mut result = FixRun::default();
     let mut start = 0;
     let findings = &report.findings;
@@ -250,16 +386,16 @@ pub fn run(report: &Report, opts: FixOptions) -> FixRun {
             .filter(|f| f.suppression.is_none())
             .collect();
         start = end;
-        let fixes: Vec<&Fix> = group
-            .iter()
-            .filter_map(|f| f.fix.as_ref())
-            .filter(|f| opts.wants(f))
-            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        let owned = fixes_of(&path, &group);
+        let fixes: Vec<&Fix> = owned.iter().collect();
         if fixes.is_empty() {
             continue;
         }
         let source = &group[0].source;
-        let shown = crate::diagnostic::path_string(&path);
+        let shown = diff_path(&path);
         let fixed = fix_text(&path, source, &fixes);
         for &i in &fixed.rolled_back {
             let line = fixes[i]
@@ -277,7 +413,7 @@ pub fn run(report: &Report, opts: FixOptions) -> FixRun {
         if fixed.applied.is_empty() || fixed.text == source.text {
             continue;
         }
-        if opts.write {
+        if write {
             if let Err(message) = write_fixed(&path, source, &fixed.text) {
                 result.warnings.push(Warning {
                     path: path.clone(),
@@ -399,6 +535,44 @@ mod tests {
         let f = fix(&[(at, at + 1, "b")]);
         let fixed = fix_text(Path::new("a.c"), &src, &[&f]);
         assert_eq!(src.encode(&fixed.text), b"/* Gr\xf6\xdfe */ int b;\n");
+    }
+
+    #[test]
+    fn ignore_comments_fit_the_line() {
+        let fixed = |text: &str, line: usize| {
+            let source = Source::decode(text.as_bytes()).unwrap();
+            let comments = comment_ranges(Lang::C, &source.text);
+            let fix = ignore_fix(&source, &comments, line, "WSA201");
+            let fixed = fix_text(Path::new("a.c"), &source, &[&fix]);
+            String::from_utf8(fixed.text).unwrap()
+        };
+        assert_eq!(fixed("f();\n", 1), "f(); // wsalint-ignore WSA201\n");
+        assert_eq!(
+            fixed("f(); // NOLINT(x)\n", 1),
+            "f(); /* wsalint-ignore WSA201 */ // NOLINT(x)\n"
+        );
+        assert_eq!(
+            fixed("f(); // wsalint-ignore: WSA206 -- why\n", 1),
+            "f(); // wsalint-ignore: WSA201, WSA206 -- why\n"
+        );
+        assert_eq!(
+            fixed("#define M(s) \\\n  f(s); \\\n  g()\n", 2),
+            "#define M(s) \\\n  /* wsalint-ignore WSA201 */ f(s); \\\n  g()\n"
+        );
+        // A `-next-line` comment on the line is about the next line: a comment of its own.
+        assert_eq!(
+            fixed("f(); /* wsalint-ignore-next-line WSA1 */\n", 1),
+            "f(); /* wsalint-ignore-next-line WSA1 */ // wsalint-ignore WSA201\n"
+        );
+    }
+
+    #[test]
+    fn diff_paths_outside_the_current_directory_climb() {
+        let rel = |p: &str, b: &str| crate::diagnostic::relative_to(Path::new(p), Path::new(b));
+        assert_eq!(rel("/tmp/x/a.c", "/tmp/y"), Some(PathBuf::from("../x/a.c")));
+        assert_eq!(rel("/tmp/y/a.c", "/tmp/y"), Some(PathBuf::from("a.c")));
+        assert_eq!(rel("/a.c", "/tmp/y"), Some(PathBuf::from("../../a.c")));
+        assert_eq!(diff_path(Path::new("src/a.c")), "src/a.c");
     }
 
     #[test]

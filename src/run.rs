@@ -220,23 +220,37 @@ pub fn print_located_error(title: &str, e: &ConfigError, color: bool) {
             )
         };
         if ok.is_ok() {
+            // The snippet's header names the file, line and column: said once.
             let _ = stderr.write_all(&buf);
+            return;
         }
     }
-    let _ = writeln!(
-        stderr,
-        "error: {}:{}:{}: {}",
-        name, e.line, e.column, e.message
-    );
+    let _ = if e.line == 0 {
+        // The file itself is the problem (it cannot be read): no position to give.
+        writeln!(stderr, "error: {}", sanitize_for_terminal(&e.message))
+    } else {
+        writeln!(
+            stderr,
+            "error: {title}: {}:{}:{}: {}",
+            name,
+            e.line,
+            e.column,
+            sanitize_for_terminal(&e.message)
+        )
+    };
 }
 
+/// `--color auto` follows the environment as other tools do: `NO_COLOR` (not empty) turns colors
+/// off, then `FORCE_COLOR` or `CLICOLOR_FORCE` (not empty, not `0`) turn them on when the output
+/// is not a terminal (a CI log); otherwise colors go to a terminal only.
 fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    let forced = |name: &str| set(name) && std::env::var_os(name).is_some_and(|v| v != "0");
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
+        ColorChoice::Auto if set("NO_COLOR") => false,
+        ColorChoice::Auto => to_terminal || forced("FORCE_COLOR") || forced("CLICOLOR_FORCE"),
     }
 }
 
@@ -247,8 +261,13 @@ fn stdin_name(args: &CheckArgs) -> Result<Option<PathBuf>, String> {
     if dash && args.paths.len() > 1 {
         return Err("`-` (standard input) must be the only path".into());
     }
-    if (dash || args.stdin_filename.is_some()) && (args.fix || args.unsafe_fixes || args.diff) {
-        return Err("`--fix` and `--diff` write files: they do not apply to standard input".into());
+    if (dash || args.stdin_filename.is_some())
+        && (args.fix || args.unsafe_fixes || args.diff || args.add_ignore)
+    {
+        return Err(
+            "`--fix`, `--diff` and `--add-ignore` write files: they do not apply to standard input"
+                .into(),
+        );
     }
     match (&args.stdin_filename, dash || args.paths.is_empty()) {
         (Some(name), true) => Ok(Some(name.clone())),
@@ -409,16 +428,29 @@ fn check(args: CheckArgs) -> i32 {
     // The explicit paths are checked now; the files are found while they are linted, anew for
     // each analysis (`--fix` lints again after each round).
     let walk = || walk::Walk::new(&paths, &walk_options);
-    let missing = match &stdin {
-        Some(_) => false,
+    let missing_paths = match &stdin {
+        Some(_) => Vec::new(),
         None => match walk() {
-            Ok(w) => w.missing,
+            Ok(w) => w.missing_paths,
             Err(e) => {
                 eprintln!("error: {}", sanitize_for_terminal(&e));
                 return EXIT_ERROR;
             }
         },
     };
+    let missing = !missing_paths.is_empty();
+    let format = args.format.unwrap_or(Format::Human);
+    if missing
+        && paths.iter().all(|p| missing_paths.contains(p))
+        && !matches!(format, Format::Json | Format::Sarif)
+    {
+        // Nothing to lint: the error is all there is to say (JSON and SARIF still write their
+        // log, which records it).
+        for w in walk().map(|w| w.warnings).unwrap_or_default() {
+            print_path_error(&engine, &w);
+        }
+        return EXIT_ERROR;
+    }
     let known: Vec<&str> = registry::RULES
         .iter()
         .chain(custom_rules.iter())
@@ -433,10 +465,15 @@ fn check(args: CheckArgs) -> i32 {
         .baseline
         .as_ref()
         .map(|p| format!("recorded in baseline `{}`", path_string(p)));
+    // Findings the baseline hid, over every analysis of the run.
+    let baseline_hid = std::sync::atomic::AtomicUsize::new(0);
     // One analysis: lint, and for each file as it is done, report suppressions that suppress
     // nothing, hide what the baseline records and hand the file to `emit`.
     let analyze = |emit: &mut (dyn FnMut(Report) + Send)| -> Report {
-        let mut matcher = baseline.as_ref().map(Baseline::matcher);
+        let mut matcher = baseline
+            .as_ref()
+            .zip(args.baseline.as_ref())
+            .map(|(b, path)| b.matcher(path));
         let mut each = |mut file: Report| {
             if engine.config.report_unused_suppressions {
                 unused::report(
@@ -447,7 +484,8 @@ fn check(args: CheckArgs) -> i32 {
                 );
             }
             if let (Some(m), Some(why)) = (matcher.as_mut(), &why) {
-                m.apply(&mut file.findings, why);
+                let hidden = m.apply(&mut file.findings, why);
+                baseline_hid.fetch_add(hidden, std::sync::atomic::Ordering::Relaxed);
             }
             emit(file);
         };
@@ -480,7 +518,6 @@ fn check(args: CheckArgs) -> i32 {
         report.sort_by_path();
         report
     };
-    let format = args.format.unwrap_or(Format::Human);
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let mut opts = OutputOptions {
         color: format == Format::Human && use_color(args.color, to_terminal),
@@ -503,6 +540,22 @@ fn check(args: CheckArgs) -> i32 {
             EXIT_OK
         }
     };
+    // A baseline that hides nothing while findings show was most likely written for other
+    // paths (or is stale): say so rather than let every old finding come back unexplained.
+    let warn_unmatched_baseline = |tally: &Tally| {
+        let (Some(b), Some(path)) = (&baseline, &args.baseline) else {
+            return;
+        };
+        let hid = baseline_hid.load(std::sync::atomic::Ordering::Relaxed);
+        if !args.quiet && !b.findings.is_empty() && hid == 0 && tally.findings() > 0 {
+            eprintln!(
+                "warning: none of the {} entries of baseline `{}` matches a finding (its paths are \
+                 relative to its directory; a version 1 baseline's to where it was written)",
+                b.findings.len(),
+                sanitize_for_terminal(&path_string(path))
+            );
+        }
+    };
     let mut out = match open_output(args.output.as_ref()) {
         Ok(out) => out,
         Err(e) => {
@@ -511,7 +564,12 @@ fn check(args: CheckArgs) -> i32 {
         }
     };
 
-    if !(args.fix || args.unsafe_fixes || args.diff || args.write_baseline.is_some()) {
+    if !(args.fix
+        || args.unsafe_fixes
+        || args.diff
+        || args.add_ignore
+        || args.write_baseline.is_some())
+    {
         // The usual run: each file is printed as soon as it is done.
         let mut printer = output::printer_for(format, &opts);
         let mut tally = Tally::default();
@@ -526,7 +584,19 @@ fn check(args: CheckArgs) -> i32 {
         });
         tally.files_checked = report.files_checked;
         tally.files_parsed = report.files_parsed;
-        print_warnings(&engine, &mut report.warnings, args.quiet);
+        print_warnings(&engine, &mut report.warnings, &missing_paths, args.quiet);
+        warn_unmatched_baseline(&tally);
+        if stdin.is_none() && report.files_checked == 0 && report.warnings.is_empty() && !args.quiet
+        {
+            let shown: Vec<String> = paths
+                .iter()
+                .map(|p| format!("`{}`", sanitize_for_terminal(&path_string(p))))
+                .collect();
+            eprintln!(
+                "warning: no C or C++ file found in {} (excluded and git-ignored files do not count)",
+                shown.join(", ")
+            );
+        }
         if written.is_ok() {
             written = printer
                 .end(&tally, &report.warnings, &opts, &mut out)
@@ -539,6 +609,33 @@ fn check(args: CheckArgs) -> i32 {
     }
 
     let mut report = collect();
+    if args.add_ignore {
+        let done = fix::add_ignores(&report, !args.diff);
+        print_warnings(&engine, &mut report.warnings, &missing_paths, args.quiet);
+        if args.diff {
+            return print_diff(&args, &done);
+        }
+        if !args.quiet {
+            for w in &done.warnings {
+                eprintln!(
+                    "warning: {}: {}",
+                    sanitize_for_terminal(&path_string(&w.path)),
+                    sanitize_for_terminal(&w.message)
+                );
+            }
+            let (n, files) = (done.applied, done.files);
+            eprintln!(
+                "Added {n} suppression {} to {files} {}.",
+                if n == 1 { "comment" } else { "comments" },
+                if files == 1 { "file" } else { "files" }
+            );
+        }
+        return if missing || !done.warnings.is_empty() {
+            EXIT_ERROR
+        } else {
+            EXIT_OK
+        };
+    }
     if args.fix || args.unsafe_fixes || args.diff {
         let fix_opts = FixOptions {
             unsafe_fixes: args.unsafe_fixes,
@@ -575,7 +672,7 @@ fn check(args: CheckArgs) -> i32 {
         report.warnings.extend(warnings);
     }
     if let Some(path) = &args.write_baseline {
-        let b = Baseline::from_findings(&report.findings);
+        let b = Baseline::from_findings(&report.findings, path);
         if let Err(e) = std::fs::write(path, b.to_json()) {
             eprintln!(
                 "error: cannot write baseline `{}`: {}",
@@ -594,10 +691,11 @@ fn check(args: CheckArgs) -> i32 {
         }
         return if missing { EXIT_ERROR } else { EXIT_OK };
     }
-    print_warnings(&engine, &mut report.warnings, args.quiet);
-    let written = output::print(format, &report, &opts, &mut out).and_then(|_| out.flush());
+    print_warnings(&engine, &mut report.warnings, &missing_paths, args.quiet);
     let mut tally = Tally::default();
     tally.add(&report.findings);
+    warn_unmatched_baseline(&tally);
+    let written = output::print(format, &report, &opts, &mut out).and_then(|_| out.flush());
     match report_written(written) {
         Ok(()) => exit(&tally),
         Err(code) => code,
@@ -632,16 +730,22 @@ fn report_written(written: std::io::Result<()>) -> Result<(), i32> {
     }
 }
 
-/// The files that could not be linted, on standard error, shown as paths are shown.
-fn print_warnings(engine: &Engine, warnings: &mut [Warning], quiet: bool) {
-    for w in warnings.iter_mut() {
+/// The files that could not be linted, on standard error, shown as paths are shown. A path named
+/// on the command line that does not exist is an error (it makes the exit code 2), said even
+/// under `--quiet`.
+fn print_warnings(engine: &Engine, warnings: &mut [Warning], missing: &[PathBuf], quiet: bool) {
+    let is_missing: Vec<bool> = warnings.iter().map(|w| missing.contains(&w.path)).collect();
+    for (w, &m) in warnings.iter_mut().zip(&is_missing) {
+        if m {
+            print_path_error(engine, w);
+        }
         w.path = engine.display_path(&w.path);
     }
     if quiet {
         return;
     }
     let mut err = std::io::stderr().lock();
-    for w in warnings.iter() {
+    for (w, _) in warnings.iter().zip(&is_missing).filter(|(_, &m)| !m) {
         let _ = writeln!(
             err,
             "warning: {}: {}",
@@ -649,6 +753,15 @@ fn print_warnings(engine: &Engine, warnings: &mut [Warning], quiet: bool) {
             sanitize_for_terminal(&w.message)
         );
     }
+}
+
+/// `error: PATH: why`, for a path named on the command line that cannot be linted.
+fn print_path_error(engine: &Engine, w: &Warning) {
+    eprintln!(
+        "error: {}: {}",
+        sanitize_for_terminal(&path_string(&engine.display_path(&w.path))),
+        sanitize_for_terminal(&w.message)
+    );
 }
 
 /// `--diff`: the diff on standard output (or `--output`), warnings and a summary on standard

@@ -98,6 +98,8 @@ pub struct Walk {
     pub warnings: Vec<Warning>,
     /// An explicit path did not exist (an I/O error: exit 2).
     pub missing: bool,
+    /// The explicit paths that do not exist (each also has its warning).
+    pub missing_paths: Vec<PathBuf>,
 }
 
 impl Walk {
@@ -106,7 +108,7 @@ impl Walk {
     pub fn new(paths: &[PathBuf], opts: &WalkOptions) -> Result<Walk, String> {
         let exclude = exclude_set(&opts.exclude)?;
         let mut warnings = Vec::new();
-        let mut missing = false;
+        let mut missing_paths = Vec::new();
         let (mut files, mut dirs) = (Vec::new(), Vec::new());
         for root in paths {
             let meta = match std::fs::metadata(root) {
@@ -121,7 +123,7 @@ impl Walk {
                         path: root.clone(),
                         message,
                     });
-                    missing = true;
+                    missing_paths.push(root.clone());
                     continue;
                 }
             };
@@ -156,7 +158,8 @@ impl Walk {
             seen_dirs: Default::default(),
             seen_files,
             warnings,
-            missing,
+            missing: !missing_paths.is_empty(),
+            missing_paths,
         })
     }
 

@@ -5,7 +5,12 @@ use std::path::Path;
 use assert_cmd::Command;
 
 fn wsalint() -> Command {
-    Command::cargo_bin("wsalint").unwrap()
+    let mut c = Command::cargo_bin("wsalint").unwrap();
+    // The tests decide colors themselves.
+    for var in ["NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE"] {
+        c.env_remove(var);
+    }
+    c
 }
 
 const LEAK: &str = "#include <windows.h>\nvoid f(void)\n{\n    HMODULE h = LoadLibraryA(\"iphlpapi.dll\");\n    FreeLibrary(h);\n}\n";
@@ -154,9 +159,145 @@ fn msvc_format_and_human_summary() {
 
 #[test]
 fn missing_path_and_unknown_rule_exit_2() {
-    wsalint().arg("no/such/dir").assert().code(2);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.c"), LEAK).unwrap();
+    // Nothing to lint: the error alone, no summary.
+    let out = wsalint()
+        .current_dir(dir.path())
+        .arg("no/such/dir")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: no/such/dir: cannot read: no such file or directory\n"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    // With another path, the run goes on and the missing one is still an error.
+    let out = wsalint()
+        .current_dir(dir.path())
+        .args(["--format", "gcc", "gone.c", "bad.c"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: gone.c: cannot read: no such file or directory\n"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("bad.c:4:17: "));
     wsalint().args(["explain", "WSA999"]).assert().code(2);
     wsalint().args(["--format", "nope", "."]).assert().code(2);
+}
+
+#[test]
+fn a_directory_without_c_files_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "socket()\n").unwrap();
+    let out = wsalint().current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "warning: no C or C++ file found in `.` (excluded and git-ignored files do not count)\n"
+    );
+    std::fs::write(dir.path().join("ok.c"), "int x;\n").unwrap();
+    let out = wsalint().current_dir(dir.path()).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+/// Runs wsalint with its standard output closed before it writes: it must exit quietly.
+fn closed_pipe(args: &[&str]) -> std::process::Output {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("wsalint"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    for args in [
+        &["explain", "WSA001"][..],
+        &["rules"][..],
+        &["rules", "--format", "json"][..],
+    ] {
+        let out = closed_pipe(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    }
+}
+
+#[test]
+fn force_color_and_clicolor_force_color_a_pipe_unless_no_color() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.c"), LEAK).unwrap();
+    let colored = |env: &[(&str, &str)]| {
+        let mut cmd = wsalint();
+        cmd.current_dir(dir.path()).arg("bad.c");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        out.stdout.contains(&0x1b)
+    };
+    assert!(!colored(&[]));
+    assert!(colored(&[("FORCE_COLOR", "1")]));
+    assert!(colored(&[("CLICOLOR_FORCE", "1")]));
+    assert!(!colored(&[("FORCE_COLOR", "0")]));
+    assert!(!colored(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]));
+}
+
+#[test]
+fn version_carries_the_commit_when_built_from_git() {
+    let out = wsalint().arg("--version").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let version = env!("CARGO_PKG_VERSION");
+    let shape =
+        regex::Regex::new(r"^wsalint (\S+)( \(([0-9a-f]{7,}) \d{4}-\d{2}-\d{2}\))?\n$").unwrap();
+    let caps = shape.captures(&text).unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(&caps[1], version);
+    // Built from this work tree with git at hand: the commit is there (build.rs).
+    let root = env!("CARGO_MANIFEST_DIR");
+    let head = std::process::Command::new("git")
+        .args(["-C", root, "rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if let Some(head) = head {
+        let commit = caps
+            .get(3)
+            .map(|m| m.as_str())
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(head.starts_with(commit), "{head} {text}");
+    }
+}
+
+#[test]
+fn diff_headers_of_a_file_outside_the_current_directory_climb_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cwd, out_dir) = (dir.path().join("cwd"), dir.path().join("out"));
+    std::fs::create_dir_all(&cwd).unwrap();
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let file = out_dir.join("cmp.c");
+    std::fs::write(
+        &file,
+        "#include <winsock2.h>\nvoid f(SOCKET s) { if (s == -1) return; }\n",
+    )
+    .unwrap();
+    let out = wsalint()
+        .current_dir(&cwd)
+        .arg("--diff")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let diff = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        diff.starts_with("--- a/../out/cmp.c\n+++ b/../out/cmp.c\n"),
+        "{diff}"
+    );
 }
 
 #[test]

@@ -459,29 +459,46 @@ fn config_errors_name_file_line_and_key() {
         write(dir.path(), "wsalint.toml", toml);
         let out = run_in(dir.path(), &["a.c"]);
         assert_eq!(out.code, 2, "{toml}");
-        assert!(
-            out.stderr.contains(&format!("error: {expected}\n")),
-            "{toml}\n{}",
-            out.stderr
-        );
-        // Rendered with codespan, like a diagnostic.
-        let (line, col) = {
-            let mut parts = expected.split(':').skip(1);
-            (parts.next().unwrap(), parts.next().unwrap())
-        };
-        assert!(
-            out.stderr
-                .contains(&format!("┌─ wsalint.toml:{line}:{col}")),
-            "{toml}\n{}",
-            out.stderr
-        );
-        assert!(
-            out.stderr.starts_with("error: invalid config: "),
-            "{}",
-            out.stderr
-        );
+        assert_located(&out.stderr, "invalid config", expected);
         assert_eq!(out.stdout, "");
     }
+    // A config file that cannot be read has no position to show.
+    let out = run_in(dir.path(), &["--config", "nope.toml", "a.c"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "error: cannot read config file `nope.toml`: no such file or directory\n"
+    );
+}
+
+/// The error `path:line:col: message` said once, rendered with codespan like a diagnostic: the
+/// title and message (which may go on), then the file, line and column above the snippet. An
+/// expectation that ends after `line:` checks the line only.
+fn assert_located(stderr: &str, title: &str, expected: &str) {
+    let mut parts = expected.splitn(4, ':');
+    let (file, line, col) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    match parts.next() {
+        Some(message) => assert!(
+            stderr.starts_with(&format!("error: {title}: {}", message.trim_start())),
+            "{expected}\n{stderr}"
+        ),
+        None => assert!(stderr.starts_with(&format!("error: {title}: ")), "{stderr}"),
+    }
+    let location = if col.is_empty() {
+        format!("┌─ {file}:{line}:")
+    } else {
+        format!("┌─ {file}:{line}:{col}\n")
+    };
+    assert!(stderr.contains(&location), "{expected}\n{stderr}");
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("error")).count(),
+        1,
+        "said once: {stderr}"
+    );
 }
 
 #[test]
@@ -575,7 +592,7 @@ fn baseline_round_trip_survives_edits_above_and_shows_new_findings() {
     let recorded: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("baseline.json")).unwrap())
             .unwrap();
-    assert_eq!(recorded["version"], 1);
+    assert_eq!(recorded["version"], 2);
     let first = &recorded["findings"][0];
     assert_eq!(first["code"], "WSA001");
     assert_eq!(first["path"], "a.c");
@@ -629,13 +646,59 @@ fn baseline_round_trip_survives_edits_above_and_shows_new_findings() {
 }
 
 #[test]
+fn baseline_paths_are_relative_to_the_baseline_from_any_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "src/net/a.c", LEAK);
+    // Written from a subdirectory, read from the top and from another subdirectory.
+    let out = run_in(&d.join("src"), &["--write-baseline", "../baseline.json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("baseline.json")).unwrap()).unwrap();
+    assert_eq!(recorded["findings"][0]["path"], "src/net/a.c");
+    for (cwd, baseline, paths) in [
+        (d.to_path_buf(), "baseline.json", "."),
+        (d.join("src/net"), "../../baseline.json", "."),
+        (d.join("src"), "../baseline.json", "net/a.c"),
+    ] {
+        let out = run_in(&cwd, &["--baseline", baseline, "--format", "json", paths]);
+        assert_eq!(out.code, 0, "{}: {}", cwd.display(), out.stdout);
+        assert_eq!(json(&out)["summary"]["suppressed"], 1);
+        assert_eq!(out.stderr, "");
+    }
+    // A version 1 baseline keeps its meaning: paths relative to where it is run from.
+    let shown = json(&run_in(&d.join("src"), &["--format", "json"]));
+    let finding = &shown["diagnostics"][0];
+    let v1 = serde_json::json!({"version": 1, "findings": [{
+        "code": "WSA001",
+        "path": "net/a.c",
+        "fingerprint": finding["fingerprint"],
+    }]});
+    write(d, "old.json", &v1.to_string());
+    let out = run_in(
+        &d.join("src"),
+        &["--baseline", "../old.json", "--format", "json"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(json(&out)["summary"]["suppressed"], 1);
+    // Entries that match nothing while findings show: a warning says why they may not.
+    let out = run_in(d, &["--baseline", "old.json", "--format", "gcc"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "warning: none of the 1 entries of baseline `old.json` matches a finding (its paths are \
+         relative to its directory; a version 1 baseline's to where it was written)\n"
+    );
+}
+
+#[test]
 fn bad_baselines_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.c", LEAK);
     let cases: &[(&str, &str)] = &[
         ("{", "error: `b.json` is not a wsalint baseline: EOF while parsing an object at line 1 column 1"),
         ("[]", "error: `b.json` is not a wsalint baseline: invalid length 0, expected struct Baseline with 2 elements at line 1 column 2"),
-        ("{\"version\": 2, \"findings\": []}", "error: `b.json` is not a wsalint baseline: version 2 is not supported (expected 1)"),
+        ("{\"version\": 3, \"findings\": []}", "error: `b.json` is not a wsalint baseline: version 3 is not supported (expected 2)"),
         ("{\"version\": 1, \"findings\": [{\"code\": \"WSA001\", \"path\": \"a.c\"}]}", "error: `b.json` is not a wsalint baseline: missing field `fingerprint` at line 1 column 61"),
     ];
     for (text, expected) in cases {
@@ -830,16 +893,7 @@ fn custom_rule_errors_point_into_the_query_file() {
         std::fs::write(&rule_path, text).unwrap();
         let out = run_in(d, &[]);
         assert_eq!(out.code, 2, "{expected}");
-        assert!(
-            out.stderr.contains(&format!("error: {expected}")),
-            "{expected}\n{}",
-            out.stderr
-        );
-        assert!(
-            out.stderr.starts_with("error: invalid custom rule: "),
-            "{}",
-            out.stderr
-        );
+        assert_located(&out.stderr, "invalid custom rule", expected);
     }
     // Two files with one code.
     std::fs::write(&rule_path, &rule).unwrap();
@@ -851,11 +905,10 @@ fn custom_rule_errors_point_into_the_query_file() {
     );
     let out = run_in(d, &[]);
     assert_eq!(out.code, 2);
-    assert!(
-        out.stderr
-            .contains("error: rules/copy.scm:1:9: code `ACME001` is used by another custom rule"),
-        "{}",
-        out.stderr
+    assert_located(
+        &out.stderr,
+        "invalid custom rule",
+        "rules/copy.scm:1:9: code `ACME001` is used by another custom rule",
     );
 }
 

@@ -350,3 +350,51 @@ fn fix_goes_on_until_nothing_is_left_to_fix() {
         "#include <winsock2.h>\nint pe(SOCKET s)\n{\n  R if (s == INVALID_SOCKET)\n    closesocket(s);\n}\n"
     );
 }
+
+#[test]
+fn add_ignore_suppresses_every_finding_once_keeping_encoding_and_line_endings() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = "#include <winsock2.h>\r\nvoid f(SOCKET s) { if (s == -1) return; } // NOLINT(x)\r\nvoid g(SOCKET s) { if (s < 0) return; }\r\n";
+    std::fs::write(d.join("crlf.c"), text).unwrap();
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(
+        text.replace("\r\n", "\n")
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes()),
+    );
+    std::fs::write(d.join("wide.c"), &utf16).unwrap();
+    let out = wsalint()
+        .current_dir(d)
+        .args(["--add-ignore", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "Added 4 suppression comments to 2 files.\n"
+    );
+    let expected = "#include <winsock2.h>\r\nvoid f(SOCKET s) { if (s == -1) return; } /* wsalint-ignore WSA201 */ // NOLINT(x)\r\nvoid g(SOCKET s) { if (s < 0) return; } // wsalint-ignore WSA201\r\n";
+    assert_eq!(std::fs::read_to_string(d.join("crlf.c")).unwrap(), expected);
+    let mut wide = vec![0xff, 0xfe];
+    wide.extend(
+        expected
+            .replace("\r\n", "\n")
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes()),
+    );
+    assert_eq!(std::fs::read(d.join("wide.c")).unwrap(), wide);
+    // Nothing is left to suppress: a second run changes nothing, and the lint is clean.
+    let before = snapshot(d);
+    let out = wsalint()
+        .current_dir(d)
+        .args(["--add-ignore", "."])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "Added 0 suppression comments to 0 files.\n"
+    );
+    assert_eq!(snapshot(d), before);
+    wsalint().current_dir(d).arg(".").assert().code(0);
+}
