@@ -25,6 +25,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::wsa207_fd_setsize_after_include::FdSetsizeAfterInclude,
     &rules::wsa208_stale_wsagetlasterror::StaleWsaGetLastError,
     &rules::wsa209_posix_errno_constant_for_winsock_error::PosixErrnoConstantForWinsockError,
+    &rules::wsa210_sockopt_timeout_as_timeval::SockoptTimeoutAsTimeval,
 ];
 
 /// The rule with this exact code (case-insensitive).

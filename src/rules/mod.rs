@@ -26,6 +26,7 @@ pub mod wsa206_deprecated_winsock_api;
 pub mod wsa207_fd_setsize_after_include;
 pub mod wsa208_stale_wsagetlasterror;
 pub mod wsa209_posix_errno_constant_for_winsock_error;
+pub mod wsa210_sockopt_timeout_as_timeval;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
