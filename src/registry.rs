@@ -26,6 +26,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::wsa208_stale_wsagetlasterror::StaleWsaGetLastError,
     &rules::wsa209_posix_errno_constant_for_winsock_error::PosixErrnoConstantForWinsockError,
     &rules::wsa210_sockopt_timeout_as_timeval::SockoptTimeoutAsTimeval,
+    &rules::wsa212_winsock_in_dllmain::WinsockInDllmain,
 ];
 
 /// The rule with this exact code (case-insensitive).

@@ -102,6 +102,24 @@ pub fn is_winsock_call(name: &str) -> bool {
     WINSOCK_CALLS.contains(&name)
 }
 
+/// Whether a call is a Winsock function at all: one that sets the last error or returns its
+/// error (`is_winsock_failure`), or a resolver call (`getaddrinfo`, `getnameinfo`...).
+pub fn is_winsock_api(name: &str) -> bool {
+    is_winsock_failure(name)
+        || matches!(
+            name,
+            "getaddrinfo"
+                | "GetAddrInfoW"
+                | "GetAddrInfoExW"
+                | "freeaddrinfo"
+                | "FreeAddrInfoW"
+                | "getnameinfo"
+                | "GetNameInfoW"
+                | "gethostname"
+                | "WSASetLastError"
+        )
+}
+
 /// Winsock calls that return their error code and set neither `errno` nor
 /// `WSAGetLastError()`: `WSAStartup` fails before there is a last error to set.
 pub const RETURNS_ITS_ERROR: &[&str] = &["WSAStartup"];
@@ -505,6 +523,42 @@ impl<'t> Facts<'t> {
         let decl = self.decl_of(self.text_of(name_node), value.start_byte())?;
         let (ty, pointer) = self.time_struct_type(&decl.ty)?;
         (!pointer && !decl.pointer).then_some(ty)
+    }
+
+    /// The Winsock calls (`is_winsock_api`) that run when the file's function `root` runs: its
+    /// own, and those of the file's functions it calls directly, at any depth (not through
+    /// pointers: a thread or work item it starts runs later). Each comes with the call in
+    /// `root` that leads to it (`None` for `root`'s own).
+    pub fn winsock_calls_reached(&self, root: usize) -> Vec<(&Call<'t>, Option<&Call<'t>>)> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::from([root]);
+        let mut queue: std::collections::VecDeque<(usize, Option<&Call<'t>>)> =
+            std::collections::VecDeque::from([(root, None)]);
+        while let Some((index, via)) = queue.pop_front() {
+            let body = self.functions[index].body.byte_range();
+            for call in self.calls_in(body) {
+                if call.member || call.function != Some(index) {
+                    continue;
+                }
+                if self.never_windows(call.node.start_byte()) {
+                    continue;
+                }
+                if is_winsock_api(&call.name) {
+                    out.push((call, via));
+                    continue;
+                }
+                let callee = self
+                    .functions
+                    .iter()
+                    .position(|f| !f.name.is_empty() && f.short_name() == call.name);
+                if let Some(callee) = callee {
+                    if seen.insert(callee) {
+                        queue.push_back((callee, via.or(Some(call))));
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The `#include`s of Winsock headers that a Windows build can reach, in document order.
@@ -983,6 +1037,30 @@ mod tests {
     use crate::facts::walk;
     use crate::lang::Lang;
     use crate::node::NodeExt;
+
+    #[test]
+    fn winsock_calls_reached_through_the_files_functions() {
+        let code = "static void net_init(void) { WSADATA d; WSAStartup(0x202, &d); helper(); }\n\
+                    static void helper(void) { SOCKET s = socket(2, 1, 0); net_init(); }\n\
+                    static DWORD WINAPI later(LPVOID p) { closesocket(0); return 0; }\n\
+                    BOOL root(void) { net_init(); CreateThread(0, 0, later, 0, 0, 0); \n\
+                    #ifndef _WIN32\n close(0);\n #endif\n return TRUE; }";
+        let found = facts_of(Lang::C, code, |f| {
+            let root = f.functions.iter().position(|x| x.name == "root").unwrap();
+            f.winsock_calls_reached(root)
+                .iter()
+                .map(|(c, via)| (c.name.clone(), via.map(|v| v.name.clone())))
+                .collect::<Vec<_>>()
+        });
+        let via = Some("net_init".to_string());
+        assert_eq!(
+            found,
+            vec![
+                ("WSAStartup".to_string(), via.clone()),
+                ("socket".to_string(), via),
+            ]
+        );
+    }
 
     #[test]
     fn time_structs_behind_option_values_and_lengths() {

@@ -27,6 +27,7 @@ pub mod wsa207_fd_setsize_after_include;
 pub mod wsa208_stale_wsagetlasterror;
 pub mod wsa209_posix_errno_constant_for_winsock_error;
 pub mod wsa210_sockopt_timeout_as_timeval;
+pub mod wsa212_winsock_in_dllmain;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
