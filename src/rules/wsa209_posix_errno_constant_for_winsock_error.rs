@@ -156,6 +156,11 @@ impl Rule for PosixErrnoConstantForWinsockError {
                 ctx.defer(&META, format!("inprogress:{unresolved}:{file}"), Some(diag));
             }
         }
+        // `err == WSAEWOULDBLOCK || err == EWOULDBLOCK`, `case WSAEWOULDBLOCK: case
+        // EWOULDBLOCK:`: the Winsock code is tested too, and the CRT's is only dead weight.
+        if also_tests(ctx, m, constant, errno.winsock) {
+            return;
+        }
         let mut message = format!(
             "{described} is compared with `{name}` ({}), never Winsock's `{}` ({})",
             crt_value(errno),
@@ -302,6 +307,34 @@ fn in_progress_diag(
     META.diag(range, message)
         .with_related(connect, "the non-blocking `connect`")
         .with_fix(Fix::suggestion("accept `WSAEWOULDBLOCK` as pending too"))
+}
+
+/// Whether the test around `constant` also names the Winsock constant `winsock`: the whole
+/// condition of `&&`/`||` a comparison belongs to, or the labels of a `case`'s `switch`.
+fn also_tests(ctx: &Ctx, m: &Match, constant: Node, winsock: &str) -> bool {
+    let scope = if let Some(compare) = m.get("compare") {
+        let mut top = compare;
+        while let Some(p) = top.parent() {
+            let logical = p.kind_name() == "binary_expression"
+                && p.field("operator")
+                    .is_some_and(|o| matches!(ctx.text_of(o), "&&" | "||"));
+            if !(logical || p.kind_name() == "parenthesized_expression") {
+                break;
+            }
+            top = p;
+        }
+        top
+    } else {
+        match constant.parent().and_then(|c| c.parent()) {
+            Some(body) => body,
+            None => return false,
+        }
+    };
+    let mut found = false;
+    crate::facts::walk(scope, |n| {
+        found |= n.kind_name() == "identifier" && ctx.text_of(n) == winsock;
+    });
+    found
 }
 
 /// The value a `case` label is compared with: its `switch`'s condition.
