@@ -27,6 +27,8 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::wsa207_fd_setsize_after_include::FdSetsizeAfterInclude,
     &rules::wsa208_stale_wsagetlasterror::StaleWsaGetLastError,
     &rules::wsa209_posix_errno_constant_for_winsock_error::PosixErrnoConstantForWinsockError,
+    &rules::wsa210_sockopt_timeout_as_timeval::SockoptTimeoutAsTimeval,
+    &rules::wsa212_winsock_in_dllmain::WinsockInDllmain,
     &rules::wsa213_connect_failure_not_in_exceptfds::ConnectFailureNotInExceptfds,
     &rules::wsa215_inet_ntoa_buffer_reuse::InetNtoaBufferReuse,
 ];

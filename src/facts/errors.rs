@@ -99,21 +99,6 @@ impl SourceKind {
             SourceKind::Function => "returns",
         }
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceKind::Macro => "macro",
-            SourceKind::Function => "function",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<SourceKind> {
-        match s {
-            "macro" => Some(SourceKind::Macro),
-            "function" => Some(SourceKind::Function),
-            _ => None,
-        }
-    }
 }
 
 /// Where an expression's Winsock error code comes from.

@@ -102,6 +102,24 @@ pub fn is_winsock_call(name: &str) -> bool {
     WINSOCK_CALLS.contains(&name)
 }
 
+/// Whether a call is a Winsock function at all: one that sets the last error or returns its
+/// error (`is_winsock_failure`), or a resolver call (`getaddrinfo`, `getnameinfo`...).
+pub fn is_winsock_api(name: &str) -> bool {
+    is_winsock_failure(name)
+        || matches!(
+            name,
+            "getaddrinfo"
+                | "GetAddrInfoW"
+                | "GetAddrInfoExW"
+                | "freeaddrinfo"
+                | "FreeAddrInfoW"
+                | "getnameinfo"
+                | "GetNameInfoW"
+                | "gethostname"
+                | "WSASetLastError"
+        )
+}
+
 /// Winsock calls that return their error code and set neither `errno` nor
 /// `WSAGetLastError()`: `WSAStartup` fails before there is a last error to set.
 pub const RETURNS_ITS_ERROR: &[&str] = &["WSAStartup"];
@@ -376,7 +394,173 @@ fn base_name(header: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// Structs that hold a time as seconds and a fraction (`struct timeval`, `struct timeb`,
+/// `struct timespec`), by their bare names, and Winsock's typedefs of `timeval`.
+const TIME_STRUCTS: &[&str] = &[
+    "timeval",
+    "TIMEVAL",
+    "timeb",
+    "_timeb",
+    "__timeb32",
+    "__timeb64",
+    "timespec",
+];
+
+/// What an option value points to, as far as the file says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pointee {
+    /// A seconds-and-fractions struct: the object as written, the struct's bare name.
+    TimeStruct { object: String, ty: &'static str },
+    /// An object declared with another type (a `DWORD` of milliseconds).
+    Other,
+    /// The file does not say (a `char *` buffer, an expression).
+    Unknown,
+}
+
+/// Winsock's pointer typedefs of `timeval`.
+const TIME_STRUCT_POINTERS: &[&str] = &["PTIMEVAL", "LPTIMEVAL"];
+
+/// The bare type name of a type as written: `const struct timeval` -> `timeval`.
+fn bare_type(ty: &str) -> &str {
+    ty.split_whitespace()
+        .rfind(|w| !matches!(*w, "const" | "volatile" | "struct" | "union"))
+        .unwrap_or("")
+}
+
 impl<'t> Facts<'t> {
+    /// The seconds-and-fractions struct type (`timeval`, `timeb`, `timespec`) that the type as
+    /// written names, through the file's typedefs (`typedef struct timeval my_tv;`): its bare
+    /// name, and whether the type is a pointer to it (`LPTIMEVAL`).
+    pub fn time_struct_type(&self, ty: &str) -> Option<(&'static str, bool)> {
+        let mut name = bare_type(ty).to_string();
+        for _ in 0..4 {
+            if let Some(t) = TIME_STRUCTS.iter().find(|t| **t == name) {
+                return Some((t, false));
+            }
+            if TIME_STRUCT_POINTERS.contains(&name.as_str()) {
+                return Some(("timeval", true));
+            }
+            match self.typedefs.get(&name) {
+                Some(next) => name = bare_type(next).to_string(),
+                None => return None,
+            }
+        }
+        None
+    }
+
+    /// The time struct an option value points to (`&tv`, `(char *)&tv`, `tvp` declared
+    /// `struct timeval *`, `&conn->timeout` of a field declared in the file), with the name of
+    /// the object as written.
+    pub fn time_struct_pointee(&self, value: Node) -> Pointee {
+        let value = unwrap_casts(value);
+        let (object, address_taken) = match value.kind_name() {
+            "pointer_expression"
+                if value
+                    .field("operator")
+                    .is_some_and(|o| self.text_of(o) == "&") =>
+            {
+                match value.field("argument") {
+                    Some(a) => (a, true),
+                    None => return Pointee::Unknown,
+                }
+            }
+            _ => (value, false),
+        };
+        let name_node = match object.kind_name() {
+            "identifier" => object,
+            "field_expression" => match object.field("field") {
+                Some(f) => f,
+                None => return Pointee::Unknown,
+            },
+            _ => return Pointee::Unknown,
+        };
+        let Some(decl) = self.decl_of(self.text_of(name_node), object.start_byte()) else {
+            return Pointee::Unknown;
+        };
+        match self.time_struct_type(&decl.ty) {
+            Some((ty, typedef_pointer)) => {
+                let pointer = decl.pointer || typedef_pointer;
+                // `&tv` of a struct, or `tvp` of a pointer to one.
+                if pointer != address_taken {
+                    Pointee::TimeStruct {
+                        object: self.text_of(object).to_string(),
+                        ty,
+                    }
+                } else {
+                    Pointee::Unknown
+                }
+            }
+            // A pointer to bytes says nothing of what it points to.
+            None if decl.pointer
+                && !address_taken
+                && matches!(bare_type(&decl.ty), "char" | "void" | "BYTE" | "uint8_t") =>
+            {
+                Pointee::Unknown
+            }
+            None => Pointee::Other,
+        }
+    }
+
+    /// The time struct an option length measures: `sizeof(struct timeval)`, `sizeof tv` or
+    /// `sizeof(tv)` of one.
+    pub fn time_struct_size(&self, len: Node) -> Option<&'static str> {
+        let len = unwrap_casts(len);
+        if len.kind_name() != "sizeof_expression" {
+            return None;
+        }
+        if let Some(ty) = len.field("type") {
+            return self
+                .time_struct_type(self.text_of(ty))
+                .filter(|(_, pointer)| !pointer)
+                .map(|(t, _)| t);
+        }
+        let value = crate::facts::unwrap_parens(len.field("value")?);
+        let name_node = match value.kind_name() {
+            "identifier" => value,
+            "field_expression" => value.field("field")?,
+            _ => return None,
+        };
+        let decl = self.decl_of(self.text_of(name_node), value.start_byte())?;
+        let (ty, pointer) = self.time_struct_type(&decl.ty)?;
+        (!pointer && !decl.pointer).then_some(ty)
+    }
+
+    /// The Winsock calls (`is_winsock_api`) that run when the file's function `root` runs: its
+    /// own, and those of the file's functions it calls directly, at any depth (not through
+    /// pointers: a thread or work item it starts runs later). Each comes with the call in
+    /// `root` that leads to it (`None` for `root`'s own).
+    pub fn winsock_calls_reached(&self, root: usize) -> Vec<(&Call<'t>, Option<&Call<'t>>)> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::from([root]);
+        let mut queue: std::collections::VecDeque<(usize, Option<&Call<'t>>)> =
+            std::collections::VecDeque::from([(root, None)]);
+        while let Some((index, via)) = queue.pop_front() {
+            let body = self.functions[index].body.byte_range();
+            for call in self.calls_in(body) {
+                if call.member || call.function != Some(index) {
+                    continue;
+                }
+                if self.never_windows(call.node.start_byte()) {
+                    continue;
+                }
+                if is_winsock_api(&call.name) {
+                    out.push((call, via));
+                    continue;
+                }
+                let callee = self
+                    .functions
+                    .iter()
+                    .position(|f| !f.name.is_empty() && f.short_name() == call.name);
+                if let Some(callee) = callee {
+                    if seen.insert(callee) {
+                        queue.push_back((callee, via.or(Some(call))));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The `#include`s of Winsock headers that a Windows build can reach, in document order.
     pub fn winsock_includes<'a>(
         &'a self,
@@ -1082,6 +1266,75 @@ mod tests {
                 Some("w")
             );
         });
+    }
+
+    #[test]
+    fn winsock_calls_reached_through_the_files_functions() {
+        let code = "static void net_init(void) { WSADATA d; WSAStartup(0x202, &d); helper(); }\n\
+                    static void helper(void) { SOCKET s = socket(2, 1, 0); net_init(); }\n\
+                    static DWORD WINAPI later(LPVOID p) { closesocket(0); return 0; }\n\
+                    BOOL root(void) { net_init(); CreateThread(0, 0, later, 0, 0, 0); \n\
+                    #ifndef _WIN32\n close(0);\n #endif\n return TRUE; }";
+        let found = facts_of(Lang::C, code, |f| {
+            let root = f.functions.iter().position(|x| x.name == "root").unwrap();
+            f.winsock_calls_reached(root)
+                .iter()
+                .map(|(c, via)| (c.name.clone(), via.map(|v| v.name.clone())))
+                .collect::<Vec<_>>()
+        });
+        let via = Some("net_init".to_string());
+        assert_eq!(
+            found,
+            vec![
+                ("WSAStartup".to_string(), via.clone()),
+                ("socket".to_string(), via),
+            ]
+        );
+    }
+
+    #[test]
+    fn time_structs_behind_option_values_and_lengths() {
+        let code = "typedef struct timeval my_tv;\n\
+                    struct conn { struct timeval timeout; };\n\
+                    void f(SOCKET s, const struct timeval *tvp, struct conn *c) {\n\
+                    struct timeval tv; my_tv t2; DWORD ms; TIMEVAL t3;\n\
+                    g((char *)&tv, sizeof(tv));\n\
+                    g((const char *)tvp, sizeof *tvp);\n\
+                    g(&t2, sizeof t2);\n\
+                    g(&c->timeout, sizeof(struct timeval));\n\
+                    g((char *)&ms, sizeof(ms));\n\
+                    g(&t3, sizeof(struct timeb));\n\
+                    g(buf, 8);\n\
+                    }\n\
+                    void h(const char *bytes) { g(bytes, sizeof(struct timeval)); }";
+        let found = facts_of(Lang::C, code, |f| {
+            f.calls
+                .iter()
+                .filter(|c| c.name == "g")
+                .map(|c| {
+                    let value = match f.time_struct_pointee(c.arg(0).unwrap()) {
+                        super::Pointee::TimeStruct { object, ty } => format!("{object}:{ty}"),
+                        other => format!("{other:?}"),
+                    };
+                    (value, f.time_struct_size(c.arg(1).unwrap()))
+                })
+                .collect::<Vec<_>>()
+        });
+        let found: Vec<(&str, Option<&str>)> =
+            found.iter().map(|(v, l)| (v.as_str(), *l)).collect();
+        assert_eq!(
+            found,
+            vec![
+                ("tv:timeval", Some("timeval")),
+                ("tvp:timeval", None),
+                ("t2:timeval", Some("timeval")),
+                ("c->timeout:timeval", Some("timeval")),
+                ("Other", None),
+                ("t3:TIMEVAL", Some("timeb")),
+                ("Unknown", None),
+                ("Unknown", Some("timeval")),
+            ]
+        );
     }
 
     #[test]

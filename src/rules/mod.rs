@@ -28,6 +28,8 @@ pub mod wsa206_deprecated_winsock_api;
 pub mod wsa207_fd_setsize_after_include;
 pub mod wsa208_stale_wsagetlasterror;
 pub mod wsa209_posix_errno_constant_for_winsock_error;
+pub mod wsa210_sockopt_timeout_as_timeval;
+pub mod wsa212_winsock_in_dllmain;
 pub mod wsa213_connect_failure_not_in_exceptfds;
 pub mod wsa215_inet_ntoa_buffer_reuse;
 

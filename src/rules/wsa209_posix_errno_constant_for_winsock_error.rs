@@ -4,8 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
-use crate::diagnostic::{Finding, Fix, Severity};
-use crate::facts::errors::{errno_constant, ErrnoConstant, SourceKind, WinsockError};
+use crate::diagnostic::{Diagnostic, Finding, Fix, Severity};
+use crate::facts::errors::{errno_constant, ErrnoConstant, WinsockError};
 use crate::facts::{unwrap_parens, Facts};
 use crate::node::NodeExt;
 use crate::query;
@@ -100,9 +100,6 @@ The suggestion names the Winsock constant.
 - Microsoft Learn, "errno constants": the POSIX supplement added in Visual Studio 2010.
 "#;
 
-/// Stands in a deferred message for how a header's name yields the error ("expands to").
-const HOW: &str = "\u{1}";
-
 impl Rule for PosixErrnoConstantForWinsockError {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -140,13 +137,7 @@ impl Rule for PosixErrnoConstantForWinsockError {
             let Some(connect) = pending_connect(facts, offset) else {
                 return;
             };
-            let message = format!(
-                "{described} is compared with `{name}` after `connect`, but a non-blocking `connect` on Windows fails with `WSAEWOULDBLOCK` (10035), so every pending connection is taken for a failure"
-            );
-            let diag = META
-                .diag(constant.byte_range(), message)
-                .with_related(connect, "the non-blocking `connect`")
-                .with_fix(Fix::suggestion("accept `WSAEWOULDBLOCK` as pending too"));
+            let diag = in_progress_diag(&described, name, test_range(m, constant), connect);
             ctx.defer(
                 &META,
                 format!("cmp:{unresolved}:WSAEINPROGRESS:{file}"),
@@ -157,6 +148,19 @@ impl Rule for PosixErrnoConstantForWinsockError {
         let Some(errno) = errno_constant(name) else {
             return;
         };
+        // A header may map `EINPROGRESS` onto `WSAEINPROGRESS`: then the test after `connect`
+        // is the pending test that misses `WSAEWOULDBLOCK`.
+        if name == "EINPROGRESS" && mapping.is_none() {
+            if let Some(connect) = pending_connect(facts, offset) {
+                let diag = in_progress_diag(&described, name, test_range(m, constant), connect);
+                ctx.defer(&META, format!("inprogress:{unresolved}:{file}"), Some(diag));
+            }
+        }
+        // `err == WSAEWOULDBLOCK || err == EWOULDBLOCK`, `case WSAEWOULDBLOCK: case
+        // EWOULDBLOCK:`: the Winsock code is tested too, and the CRT's is only dead weight.
+        if also_tests(ctx, m, constant, errno.winsock) {
+            return;
+        }
         let mut message = format!(
             "{described} is compared with `{name}` ({}), never Winsock's `{}` ({})",
             crt_value(errno),
@@ -189,13 +193,19 @@ impl Rule for PosixErrnoConstantForWinsockError {
         let file = ctx.file_name();
         let mut keys = Vec::new();
         for errno in crate::facts::errors::ERRNO_CONSTANTS {
-            if let Some(m) = facts.errno_mapping(errno.name, facts.text.len()) {
-                let kind = if m.guarded { "guard" } else { "map" };
-                keys.push(format!("{kind}:{}:{file}", errno.name));
+            // A guarded mapping is no mapping: Visual C++'s `errno.h` defines the constant.
+            let mapped = facts
+                .errno_mapping(errno.name, facts.text.len())
+                .is_some_and(|m| !m.guarded);
+            if mapped {
+                keys.push(format!("map:{}:{file}", errno.name));
+                if maps_to(facts, errno.name, "WSAEINPROGRESS") {
+                    keys.push(format!("inprogress-map:{file}"));
+                }
             }
         }
-        for (name, kind) in facts.error_sources() {
-            keys.push(format!("source:{name}:{}:{file}", kind.as_str()));
+        for name in facts.error_sources().keys() {
+            keys.push(format!("source:{name}:{file}"));
         }
         for key in keys {
             ctx.defer(&META, key, None);
@@ -205,24 +215,23 @@ impl Rule for PosixErrnoConstantForWinsockError {
 
     /// Keeps a finding when its error code is confirmed (by the file, or by a header it
     /// includes for a name the file does not define) and no header it includes maps the
-    /// constant onto Winsock's.
+    /// constant onto Winsock's. Only decides which findings stand: a finding is kept by its
+    /// position, so the two findings a comparison may get have different spans.
     fn finish(&self, deferred: &[&Deferred<Finding>]) -> Vec<Finding> {
         let mut maps: HashMap<&str, HashSet<&str>> = HashMap::new();
-        let mut guards: HashMap<&str, HashSet<&str>> = HashMap::new();
-        let mut sources: HashMap<&str, Vec<(SourceKind, &str)>> = HashMap::new();
+        let mut sources: HashMap<&str, HashSet<&str>> = HashMap::new();
+        let mut in_progress_maps: HashSet<&str> = HashSet::new();
         for d in deferred {
             let mut parts = d.key.split(':');
             match (parts.next(), parts.next(), parts.next(), parts.next()) {
                 (Some("map"), Some(name), Some(file), None) => {
                     maps.entry(name).or_default().insert(file);
                 }
-                (Some("guard"), Some(name), Some(file), None) => {
-                    guards.entry(name).or_default().insert(file);
+                (Some("inprogress-map"), Some(file), None, None) => {
+                    in_progress_maps.insert(file);
                 }
-                (Some("source"), Some(name), Some(kind), Some(file)) => {
-                    if let Some(kind) = SourceKind::parse(kind) {
-                        sources.entry(name).or_default().push((kind, file));
-                    }
+                (Some("source"), Some(name), Some(file), None) => {
+                    sources.entry(name).or_default().insert(file);
                 }
                 _ => {}
             }
@@ -230,45 +239,102 @@ impl Rule for PosixErrnoConstantForWinsockError {
         let graph = IncludeGraph::from_deferred(deferred);
         let mut out = Vec::new();
         for d in deferred {
-            let Some(rest) = d.key.strip_prefix("cmp:") else {
-                continue;
-            };
-            let mut parts = rest.splitn(3, ':');
-            let (Some(unresolved), Some(name), Some(file)) =
-                (parts.next(), parts.next(), parts.next())
-            else {
-                continue;
-            };
-            let Some(mut finding) = d.item.clone() else {
-                continue;
-            };
-            if !unresolved.is_empty() {
-                let Some(kind) = sources.get(unresolved).and_then(|defs| {
-                    defs.iter()
-                        .find(|(_, f)| graph.reaches(file, &HashSet::from([*f])))
-                        .map(|(k, _)| *k)
-                }) else {
+            // `EINPROGRESS` after `connect`, reported only where a header maps it onto
+            // `WSAEINPROGRESS`.
+            let (unresolved, name, file, in_progress) =
+                if let Some(rest) = d.key.strip_prefix("inprogress:") {
+                    let Some((unresolved, file)) = rest.split_once(':') else {
+                        continue;
+                    };
+                    (unresolved, "EINPROGRESS", file, true)
+                } else if let Some(rest) = d.key.strip_prefix("cmp:") {
+                    let mut parts = rest.splitn(3, ':');
+                    let (Some(unresolved), Some(name), Some(file)) =
+                        (parts.next(), parts.next(), parts.next())
+                    else {
+                        continue;
+                    };
+                    (unresolved, name, file, false)
+                } else {
                     continue;
                 };
-                finding.message = finding.message.replace(HOW, kind.how());
+            let Some(finding) = d.item.clone() else {
+                continue;
+            };
+            // A name the file does not know must be the Winsock error in a header it includes.
+            if !unresolved.is_empty()
+                && !sources
+                    .get(unresolved)
+                    .is_some_and(|files| graph.reaches(file, files))
+            {
+                continue;
+            }
+            if in_progress {
+                if graph.reaches(file, &in_progress_maps) {
+                    out.push(finding);
+                }
+                continue;
             }
             if maps.get(name).is_some_and(|f| graph.reaches(file, f)) {
                 continue;
-            }
-            let guarded_in = guards.get(name).and_then(|files| {
-                files
-                    .iter()
-                    .find(|h| graph.reaches(file, &HashSet::from([**h])))
-            });
-            if let Some(header) = guarded_in {
-                if !finding.message.contains("mapping") {
-                    finding.message.push_str(&guard_note(name, Some(header)));
-                }
             }
             out.push(finding);
         }
         out
     }
+}
+
+/// The span of the pending test after `connect`: the comparison, or `case NAME`. (The constant
+/// alone is the span of the other finding a header's mapping may rule out.)
+fn test_range(m: &Match, constant: Node) -> std::ops::Range<usize> {
+    match (m.get("compare"), m.get("case")) {
+        (Some(compare), _) => compare.byte_range(),
+        (None, Some(case)) => case.start_byte()..constant.end_byte(),
+        (None, None) => constant.byte_range(),
+    }
+}
+
+/// The finding of a pending test after `connect` that knows only `WSAEINPROGRESS`.
+fn in_progress_diag(
+    described: &str,
+    name: &str,
+    range: std::ops::Range<usize>,
+    connect: std::ops::Range<usize>,
+) -> Diagnostic {
+    let message = format!(
+        "{described} is compared with `{name}` after `connect`, but a non-blocking `connect` on Windows fails with `WSAEWOULDBLOCK` (10035), so every pending connection is taken for a failure"
+    );
+    META.diag(range, message)
+        .with_related(connect, "the non-blocking `connect`")
+        .with_fix(Fix::suggestion("accept `WSAEWOULDBLOCK` as pending too"))
+}
+
+/// Whether the test around `constant` also names the Winsock constant `winsock`: the whole
+/// condition of `&&`/`||` a comparison belongs to, or the labels of a `case`'s `switch`.
+fn also_tests(ctx: &Ctx, m: &Match, constant: Node, winsock: &str) -> bool {
+    let scope = if let Some(compare) = m.get("compare") {
+        let mut top = compare;
+        while let Some(p) = top.parent() {
+            let logical = p.kind_name() == "binary_expression"
+                && p.field("operator")
+                    .is_some_and(|o| matches!(ctx.text_of(o), "&&" | "||"));
+            if !(logical || p.kind_name() == "parenthesized_expression") {
+                break;
+            }
+            top = p;
+        }
+        top
+    } else {
+        match constant.parent().and_then(|c| c.parent()) {
+            Some(body) => body,
+            None => return false,
+        }
+    };
+    let mut found = false;
+    crate::facts::walk(scope, |n| {
+        found |= n.kind_name() == "identifier" && ctx.text_of(n) == winsock;
+    });
+    found
 }
 
 /// The value a `case` label is compared with: its `switch`'s condition.
@@ -303,7 +369,7 @@ fn describe(source: &WinsockError) -> String {
             format!("`{shown}`, which {} `WSAGetLastError()`,", kind.how())
         }
         WinsockError::Unresolved { shown, .. } => {
-            format!("`{shown}`, which {HOW} `WSAGetLastError()`,")
+            format!("`{shown}`, the project's `WSAGetLastError()`,")
         }
         WinsockError::Variable { name, from, .. } => {
             let from = match from.as_ref() {
