@@ -1084,33 +1084,42 @@ fn ordered<I, T: Send>(
     });
 }
 
-/// Hands freed memory back to the system now and then. glibc keeps the pages of freed trees
-/// while a small allocation that lives on sits above them, so without this the resident size
-/// of a run grew with the number of files linted, though what was live did not.
+/// Hands freed memory back to the system now and then (`MemoryHooks::release`). glibc keeps the
+/// pages of freed trees while a small allocation that lives on sits above them, so without this
+/// the resident size of a run grew with the number of files linted, though what was live did
+/// not.
 fn give_back_memory(files_done: usize) {
     if files_done % 64 == 63 {
         trim();
     }
 }
 
-/// Has glibc map every large block on its own and unmap it when freed. By default, once such a
-/// block is freed glibc raises its mapping threshold and serves the next ones from the heap,
-/// where pages of freed trees stay resident; a fixed threshold also keeps the threshold from
-/// following the largest file seen.
+/// What the program running the engine does to its allocator: `before_run` once at the start
+/// of each run, `release` to hand freed memory back to the system after a large file's tree is
+/// dropped and every 64 files. The library leaves the allocator alone; the `wsalint` binary
+/// tunes glibc's here (see `main.rs`), and a program embedding the library may do the same.
+#[derive(Clone, Copy, Debug)]
+pub struct MemoryHooks {
+    pub before_run: fn(),
+    pub release: fn(),
+}
+
+static MEMORY_HOOKS: std::sync::OnceLock<MemoryHooks> = std::sync::OnceLock::new();
+
+/// Sets the allocator hooks of every run in this process; the first call wins.
+pub fn set_memory_hooks(hooks: MemoryHooks) {
+    let _ = MEMORY_HOOKS.set(hooks);
+}
+
 fn map_large_blocks() {
-    // SAFETY: mallopt only changes the allocator's tuning; it takes the arena locks itself.
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
+    if let Some(hooks) = MEMORY_HOOKS.get() {
+        (hooks.before_run)();
     }
 }
 
-/// Returns the allocator's free pages to the system (glibc only; elsewhere nothing to do).
 fn trim() {
-    // SAFETY: malloc_trim only releases free memory of the allocator's own arenas.
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    unsafe {
-        libc::malloc_trim(0);
+    if let Some(hooks) = MEMORY_HOOKS.get() {
+        (hooks.release)();
     }
 }
 
