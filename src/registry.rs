@@ -26,6 +26,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::wsa207_fd_setsize_after_include::FdSetsizeAfterInclude,
     &rules::wsa208_stale_wsagetlasterror::StaleWsaGetLastError,
     &rules::wsa209_posix_errno_constant_for_winsock_error::PosixErrnoConstantForWinsockError,
+    &rules::wsa211_udp_connreset_kills_receiver::UdpConnresetKillsReceiver,
     &rules::wsa215_inet_ntoa_buffer_reuse::InetNtoaBufferReuse,
 ];
 
