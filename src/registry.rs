@@ -27,6 +27,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::wsa208_stale_wsagetlasterror::StaleWsaGetLastError,
     &rules::wsa209_posix_errno_constant_for_winsock_error::PosixErrnoConstantForWinsockError,
     &rules::wsa211_udp_connreset_kills_receiver::UdpConnresetKillsReceiver,
+    &rules::wsa214_acceptex_missing_update_context::AcceptexMissingUpdateContext,
     &rules::wsa215_inet_ntoa_buffer_reuse::InetNtoaBufferReuse,
 ];
 

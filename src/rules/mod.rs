@@ -28,6 +28,7 @@ pub mod wsa207_fd_setsize_after_include;
 pub mod wsa208_stale_wsagetlasterror;
 pub mod wsa209_posix_errno_constant_for_winsock_error;
 pub mod wsa211_udp_connreset_kills_receiver;
+pub mod wsa214_acceptex_missing_update_context;
 pub mod wsa215_inet_ntoa_buffer_reuse;
 
 use std::collections::{HashMap, HashSet};
