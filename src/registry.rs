@@ -17,6 +17,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::wsa103_socket_use_after_close::SocketUseAfterClose,
     &rules::wsa104_addrinfo_leak::AddrinfoLeak,
     &rules::wsa105_wsastartup_without_cleanup::WsastartupWithoutCleanup,
+    &rules::wsa107_inheritable_socket_into_child::InheritableSocketIntoChild,
     &rules::wsa201_invalid_socket_comparison::InvalidSocketComparison,
     &rules::wsa202_close_on_socket::CloseOnSocket,
     &rules::wsa203_errno_for_winsock_error::ErrnoForWinsockError,

@@ -842,11 +842,23 @@ pub const WSASOCKET_CALLS: &[&str] = &["WSASocket", "WSASocketA", "WSASocketW"];
 /// `WSA_FLAG_NO_HANDLE_INHERIT`), `None` when they read anything else (a variable, a project
 /// macro) or the call has no flags argument.
 pub fn wsasocket_overlapped(call: &Call, text: &[u8]) -> Option<bool> {
+    wsasocket_flag(call, text, "WSA_FLAG_OVERLAPPED", 0x01)
+}
+
+/// Whether the flags of a `WSASocket(A|W)` call include `WSA_FLAG_NO_HANDLE_INHERIT` (0x80),
+/// read as `wsasocket_overlapped` reads `WSA_FLAG_OVERLAPPED`.
+pub fn wsasocket_no_inherit(call: &Call, text: &[u8]) -> Option<bool> {
+    wsasocket_flag(call, text, "WSA_FLAG_NO_HANDLE_INHERIT", 0x80)
+}
+
+/// Whether the flags of a `WSASocket(A|W)` call include the flag `name` of value `bit`, when the
+/// flags are made only of numbers and `WSA_FLAG_*` constants joined by `|` or `+`.
+fn wsasocket_flag(call: &Call, text: &[u8], name: &str, bit: u64) -> Option<bool> {
     if !WSASOCKET_CALLS.contains(&call.name.as_str()) {
         return None;
     }
     let flags = call.arg(5)?;
-    let mut overlapped = false;
+    let mut found = false;
     let mut work = vec![flags];
     while let Some(n) = work.pop() {
         let n = unwrap_parens(n);
@@ -868,17 +880,17 @@ pub fn wsasocket_overlapped(call: &Call, text: &[u8]) -> Option<bool> {
                     Some(hex) => u64::from_str_radix(hex, 16).ok()?,
                     None => t.parse::<u64>().ok()?,
                 };
-                overlapped |= value & 1 != 0;
+                found |= value & bit != 0;
             }
             "identifier" => match n.utf8_text(text).ok()? {
-                "WSA_FLAG_OVERLAPPED" => overlapped = true,
-                name if name.starts_with("WSA_FLAG_") => {}
+                flag if flag == name => found = true,
+                other if other.starts_with("WSA_FLAG_") => {}
                 _ => return None,
             },
             _ => return None,
         }
     }
-    Some(overlapped)
+    Some(found)
 }
 
 /// A condition without its parentheses (and C++'s `condition_clause`).
@@ -935,6 +947,27 @@ mod tests {
             overlapped("WSASocketA(AF_INET, SOCK_STREAM, 0, NULL, 0)"),
             None
         );
+    }
+
+    #[test]
+    fn wsasocket_no_inherit_flag() {
+        let call = |flags: &str| {
+            let code = format!(
+                "void f(DWORD fl) {{ SOCKET s = WSASocketW(AF_INET, SOCK_STREAM, 0, NULL, 0, {flags}); }}"
+            );
+            facts_of(Lang::C, &code, |f| {
+                let call = f.calls.iter().find(|c| c.name.starts_with("WSASocket"))?;
+                super::wsasocket_no_inherit(call, f.text)
+            })
+        };
+        assert_eq!(
+            call("WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT"),
+            Some(true)
+        );
+        assert_eq!(call("0x81"), Some(true));
+        assert_eq!(call("WSA_FLAG_OVERLAPPED"), Some(false));
+        assert_eq!(call("0"), Some(false));
+        assert_eq!(call("fl"), None);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod wsa102_socket_double_close;
 pub mod wsa103_socket_use_after_close;
 pub mod wsa104_addrinfo_leak;
 pub mod wsa105_wsastartup_without_cleanup;
+pub mod wsa107_inheritable_socket_into_child;
 pub mod wsa201_invalid_socket_comparison;
 pub mod wsa202_close_on_socket;
 pub mod wsa203_errno_for_winsock_error;
