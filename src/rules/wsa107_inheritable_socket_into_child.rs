@@ -1,6 +1,7 @@
 //! WSA107 inheritable-socket-into-child.
 
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Finding, Fix, Severity};
 use crate::facts::winsock::{wsasocket_no_inherit, WSASOCKET_CALLS};
@@ -38,7 +39,9 @@ pub static META: RuleMeta = RuleMeta {
 
 const DOCS: &str = r#"## What it does
 Looks at the whole project (the directory of the nearest `wsalint.toml`, else the checkout):
-when a file of it starts a child process with `CreateProcess*(..., bInheritHandles = TRUE, ...)`,
+when a file of it starts a child process with `CreateProcess*(..., bInheritHandles = TRUE, ...)`
+in the socket's directory or in a directory above or below it (a repository of independent
+programs, such as a tree of samples, is not one program),
 reports each socket created in Windows code (`socket`, `accept`, `WSAAccept`, `WSASocketA/W`
 without `WSA_FLAG_NO_HANDLE_INHERIT`) and stored in a variable or field that nothing makes
 non-inheritable: no `SetHandleInformation(s, HANDLE_FLAG_INHERIT, ...)` on it in the function
@@ -159,14 +162,17 @@ impl Rule for InheritableSocketIntoChild {
     }
 
     fn finish(&self, deferred: &[&Deferred<Finding>]) -> Vec<Finding> {
-        let mut spawns: Vec<(&str, &str)> = deferred
+        let spawns: Vec<(&str, &str, PathBuf)> = deferred
             .iter()
-            .filter_map(|d| d.key.strip_prefix(SPAWN)?.split_once('\t'))
+            .filter_map(|d| {
+                let (name, place) = d.key.strip_prefix(SPAWN)?.split_once('\t')?;
+                let path = place.rsplit_once(':').map_or(place, |(p, _)| p);
+                Some((name, place, directory_of(Path::new(path))))
+            })
             .collect();
-        spawns.sort_by(|a, b| a.1.cmp(b.1));
-        let Some(&(name, place)) = spawns.first() else {
+        if spawns.is_empty() {
             return Vec::new();
-        };
+        }
         let facts: HashSet<&str> = deferred
             .iter()
             .filter(|d| d.item.is_none())
@@ -193,6 +199,16 @@ impl Rule for InheritableSocketIntoChild {
             if covered {
                 continue;
             }
+            // A child started in a directory unrelated to the socket's is another program of
+            // the repository (a tree of independent samples is not one program).
+            let dir = directory_of(&item.path);
+            let Some(&(name, place, _)) = spawns
+                .iter()
+                .filter(|(_, _, d)| d.starts_with(&dir) || dir.starts_with(d))
+                .min_by(|a, b| a.1.cmp(b.1))
+            else {
+                continue;
+            };
             let mut finding = item.clone();
             if !finding.message.ends_with(REST) {
                 finding.message = format!(
@@ -204,6 +220,13 @@ impl Rule for InheritableSocketIntoChild {
         }
         out
     }
+}
+
+/// The directory of a file, canonical when the file exists (the files of one project may be
+/// named relative to the run or found by a walk from its root).
+fn directory_of(path: &Path) -> PathBuf {
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    path.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 /// The last part of a key (`conn->sock` -> `sock`), which names a field wherever it is reached.

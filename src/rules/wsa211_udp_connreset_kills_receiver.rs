@@ -44,6 +44,8 @@ at the first failure (`while ((n = recvfrom(...)) > 0)`). Looks at the whole pro
 directory of the nearest `wsalint.toml`, else the checkout): when any file of it names
 `SIO_UDP_CONNRESET` (turning it off with `WSAIoctl`), nothing is reported. Not a finding: a
 failure branch that goes on receiving (`continue`) or that tests `WSAECONNRESET` itself, a
+loop that leaves on `WSAEWOULDBLOCK` as well (it drains a non-blocking socket for an event loop
+that calls it again, so leaving it ends nothing; closing the socket there still does), a
 socket the file connects (a connected UDP socket may want the reset), a receive outside a loop.
 
 ## Why is this bad?
@@ -327,6 +329,9 @@ fn scan<'t>(
     key: &str,
 ) -> Option<Exit<'t>> {
     let mut stack: Vec<(Vec<Node<'t>>, usize)> = vec![(statements(branch), 0)];
+    // A loop that also leaves on `WSAEWOULDBLOCK` (or on a test of its own) drains a
+    // non-blocking socket for an event loop that calls it again: leaving it ends nothing.
+    let mut drain = false;
     while let Some((stmts, i)) = stack.last_mut() {
         let Some(&stmt) = stmts.get(*i) else {
             stack.pop();
@@ -335,21 +340,9 @@ fn scan<'t>(
         *i += 1;
         match stmt.kind_name() {
             "continue_statement" | "goto_statement" => return None,
-            "return_statement" | "throw_statement" => return Some(Exit::Loop(stmt)),
+            "return_statement" | "throw_statement" => return (!drain).then_some(Exit::Loop(stmt)),
             "break_statement" => {
-                let target = crate::facts::enclosing_kind(
-                    stmt,
-                    &[
-                        "for_statement",
-                        "while_statement",
-                        "do_statement",
-                        "for_range_loop",
-                        "switch_statement",
-                    ],
-                );
-                return target
-                    .filter(|t| t.id() == receive_loop.node.id())
-                    .map(|_| Exit::Loop(stmt));
+                return (leaves(stmt, receive_loop) && !drain).then_some(Exit::Loop(stmt));
             }
             "compound_statement" => stack.push((statements(stmt), 0)),
             "if_statement" | "switch_statement" if mentions_reset(facts, stmt) => return None,
@@ -359,11 +352,21 @@ fn scan<'t>(
                 };
                 // `if (err != WSAEWOULDBLOCK)`: its consequence is what every other error does;
                 // `if (err == WSAEWOULDBLOCK) ... else`: its alternative is.
-                let other = match error_test(facts, cond) {
+                let test = error_test(facts, cond);
+                let other = match test {
                     Some(true) => stmt.field("consequence"),
                     Some(false) => stmt.field("alternative"),
                     None => None,
                 };
+                if test != Some(true) {
+                    drain |= stmt.field("consequence").is_some_and(|c| {
+                        statements(c).iter().any(|s| match s.kind_name() {
+                            "return_statement" | "throw_statement" => true,
+                            "break_statement" => leaves(*s, receive_loop),
+                            _ => false,
+                        })
+                    });
+                }
                 if let Some(other) = other {
                     stack.push((statements(other), 0));
                 }
@@ -380,7 +383,7 @@ fn scan<'t>(
                 if closes {
                     return Some(Exit::Close(stmt));
                 }
-                if clears_loop_flag(facts, stmt, receive_loop) {
+                if !drain && clears_loop_flag(facts, stmt, receive_loop) {
                     return Some(Exit::Loop(stmt));
                 }
             }
@@ -388,6 +391,21 @@ fn scan<'t>(
         }
     }
     None
+}
+
+/// Whether a `break` leaves the receive loop (not a `switch` or an inner loop).
+fn leaves(stmt: Node, receive_loop: &Loop) -> bool {
+    crate::facts::enclosing_kind(
+        stmt,
+        &[
+            "for_statement",
+            "while_statement",
+            "do_statement",
+            "for_range_loop",
+            "switch_statement",
+        ],
+    )
+    .is_some_and(|t| t.id() == receive_loop.node.id())
 }
 
 /// What a condition says of the error codes it tests: `Some(true)` for tests that every code
