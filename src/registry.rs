@@ -18,6 +18,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::wsa104_addrinfo_leak::AddrinfoLeak,
     &rules::wsa105_wsastartup_without_cleanup::WsastartupWithoutCleanup,
     &rules::wsa106_overlapped_buffer_outlives_frame::OverlappedBufferOutlivesFrame,
+    &rules::wsa107_inheritable_socket_into_child::InheritableSocketIntoChild,
     &rules::wsa201_invalid_socket_comparison::InvalidSocketComparison,
     &rules::wsa202_close_on_socket::CloseOnSocket,
     &rules::wsa203_errno_for_winsock_error::ErrnoForWinsockError,
@@ -28,8 +29,10 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::wsa208_stale_wsagetlasterror::StaleWsaGetLastError,
     &rules::wsa209_posix_errno_constant_for_winsock_error::PosixErrnoConstantForWinsockError,
     &rules::wsa210_sockopt_timeout_as_timeval::SockoptTimeoutAsTimeval,
+    &rules::wsa211_udp_connreset_kills_receiver::UdpConnresetKillsReceiver,
     &rules::wsa212_winsock_in_dllmain::WinsockInDllmain,
     &rules::wsa213_connect_failure_not_in_exceptfds::ConnectFailureNotInExceptfds,
+    &rules::wsa214_acceptex_missing_update_context::AcceptexMissingUpdateContext,
     &rules::wsa215_inet_ntoa_buffer_reuse::InetNtoaBufferReuse,
 ];
 

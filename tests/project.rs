@@ -93,3 +93,44 @@ fn a_file_outside_the_named_paths_is_not_reported() {
     );
     assert_eq!(lines(&top.join("app"), &["src"]).len(), 1);
 }
+
+#[test]
+fn a_staged_file_sees_facts_of_the_three_project_wide_rules_in_other_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = tmp.path().join("app");
+    std::fs::create_dir_all(app.join(".git")).unwrap();
+    // WSA211: the receive loop ends on any error; another file turns the reset off.
+    let receiver = "#include <winsock2.h>\nvoid serve(SOCKET s)\n{\n    char b[512];\n    struct sockaddr_in from;\n    int len = sizeof from;\n    for (;;) {\n        if (recvfrom(s, b, sizeof b, 0, (struct sockaddr *)&from, &len) == SOCKET_ERROR)\n            break;\n    }\n}\n";
+    let off = "#include <winsock2.h>\nvoid quiet(SOCKET s)\n{\n    BOOL off = FALSE;\n    DWORD n;\n    WSAIoctl(s, SIO_UDP_CONNRESET, &off, sizeof off, NULL, 0, &n, NULL, NULL);\n}\n";
+    // WSA214: the accepted socket is shut down; another file sets its context.
+    let server = "#include <winsock2.h>\n#include <mswsock.h>\nint serve_one(SOCKET l, SOCKET a, char *buf, OVERLAPPED *ov)\n{\n    DWORD got;\n    AcceptEx(l, a, buf, 0, 32, 32, &got, ov);\n    return shutdown(a, SD_SEND);\n}\n";
+    let context = "#include <winsock2.h>\n#include <mswsock.h>\nvoid done(SOCKET l, SOCKET a)\n{\n    setsockopt(a, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, (char *)&l, sizeof l);\n}\n";
+    // WSA107: the socket is created here; another file starts children inheriting handles.
+    let net = "#include <winsock2.h>\nvoid handle(SOCKET c);\nvoid serve_conn(SOCKET l)\n{\n    SOCKET c = accept(l, NULL, NULL);\n    handle(c);\n}\n";
+    let spawn = "#include <windows.h>\nBOOL run(char *cmd, STARTUPINFOA *si, PROCESS_INFORMATION *pi)\n{\n    return CreateProcessA(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, si, pi);\n}\n";
+    for (name, text) in [
+        ("receiver.c", receiver),
+        ("server.c", server),
+        ("net.c", net),
+        ("lib/spawn.c", spawn),
+    ] {
+        write(&app.join(name), text);
+    }
+    let staged = ["receiver.c", "server.c", "net.c"];
+    assert_eq!(
+        lines(&app, &staged),
+        [
+            "net.c:5:16: warning: `c` from `accept` is inheritable, and `CreateProcessA` starts children that inherit handles (lib/spawn.c:4): a child keeps it open after this process closes it [WSA107]",
+            "receiver.c:8:13: warning: `recvfrom` on the UDP socket `s` fails with `WSAECONNRESET` when an earlier datagram met a closed port, and that failure ends receiving: one vanished peer stops the receiver [WSA211]",
+            "server.c:7:12: warning: `shutdown` on `a` fails: `AcceptEx` gave it no connected state, and nothing in the project sets `SO_UPDATE_ACCEPT_CONTEXT` on it [WSA214]",
+        ]
+    );
+    write(&app.join("lib/quiet.c"), off);
+    write(&app.join("lib/done.c"), context);
+    assert_eq!(
+        lines(&app, &staged),
+        ["net.c:5:16: warning: `c` from `accept` is inheritable, and `CreateProcessA` starts children that inherit handles (lib/spawn.c:4): a child keeps it open after this process closes it [WSA107]"]
+    );
+    std::fs::remove_file(app.join("lib/spawn.c")).unwrap();
+    assert_eq!(lines(&app, &staged), Vec::<String>::new());
+}

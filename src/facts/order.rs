@@ -33,6 +33,10 @@ pub enum FailsWith {
     NonZero,
     /// Zero (`FALSE`, `NULL`) on failure: `DuplicateHandle`, `ReadFile`.
     Zero,
+    /// A count on success and `SOCKET_ERROR` (-1) on failure: `recv`, `recvfrom`, `send`.
+    /// Zero is neither (a closed connection, an empty datagram): `n <= 0` takes in the failure,
+    /// `n > 0` leaves it out, `n == 0` says nothing of it.
+    Negative,
 }
 
 /// Constants that stand for a zero result.
@@ -154,6 +158,8 @@ impl<'t> Facts<'t> {
             let truthy = match fails {
                 FailsWith::NonZero => Outcome::Failure,
                 FailsWith::Zero => Outcome::Success,
+                // A count and `SOCKET_ERROR` are both true.
+                FailsWith::Negative => return (None, None),
             };
             return (Some(truthy), Some(truthy.negate()));
         }
@@ -224,6 +230,10 @@ impl<'t> Facts<'t> {
                             (">=", FailsWith::NonZero) if is_zero => Some(Outcome::Success),
                             ("==", FailsWith::Zero) if is_zero => Some(Outcome::Failure),
                             ("!=", FailsWith::Zero) if is_zero => Some(Outcome::Success),
+                            ("==", FailsWith::Negative) if is_minus_one => Some(Outcome::Failure),
+                            ("!=", FailsWith::Negative) if is_minus_one => Some(Outcome::Success),
+                            ("<" | "<=", FailsWith::Negative) if is_zero => Some(Outcome::Failure),
+                            (">" | ">=", FailsWith::Negative) if is_zero => Some(Outcome::Success),
                             _ => None,
                         };
                         (when_true, when_true.map(Outcome::negate))
@@ -769,6 +779,25 @@ mod tests {
         assert_eq!(outcome("if (dup(s) < 0) close(s);", nz), fail);
         assert_eq!(outcome("dup(s); close(s);", nz), None);
         assert_eq!(outcome("if (dup(s) == 0) { } close(s);", nz), None);
+    }
+
+    #[test]
+    fn failure_branch_of_a_count() {
+        let neg = FailsWith::Negative;
+        let fail = Some(Outcome::Failure);
+        let ok = Some(Outcome::Success);
+        assert_eq!(
+            outcome("rc = dup(s); if (rc == SOCKET_ERROR) close(s);", neg),
+            fail
+        );
+        assert_eq!(outcome("if ((rc = dup(s)) <= 0) close(s);", neg), fail);
+        assert_eq!(outcome("if (dup(s) < 0) close(s);", neg), fail);
+        assert_eq!(outcome("if (dup(s) > 0) { } else { close(s); }", neg), fail);
+        assert_eq!(outcome("if (dup(s) >= 0) close(s);", neg), ok);
+        assert_eq!(outcome("if (0 < dup(s)) close(s);", neg), ok);
+        assert_eq!(outcome("if (dup(s) == 0) close(s);", neg), None);
+        assert_eq!(outcome("if (dup(s)) close(s);", neg), None);
+        assert_eq!(outcome("if (!dup(s)) close(s);", neg), None);
     }
 
     #[test]

@@ -281,6 +281,34 @@ impl<'t> Facts<'t> {
         inner
     }
 
+    /// What the file asks for when it creates the socket `key` (a `socket_key`) with `socket`
+    /// or `WSASocket(A|W)`: `Some(true)` when every such creation asks for datagrams
+    /// (`SOCK_DGRAM` or `IPPROTO_UDP`), `Some(false)` when one asks for a stream (`SOCK_STREAM`,
+    /// `IPPROTO_TCP`) or says neither (a variable), `None` when the file creates no socket of
+    /// that name.
+    pub fn created_as_datagram(&self, key: &str) -> Option<bool> {
+        let mut kinds = self
+            .assignments
+            .iter()
+            .filter(|a| self.key_text(a.target_node) == key)
+            .flat_map(|a| value_arms(a.value))
+            .filter_map(|v| self.call_of(v))
+            .filter(|c| {
+                !c.member
+                    && matches!(
+                        c.name.as_str(),
+                        "socket" | "WSASocketA" | "WSASocketW" | "WSASocket"
+                    )
+            })
+            .map(|c| {
+                let arg = |i: usize| c.arg(i).map(|a| self.text_of(a)).unwrap_or("");
+                arg(1).contains("SOCK_DGRAM") || arg(2).trim() == "IPPROTO_UDP"
+            })
+            .peekable();
+        kinds.peek()?;
+        Some(kinds.all(|datagram| datagram))
+    }
+
     /// A key that names the same object however it is spelled: casts and parentheses removed,
     /// whitespace dropped, `this->` removed (`(HANDLE)this->m_sock` -> `m_sock`).
     pub fn socket_key(&self, expr: Node) -> String {
@@ -450,5 +478,33 @@ mod tests {
             void Conn::f() { use(reinterpret_cast<HANDLE>(m_sock)); use(static_cast<HANDLE>(this->m_sock)); }";
         let got = socketness(Lang::Cpp, code, &Config::default());
         assert_eq!(got, vec![(true, true), (true, true)]);
+    }
+
+    #[test]
+    fn datagram_sockets_by_their_creation() {
+        let code = "struct c { SOCKET u; };\n\
+            void f(struct c *p, int t) { SOCKET a = socket(AF_INET, SOCK_DGRAM, 0);\n\
+            SOCKET b = WSASocketW(AF_INET6, 0, IPPROTO_UDP, NULL, 0, 0);\n\
+            p->u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);\n\
+            SOCKET d = socket(AF_INET, SOCK_STREAM, 0);\n\
+            SOCKET e = socket(AF_INET, t, 0); SOCKET g = accept(d, 0, 0); }";
+        crate::facts::tests::facts_of(Lang::C, code, |f| {
+            let kinds: Vec<Option<bool>> = ["a", "b", "p->u", "d", "e", "g", "h"]
+                .iter()
+                .map(|k| f.created_as_datagram(k))
+                .collect();
+            assert_eq!(
+                kinds,
+                vec![
+                    Some(true),
+                    Some(true),
+                    Some(true),
+                    Some(false),
+                    Some(false),
+                    None,
+                    None
+                ]
+            );
+        });
     }
 }

@@ -19,6 +19,7 @@ pub mod wsa103_socket_use_after_close;
 pub mod wsa104_addrinfo_leak;
 pub mod wsa105_wsastartup_without_cleanup;
 pub mod wsa106_overlapped_buffer_outlives_frame;
+pub mod wsa107_inheritable_socket_into_child;
 pub mod wsa201_invalid_socket_comparison;
 pub mod wsa202_close_on_socket;
 pub mod wsa203_errno_for_winsock_error;
@@ -29,8 +30,10 @@ pub mod wsa207_fd_setsize_after_include;
 pub mod wsa208_stale_wsagetlasterror;
 pub mod wsa209_posix_errno_constant_for_winsock_error;
 pub mod wsa210_sockopt_timeout_as_timeval;
+pub mod wsa211_udp_connreset_kills_receiver;
 pub mod wsa212_winsock_in_dllmain;
 pub mod wsa213_connect_failure_not_in_exceptfds;
+pub mod wsa214_acceptex_missing_update_context;
 pub mod wsa215_inet_ntoa_buffer_reuse;
 
 use std::collections::{HashMap, HashSet};
