@@ -284,7 +284,7 @@ fn diff_headers_of_a_file_outside_the_current_directory_climb_to_it() {
     let file = out_dir.join("cmp.c");
     std::fs::write(
         &file,
-        "#include <winsock2.h>\nvoid f(SOCKET s) { if (s == -1) return; }\n",
+        "#include <winsock2.h>\nvoid f(SOCKET s) { if (s < 0) return; }\n",
     )
     .unwrap();
     let out = wsalint()

@@ -355,7 +355,7 @@ fn fix_goes_on_until_nothing_is_left_to_fix() {
 fn add_ignore_suppresses_every_finding_once_keeping_encoding_and_line_endings() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let text = "#include <winsock2.h>\r\nvoid f(SOCKET s) { if (s == -1) return; } // NOLINT(x)\r\nvoid g(SOCKET s) { if (s < 0) return; }\r\n";
+    let text = "#include <winsock2.h>\r\nvoid f(SOCKET s) { if (s <= 0) return; } // NOLINT(x)\r\nvoid g(SOCKET s) { if (s < 0) return; }\r\n";
     std::fs::write(d.join("crlf.c"), text).unwrap();
     let mut utf16 = vec![0xff, 0xfe];
     utf16.extend(
@@ -374,7 +374,7 @@ fn add_ignore_suppresses_every_finding_once_keeping_encoding_and_line_endings() 
         String::from_utf8_lossy(&out.stderr),
         "Added 4 suppression comments to 2 files.\n"
     );
-    let expected = "#include <winsock2.h>\r\nvoid f(SOCKET s) { if (s == -1) return; } /* wsalint-ignore WSA201 */ // NOLINT(x)\r\nvoid g(SOCKET s) { if (s < 0) return; } // wsalint-ignore WSA201\r\n";
+    let expected = "#include <winsock2.h>\r\nvoid f(SOCKET s) { if (s <= 0) return; } /* wsalint-ignore WSA201 */ // NOLINT(x)\r\nvoid g(SOCKET s) { if (s < 0) return; } // wsalint-ignore WSA201\r\n";
     assert_eq!(std::fs::read_to_string(d.join("crlf.c")).unwrap(), expected);
     let mut wide = vec![0xff, 0xfe];
     wide.extend(

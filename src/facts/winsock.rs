@@ -1238,127 +1238,136 @@ mod tests {
     }
 
     #[test]
-
-
-
-                        other => format!("{other:?}"),
-                        super::Pointee::TimeStruct { object, ty } => format!("{object}:{ty}"),
-                    #ifndef _WIN32\n close(0);\n #endif\n return TRUE; }";
-                    (value, f.time_struct_size(c.arg(1).unwrap()))
-                    BOOL root(void) { net_init(); CreateThread(0, 0, later, 0, 0, 0); \n\
-                    FD_ZERO(&e); memcpy(&x, &w, sizeof w); y = w; \
-                    g(&c->timeout, sizeof(struct timeval));\n\
-                    g(&t2, sizeof t2);\n\
-                    g(&t3, sizeof(struct timeb));\n\
-                    g((char *)&ms, sizeof(ms));\n\
-                    g((char *)&tv, sizeof(tv));\n\
-                    g((const char *)tvp, sizeof *tvp);\n\
-                    g(buf, 8);\n\
-                    let value = match f.time_struct_pointee(c.arg(0).unwrap()) {
-                    select(0, NULL, &w, &e, NULL); FD_ISSET(s, &e); }";
-                    static DWORD WINAPI later(LPVOID p) { closesocket(0); return 0; }\n\
-                    static void helper(void) { SOCKET s = socket(2, 1, 0); net_init(); }\n\
-                    struct conn { struct timeval timeout; };\n\
-                    struct timeval tv; my_tv t2; DWORD ms; TIMEVAL t3;\n\
-                    void f(SOCKET s, const struct timeval *tvp, struct conn *c) {\n\
-                    void h(const char *bytes) { g(bytes, sizeof(struct timeval)); }";
-                    };
-                    }\n\
-                "void f(DWORD fl) {{ SOCKET s = WSASocketW(AF_INET, SOCK_STREAM, 0, NULL, 0, {flags}); }}"
-                ("Other", None),
-                ("Unknown", None),
-                ("Unknown", Some("timeval")),
-                ("WSAStartup".to_string(), via.clone()),
-                ("c->timeout:timeval", Some("timeval")),
-                ("socket".to_string(), via),
-                ("t2:timeval", Some("timeval")),
-                ("t3:TIMEVAL", Some("timeb")),
-                ("tv:timeval", Some("timeval")),
-                ("tvp:timeval", None),
-                .collect::<Vec<_>>()
-                .collect::<Vec<_>>()
-                .filter(|c| c.name == "g")
-                .iter()
-                .iter()
-                .map(|(c, via)| (c.name.clone(), via.map(|v| v.name.clone())))
-                .map(|c| {
-                Some("w")
-                f.nonblocking_connect(c)
+    fn nonblocking_connects() {
+        let pending = |body: &str| {
+            let code = format!("void f(SOCKET s, SOCKET t, u_long on) {{ {body} }}");
+            facts_of(Lang::C, &code, |f| {
                 let c = f.calls.iter().find(|c| c.name == "connect").unwrap();
-                let call = f.calls.iter().find(|c| c.name.starts_with("WSASocket"))?;
-                super::fd_set_key(f, select.arg(2).unwrap()).as_deref(),
-                super::wsasocket_no_inherit(call, f.text)
-                })
+                f.nonblocking_connect(c)
+            })
+        };
+        assert!(pending("ioctlsocket(s, FIONBIO, &on); connect(s, sa, n);"));
+        assert!(pending(
             "if (connect(s, sa, n) == SOCKET_ERROR && WSAGetLastError() != WSAEWOULDBLOCK) return;"
+        ));
+        assert!(pending(
             "rc = connect(s, sa, n); if (rc < 0 && errno == EINPROGRESS) wait();"
+        ));
+        assert!(!pending("connect(s, sa, n); send(s, b, 1, 0);"));
+        assert!(!pending("ioctlsocket(t, FIONBIO, &on); connect(s, sa, n);"));
+        assert!(!pending("if (recv(s, b, 1, 0) < 0 && WSAGetLastError() == WSAEWOULDBLOCK) return; connect(s, sa, n);"));
+    }
+
+    #[test]
+    fn what_a_function_puts_in_an_fd_set() {
+        let code =
             "void f(SOCKET s, fd_set *out) { fd_set w, e, x, y; FD_ZERO(&w); FD_SET(s, &w); \
-            );
-            Some(true)
-            ]
-            ]
+                    FD_ZERO(&e); memcpy(&x, &w, sizeof w); y = w; \
+                    select(0, NULL, &w, &e, NULL); FD_ISSET(s, &e); }";
+        facts_of(Lang::C, code, |f| {
+            let use_of = |set: &str| f.fd_set_use(0, set);
+            assert_eq!(use_of("w").sockets, vec!["s".to_string()]);
             assert!(!use_of("w").unknown);
+            assert_eq!(use_of("e"), super::FdSetUse::default());
             assert!(use_of("x").unknown);
             assert!(use_of("y").unknown);
-            assert_eq!(
-            assert_eq!(super::fd_set_key(f, select.arg(1).unwrap()), None);
-            assert_eq!(use_of("e"), super::FdSetUse::default());
-            assert_eq!(use_of("w").sockets, vec!["s".to_string()]);
-            call("WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT"),
-            f.calls
-            f.winsock_calls_reached(root)
-            facts_of(Lang::C, &code, |f| {
-            found,
-            found,
-            found.iter().map(|(v, l)| (v.as_str(), *l)).collect();
-            let code = format!(
-            let code = format!("void f(SOCKET s, SOCKET t, u_long on) {{ {body} }}");
-            let root = f.functions.iter().position(|x| x.name == "root").unwrap();
             let select = f.calls.iter().find(|c| c.name == "select").unwrap();
-            let use_of = |set: &str| f.fd_set_use(0, set);
+            assert_eq!(super::fd_set_key(f, select.arg(1).unwrap()), None);
+            assert_eq!(
+                super::fd_set_key(f, select.arg(2).unwrap()).as_deref(),
+                Some("w")
+            );
+        });
+    }
+
+    #[test]
+    fn winsock_calls_reached_through_the_files_functions() {
+        let code = "static void net_init(void) { WSADATA d; WSAStartup(0x202, &d); helper(); }\n\
+                    static void helper(void) { SOCKET s = socket(2, 1, 0); net_init(); }\n\
+                    static DWORD WINAPI later(LPVOID p) { closesocket(0); return 0; }\n\
+                    BOOL root(void) { net_init(); CreateThread(0, 0, later, 0, 0, 0); \n\
+                    #ifndef _WIN32\n close(0);\n #endif\n return TRUE; }";
+        let found = facts_of(Lang::C, code, |f| {
+            let root = f.functions.iter().position(|x| x.name == "root").unwrap();
+            f.winsock_calls_reached(root)
+                .iter()
+                .map(|(c, via)| (c.name.clone(), via.map(|v| v.name.clone())))
+                .collect::<Vec<_>>()
+        });
+        let via = Some("net_init".to_string());
+        assert_eq!(
+            found,
             vec![
+                ("WSAStartup".to_string(), via.clone()),
+                ("socket".to_string(), via),
+            ]
+        );
+    }
+
+    #[test]
+    fn time_structs_behind_option_values_and_lengths() {
+        let code = "typedef struct timeval my_tv;\n\
+                    struct conn { struct timeval timeout; };\n\
+                    void f(SOCKET s, const struct timeval *tvp, struct conn *c) {\n\
+                    struct timeval tv; my_tv t2; DWORD ms; TIMEVAL t3;\n\
+                    g((char *)&tv, sizeof(tv));\n\
+                    g((const char *)tvp, sizeof *tvp);\n\
+                    g(&t2, sizeof t2);\n\
+                    g(&c->timeout, sizeof(struct timeval));\n\
+                    g((char *)&ms, sizeof(ms));\n\
+                    g(&t3, sizeof(struct timeb));\n\
+                    g(buf, 8);\n\
+                    }\n\
+                    void h(const char *bytes) { g(bytes, sizeof(struct timeval)); }";
+        let found = facts_of(Lang::C, code, |f| {
+            f.calls
+                .iter()
+                .filter(|c| c.name == "g")
+                .map(|c| {
+                    let value = match f.time_struct_pointee(c.arg(0).unwrap()) {
+                        super::Pointee::TimeStruct { object, ty } => format!("{object}:{ty}"),
+                        other => format!("{other:?}"),
+                    };
+                    (value, f.time_struct_size(c.arg(1).unwrap()))
+                })
+                .collect::<Vec<_>>()
+        });
+        let found: Vec<(&str, Option<&str>)> =
+            found.iter().map(|(v, l)| (v.as_str(), *l)).collect();
+        assert_eq!(
+            found,
             vec![
+                ("tv:timeval", Some("timeval")),
+                ("tvp:timeval", None),
+                ("t2:timeval", Some("timeval")),
+                ("c->timeout:timeval", Some("timeval")),
+                ("Other", None),
+                ("t3:TIMEVAL", Some("timeb")),
+                ("Unknown", None),
+                ("Unknown", Some("timeval")),
+            ]
+        );
+    }
+
+    #[test]
+    fn wsasocket_no_inherit_flag() {
+        let call = |flags: &str| {
+            let code = format!(
+                "void f(DWORD fl) {{ SOCKET s = WSASocketW(AF_INET, SOCK_STREAM, 0, NULL, 0, {flags}); }}"
+            );
+            facts_of(Lang::C, &code, |f| {
+                let call = f.calls.iter().find(|c| c.name.starts_with("WSASocket"))?;
+                super::wsasocket_no_inherit(call, f.text)
             })
-        ));
-        ));
-        );
-        );
-        assert!(!pending("connect(s, sa, n); send(s, b, 1, 0);"));
-        assert!(!pending("if (recv(s, b, 1, 0) < 0 && WSAGetLastError() == WSAEWOULDBLOCK) return; connect(s, sa, n);"));
-        assert!(!pending("ioctlsocket(t, FIONBIO, &on); connect(s, sa, n);"));
-        assert!(pending(
-        assert!(pending(
-        assert!(pending("ioctlsocket(s, FIONBIO, &on); connect(s, sa, n);"));
+        };
         assert_eq!(
-        assert_eq!(
-        assert_eq!(call("0"), Some(false));
+            call("WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT"),
+            Some(true)
+        );
         assert_eq!(call("0x81"), Some(true));
         assert_eq!(call("WSA_FLAG_OVERLAPPED"), Some(false));
+        assert_eq!(call("0"), Some(false));
         assert_eq!(call("fl"), None);
-        facts_of(Lang::C, code, |f| {
-        let call = |flags: &str| {
-        let code =
-        let code = "static void net_init(void) { WSADATA d; WSAStartup(0x202, &d); helper(); }\n\
-        let code = "typedef struct timeval my_tv;\n\
-        let found = facts_of(Lang::C, code, |f| {
-        let found = facts_of(Lang::C, code, |f| {
-        let found: Vec<(&str, Option<&str>)> =
-        let pending = |body: &str| {
-        let via = Some("net_init".to_string());
-        });
-        });
-        });
-        };
-    #[test]
-    #[test]
-    #[test]
-    fn nonblocking_connects() {
-    fn time_structs_behind_option_values_and_lengths() {
-    fn what_a_function_puts_in_an_fd_set() {
-    fn winsock_calls_reached_through_the_files_functions() {
-    fn wsasocket_no_inherit_flag() {
-    }
-    }
-    }
     }
 
     #[test]
