@@ -49,7 +49,15 @@ fn main() {
             }
             format!("{version} ({info})")
         }
-        None => version,
+        None => {
+            // A checkout where git failed this time (busy, or not installed yet): try again
+            // when the repository changes, rather than never.
+            let git_dir = dir.join(".git");
+            if git_dir.exists() {
+                println!("cargo:rerun-if-changed={}", git_dir.display());
+            }
+            version
+        }
     };
     println!("cargo:rustc-env=WSALINT_VERSION={shown}");
 }

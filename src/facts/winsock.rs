@@ -624,6 +624,29 @@ impl<'t> Facts<'t> {
         }
     }
 
+    /// The call at `call_node` when it is Winsock's `setsockopt(socket, SOL_SOCKET, ...)` in
+    /// code built for Windows (Windows code, or a socket of the unsigned SOCKET type outside a
+    /// POSIX-only branch): the socket-level options whose Windows meaning WSA205 and WSA210
+    /// judge.
+    pub fn windows_sol_socket_option(
+        &self,
+        call_node: Node<'t>,
+        socket: Node<'t>,
+        level: Node<'t>,
+    ) -> Option<&Call<'t>> {
+        let call = self.call_of(call_node)?;
+        if call.member || call.name != "setsockopt" || self.text_of(level).trim() != "SOL_SOCKET" {
+            return None;
+        }
+        let offset = call_node.start_byte();
+        if self.never_windows(offset)
+            || !(self.windows_code(offset) || self.has_socket_type(socket))
+        {
+            return None;
+        }
+        Some(call)
+    }
+
     /// Whether the code at `offset` is compiled for Windows with Winsock: not in a non-Windows
     /// branch, and either in a Windows branch, or in a file that includes no POSIX-only socket
     /// header unconditionally and either includes Winsock itself or is written for Windows

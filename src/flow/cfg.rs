@@ -125,6 +125,19 @@ struct Builder<'t, 'd> {
 impl<'t> Cfg<'t> {
     /// Builds the graph of a function body (a `compound_statement`, or an expression body).
     /// `dead` tells which preprocessor branches are never compiled (`#if 0`).
+    /// The graph of a function body, leaving out the preprocessor branches the compiler never
+    /// sees (`#if 0`): a branch is dead when the code after its condition (or name) is.
+    pub fn of_function(body: Node<'t>, facts: &crate::facts::Facts<'t>) -> Cfg<'t> {
+        let dead = |n: Node<'t>| {
+            let start = n
+                .field("condition")
+                .or_else(|| n.field("name"))
+                .map_or(n.start_byte(), |c| c.end_byte());
+            facts.platform_at(start) == crate::facts::Platform::Dead
+        };
+        Cfg::build(body, facts.text, &dead)
+    }
+
     pub fn build(body: Node<'t>, text: &'t [u8], dead: &dyn Fn(Node<'t>) -> bool) -> Cfg<'t> {
         let mut b = Builder {
             text,

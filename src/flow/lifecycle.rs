@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use crate::config::Config;
-use crate::facts::{unwrap_casts, unwrap_parens, Call, DeclKind, Facts, Platform};
+use crate::facts::{unwrap_casts, unwrap_parens, Call, DeclKind, Facts};
 use crate::flow::cfg::{Cfg, Item};
 use crate::node::NodeExt;
 
@@ -490,14 +490,7 @@ fn analyze_for<'t>(
     if passes.is_empty() {
         return Vec::new();
     }
-    let dead = |n: Node<'t>| {
-        let start = n
-            .field("condition")
-            .or_else(|| n.field("name"))
-            .map_or(n.start_byte(), |c| c.end_byte());
-        facts.platform_at(start) == Platform::Dead
-    };
-    let cfg = Cfg::build(f.body, facts.text, &dead);
+    let cfg = Cfg::of_function(f.body, facts);
     let mut out = Vec::new();
     for (mut a, shared) in passes {
         a.collect_aliases(&cfg);

@@ -240,14 +240,7 @@ pub fn pending_at_exits<'t>(facts: &Facts<'t>) -> Vec<Pending<'t>> {
             }
             Effect::None
         };
-        let dead = |n: Node<'t>| {
-            let start = n
-                .field("condition")
-                .or_else(|| n.field("name"))
-                .map_or(n.start_byte(), |c| c.end_byte());
-            facts.platform_at(start) == Platform::Dead
-        };
-        let cfg = Cfg::build(f.body, facts.text, &dead);
+        let cfg = Cfg::of_function(f.body, facts);
         // Forward dataflow: the operations that may be pending at the start of each block.
         let n = cfg.blocks.len();
         let mut at_start: Vec<Option<u64>> = vec![None; n];

@@ -73,18 +73,9 @@ impl Rule for ReuseaddrPortHijack {
             return;
         };
         let facts = ctx.facts;
-        let Some(call) = facts.call_of(call_node) else {
+        let Some(call) = facts.windows_sol_socket_option(call_node, socket, level) else {
             return;
         };
-        if call.member || call.name != "setsockopt" || ctx.text_of(level).trim() != "SOL_SOCKET" {
-            return;
-        }
-        let offset = call_node.start_byte();
-        if facts.never_windows(offset)
-            || !(facts.windows_code(offset) || facts.has_socket_type(socket))
-        {
-            return;
-        }
         let Some(func_index) = call.function else {
             return;
         };
@@ -103,7 +94,7 @@ impl Rule for ReuseaddrPortHijack {
         }) else {
             return;
         };
-        let func_name = ctx.function_name(offset);
+        let func_name = ctx.function_name(call_node.start_byte());
         ctx.report(
             META.diag(
                 call_node.byte_range(),

@@ -76,15 +76,9 @@ impl Rule for SockoptTimeoutAsTimeval {
             return;
         };
         let facts = ctx.facts;
-        let Some(call) = facts.call_of(call_node) else {
-            return;
-        };
-        if call.member || call.name != "setsockopt" || ctx.text_of(level).trim() != "SOL_SOCKET" {
-            return;
-        }
-        let offset = call_node.start_byte();
-        if facts.never_windows(offset)
-            || !(facts.windows_code(offset) || facts.has_socket_type(socket))
+        if facts
+            .windows_sol_socket_option(call_node, socket, level)
+            .is_none()
         {
             return;
         }
