@@ -118,32 +118,23 @@ fn judge<'a, 't>(
     (!set_before).then_some((if_node, failed))
 }
 
-/// Whether an `errno` or `perror` before `node` inside `within` is already reported for the
-/// failure of `failed`: one finding per failing call (`errno != EWOULDBLOCK && errno != EINTR`
-/// is one mistake).
-fn reported_before<'t>(
-    facts: &Facts<'t>,
-    within: tree_sitter::Node<'t>,
-    node: tree_sitter::Node<'t>,
-    failed: &crate::facts::Call<'t>,
-) -> bool {
-    let mut earlier = Vec::new();
-    crate::facts::walk_pruned(within, |n| {
-        if n.start_byte() >= node.start_byte() {
-            return false;
-        }
-        match n.kind_name() {
-            "identifier" if facts.text_of(n) == "errno" => earlier.push((n, false)),
-            "call_expression" if facts.call_of(n).is_some_and(|c| c.name == "perror") => {
-                earlier.push((n, true));
-            }
-            _ => {}
-        }
-        true
-    });
-    earlier.into_iter().any(|(n, is_perror)| {
-        judge(facts, n, is_perror).is_some_and(|(_, f)| f.node.id() == failed.node.id())
-    })
+/// Whether the handling of `failed` inside `within` already has its finding: one finding per
+/// failing call (`errno != EWOULDBLOCK && errno != EINTR` is one mistake). Matches come in
+/// document order, so an earlier read of `errno` for the same failure was reported just before;
+/// the check looks back only over this rule's findings inside `within`, so a condition of
+/// thousands of `errno` reads stays linear.
+fn reported_before(ctx: &Ctx, within: tree_sitter::Node, failed: &crate::facts::Call) -> bool {
+    let named = format!("`{}`", failed.name);
+    ctx.diagnostics
+        .iter()
+        .rev()
+        .filter(|d| d.code == META.code)
+        .take_while(|d| d.range.start >= within.start_byte())
+        .any(|d| {
+            d.range.start >= failed.node.end_byte()
+                && d.range.end <= within.end_byte()
+                && d.message.contains(&named)
+        })
 }
 
 impl Rule for ErrnoForWinsockError {
@@ -163,7 +154,7 @@ impl Rule for ErrnoForWinsockError {
         let Some((if_node, failed)) = judge(facts, node, is_perror) else {
             return;
         };
-        if reported_before(facts, if_node, node, failed) {
+        if reported_before(ctx, if_node, failed) {
             return;
         }
         let name = &failed.name;
