@@ -51,6 +51,27 @@ pub struct Engine {
     /// What the command line named: a project named in part is read whole for the facts of
     /// the project-wide phase (see `project`). `None`: only the files given are read.
     pub scope: Option<crate::project::Scope>,
+    /// The model of each project met so far, built when its first file is linted.
+    projects: std::sync::Mutex<HashMap<Root, Arc<std::sync::OnceLock<Arc<ProjectModel>>>>>,
+    roots: std::sync::Mutex<crate::project::Roots>,
+}
+
+/// A project as the lint of its files sees it: its index (see `project::index`), and the
+/// config and filters with the project's own creators and closers added to `[resources]`.
+pub struct ProjectModel {
+    pub index: crate::project::index::Index,
+    config: Config,
+    prefilter: Prefilter,
+    needles: crate::partial::Needles,
+}
+
+/// What the lint of one file knows of its project.
+#[derive(Clone, Copy)]
+struct Known<'a> {
+    config: &'a Config,
+    prefilter: &'a Prefilter,
+    needles: &'a crate::partial::Needles,
+    imports: Option<&'a crate::project::index::Imports>,
 }
 
 /// The project a file belongs to (`project::root_of`); `None` is the run itself.
@@ -268,39 +289,7 @@ impl Engine {
             CombinedQuery::build(&rules, Lang::C).map_err(EngineError::Query)?,
             CombinedQuery::build(&rules, Lang::Cpp).map_err(EngineError::Query)?,
         ];
-        // Built-in rules' needles count only in Windows code; what the user configured counts
-        // on its own (see `prefilter`).
-        let builtin: Vec<&str> = rules
-            .iter()
-            .filter(|r| registry::find(r.meta().code).is_some())
-            .flat_map(|r| r.meta().needles.iter().copied())
-            .collect();
-        let mut ungated: Vec<&str> = rules
-            .iter()
-            .filter(|r| registry::find(r.meta().code).is_none())
-            .flat_map(|r| r.meta().needles.iter().copied())
-            .collect();
-        ungated.extend(config.dlls.iter().map(|d| d.trim_end_matches(".dll")));
-        let res = &config.resources;
-        for list in [&res.creators, &res.closers, &res.owners, &res.loaders] {
-            ungated.extend(list.iter().map(String::as_str));
-        }
-        // Unused suppressions can only be found in files that are parsed.
-        if config.report_unused_suppressions {
-            ungated.extend(["wsalint-ignore", "NOLINT"]);
-        }
-        // A rule without needles could match anything: every file passes.
-        let pass_all = rules.iter().any(|r| r.meta().needles.is_empty());
-        let prefilter = Prefilter::new(&builtin, &ungated, pass_all);
-        let mut all = builtin.clone();
-        all.extend(ungated.iter().copied());
-        all.extend(config.resources.valid_checks.iter().map(String::as_str));
-        let mut socket_types = vec!["SOCKET"];
-        for list in [&res.socket_types, &res.unsigned_socket_types] {
-            socket_types.extend(list.iter().map(String::as_str));
-        }
-        all.extend(socket_types.iter().copied());
-        let needles = crate::partial::Needles::new(&all, &socket_types);
+        let (prefilter, needles, pass_all) = filters(&rules, &config, &[], &[]);
         let severity = config
             .severity
             .iter()
@@ -319,6 +308,8 @@ impl Engine {
             large: LargeFiles::default(),
             headers: std::sync::Mutex::default(),
             scope: None,
+            projects: Default::default(),
+            roots: Default::default(),
         })
     }
 
@@ -647,11 +638,90 @@ impl Engine {
         }
     }
 
+    /// The model of the project of the file at `path`, built on first use: for a run that
+    /// names what it lints (`scope`), the project around the file, or the paths named when
+    /// no project is around it. `None` for text linted alone (an editor buffer, stdin).
+    pub fn project_of(&self, path: &Path) -> Option<Arc<ProjectModel>> {
+        let scope = self.scope.as_ref()?;
+        let root = self.roots.lock().ok()?.of(path);
+        let cell = self
+            .projects
+            .lock()
+            .ok()?
+            .entry(root.clone())
+            .or_default()
+            .clone();
+        let model = cell.get_or_init(|| {
+            let paths = match &root {
+                Some(r) => vec![r.clone()],
+                None => scope.named.clone(),
+            };
+            let files: Vec<PathBuf> = crate::walk::Walk::new(&paths, &scope.walk)
+                .map(|w| w.collect())
+                .unwrap_or_default();
+            self.model_of(&files)
+        });
+        Some(model.clone())
+    }
+
+    /// The model of the project made of `files`.
+    pub fn model_of(&self, files: &[PathBuf]) -> Arc<ProjectModel> {
+        let threads = rayon::current_num_threads();
+        let index = crate::project::index::Index::build(files, &self.config, threads);
+        let mut config = self.config.clone();
+        let res_types = (
+            self.config.resources.socket_types.clone(),
+            self.config.resources.unsigned_socket_types.clone(),
+        );
+        let res = &mut config.resources;
+        for (list, found) in [
+            (&mut res.creators, &index.summaries.creators),
+            (&mut res.closers, &index.summaries.closers),
+        ] {
+            list.extend(found.iter().cloned());
+        }
+        // What the project's headers rename to or alias keeps a function in a partial parse.
+        let mut holding = vec!["SOCKET"];
+        for list in [&res_types.0, &res_types.1] {
+            holding.extend(list.iter().map(String::as_str));
+        }
+        let (names, types) = index.definitions(&holding);
+        let (prefilter, needles, _) = filters(&self.rules, &config, &names, &types);
+        Arc::new(ProjectModel {
+            index,
+            config,
+            prefilter,
+            needles,
+        })
+    }
+
+    /// What the lint of the file at `path` knows: its project's model when there is one.
+    fn known<'a>(
+        &'a self,
+        model: Option<&'a ProjectModel>,
+        imports: Option<&'a crate::project::index::Imports>,
+    ) -> Known<'a> {
+        match model {
+            Some(m) => Known {
+                config: &m.config,
+                prefilter: &m.prefilter,
+                needles: &m.needles,
+                imports,
+            },
+            None => Known {
+                config: &self.config,
+                prefilter: &self.prefilter,
+                needles: &self.needles,
+                imports: None,
+            },
+        }
+    }
+
     /// Whether the file at `path` may hold a finding (see `prefilter`): a file that names
     /// nothing Windows itself may reach Winsock through a header of its project, next to it
     /// (`#include "compat.h"`, which includes `winsock2.h` under `#ifdef _WIN32`).
-    fn may_match(&self, path: &Path, text: &[u8]) -> bool {
-        match self.prefilter.verdict(text) {
+    fn may_match(&self, known: Known, path: &Path, text: &[u8]) -> bool {
+        match known.prefilter.verdict(text) {
             crate::prefilter::Verdict::Pass => return true,
             crate::prefilter::Verdict::Skip => return false,
             crate::prefilter::Verdict::NoMarker => {}
@@ -697,10 +767,19 @@ impl Engine {
             Ok(raw) => raw,
             Err(message) => return skip(message),
         };
+        let model = self.project_of(path);
+        let resolved = model
+            .as_ref()
+            .and_then(|_| std::fs::canonicalize(path).ok());
+        let imports = model
+            .as_ref()
+            .zip(resolved.as_ref())
+            .map(|(m, p)| m.index.imports(p));
+        let known = self.known(model.as_deref(), imports.as_ref());
         // UTF-16 must be decoded before the needles can be seen; any other file that holds no
         // needle is never decoded or parsed (a NUL byte still earns its warning).
         let utf16 = raw.starts_with(&[0xFF, 0xFE]) || raw.starts_with(&[0xFE, 0xFF]);
-        if !utf16 && !self.may_match(path, &raw) {
+        if !utf16 && !self.may_match(known, path, &raw) {
             if raw.contains(&0) {
                 return skip(format!("skipped: {}", crate::source::DecodeError::Binary));
             }
@@ -718,7 +797,7 @@ impl Engine {
         drop(raw);
         // The needles are ASCII: the decoded text passes as its bytes did (UTF-16 aside).
         let filtered = !utf16;
-        self.lint_decoded(&shown, Arc::new(source), None, worker, filtered)
+        self.lint_decoded(&shown, Arc::new(source), None, worker, filtered, known)
             .0
     }
 
@@ -732,6 +811,22 @@ impl Engine {
         self.lint_source_reusing(path, source, None, worker).0
     }
 
+    /// `lint_source` as a file of the project `model` (see `model_of`).
+    pub fn lint_source_in(
+        &self,
+        path: &Path,
+        source: Arc<Source>,
+        worker: &mut Worker,
+        model: &ProjectModel,
+    ) -> FileOutcome {
+        let imports = std::fs::canonicalize(path)
+            .ok()
+            .map(|p| model.index.imports(&p));
+        let known = self.known(Some(model), imports.as_ref());
+        self.lint_decoded(path, source, None, worker, false, known)
+            .0
+    }
+
     /// `lint_source`, reusing `old`: the tree of the file's previous text with every edit since
     /// applied (`Tree::edit`), so that tree-sitter reparses only what changed (the language
     /// server keeps the last tree of each open document). Also returns the new tree.
@@ -742,7 +837,7 @@ impl Engine {
         old: Option<(Lang, &Tree)>,
         worker: &mut Worker,
     ) -> (FileOutcome, Option<(Lang, Tree)>) {
-        self.lint_decoded(path, source, old, worker, false)
+        self.lint_decoded(path, source, old, worker, false, self.known(None, None))
     }
 
     /// `lint_source_reusing`, told whether the pre-filter has passed the text already.
@@ -753,13 +848,14 @@ impl Engine {
         old: Option<(Lang, &Tree)>,
         worker: &mut Worker,
         filtered: bool,
+        known: Known,
     ) -> (FileOutcome, Option<(Lang, Tree)>) {
         let mut outcome = FileOutcome {
             path: path.to_path_buf(),
             bytes: source.text.len(),
             ..FileOutcome::default()
         };
-        if !filtered && !self.may_match(path, &source.text) {
+        if !filtered && !self.may_match(known, path, &source.text) {
             return (outcome, None);
         }
         outcome.parsed = true;
@@ -771,32 +867,12 @@ impl Engine {
         let mut in_budget = |_: &ParseState| over_budget(started, budget);
         let plan = match old {
             None if self.partial => {
-                crate::partial::plan(&source, &self.needles, self.partial_min_bytes)
+                crate::partial::plan(&source, known.needles, self.partial_min_bytes)
             }
             _ => None,
         };
         let parser = worker.parser(lang);
-        let mut parse = |parser: &mut Parser, ranges: &[tree_sitter::Range]| {
-            // Ordered, disjoint ranges inside the text: cannot be refused.
-            let _ = parser.set_included_ranges(ranges);
-            let tree = parser.parse_with_options(
-                &mut |i, _| text.get(i..).unwrap_or_default(),
-                old,
-                Some(ParseOptions::new().progress_callback(&mut in_budget)),
-            );
-            if !ranges.is_empty() {
-                let _ = parser.set_included_ranges(&[]);
-            }
-            tree
-        };
-        let mut parsed = None;
-        if let Some(ranges) = &plan {
-            // A syntax error across a cut: the file is parsed whole instead.
-            parsed = parse(parser, ranges).filter(|t| !crate::partial::broken(t, ranges));
-        }
-        if parsed.is_none() {
-            parsed = parse(parser, &[]);
-        }
+        let parsed = parse_within(parser, text, plan.as_deref(), old, &mut in_budget);
         let Some(tree) = parsed else {
             // A cancelled parse would resume on the next file.
             parser.reset();
@@ -818,7 +894,7 @@ impl Engine {
                 parsed: true,
                 ..FileOutcome::default()
             };
-            self.lint_tree(path, &source, lang, &tree, worker, &mut o);
+            self.lint_tree(path, &source, (lang, &tree), worker, &mut o, known);
             o
         }));
         match pass {
@@ -844,10 +920,10 @@ impl Engine {
         &self,
         path: &Path,
         source: &Arc<Source>,
-        lang: Lang,
-        tree: &Tree,
+        (lang, tree): (Lang, &Tree),
         worker: &mut Worker,
         outcome: &mut FileOutcome,
+        known: Known,
     ) {
         let text = source.text.as_slice();
         let budget = time_budget(text.len());
@@ -872,10 +948,11 @@ impl Engine {
         let (facts_done, facts_ready) = std::sync::mpsc::sync_channel::<()>(0);
         let (flows, ctx) = rayon::join(
             || {
-                let facts =
-                    built.get_or_init(|| Facts::build(tree.root_node(), text, &self.config));
+                let facts = built.get_or_init(|| {
+                    Facts::build_with(tree.root_node(), text, known.config, known.imports)
+                });
                 drop(facts_done);
-                problems_by_want(facts, &self.config, &wanted)
+                problems_by_want(facts, known.config, &wanted)
             },
             || {
                 let facts_ready = facts_ready;
@@ -901,7 +978,7 @@ impl Engine {
                     lang,
                     root: tree.root_node(),
                     facts: built.get()?,
-                    config: &self.config,
+                    config: known.config,
                     diagnostics: Vec::new(),
                     deferred: Vec::new(),
                     flows: Default::default(),
@@ -978,6 +1055,103 @@ impl Engine {
             })
             .collect();
     }
+}
+
+/// The pre-filter and the needles of a partial parse for `rules` under `config`: the rules'
+/// literals and the names the config adds; and for the needles, the macro `names` and type
+/// aliases (`types`) of a project, which may stand for what a rule looks for.
+fn filters(
+    rules: &[&'static dyn Rule],
+    config: &Config,
+    names: &[&str],
+    types: &[&str],
+) -> (Prefilter, crate::partial::Needles, bool) {
+    // Built-in rules' needles count only in Windows code; what the user configured counts
+    // on its own (see `prefilter`).
+    let builtin: Vec<&str> = rules
+        .iter()
+        .filter(|r| registry::find(r.meta().code).is_some())
+        .flat_map(|r| r.meta().needles.iter().copied())
+        .collect();
+    let mut ungated: Vec<&str> = rules
+        .iter()
+        .filter(|r| registry::find(r.meta().code).is_none())
+        .flat_map(|r| r.meta().needles.iter().copied())
+        .collect();
+    ungated.extend(config.dlls.iter().map(|d| d.trim_end_matches(".dll")));
+    let res = &config.resources;
+    for list in [&res.creators, &res.closers, &res.owners, &res.loaders] {
+        ungated.extend(list.iter().map(String::as_str));
+    }
+    // Unused suppressions can only be found in files that are parsed.
+    if config.report_unused_suppressions {
+        ungated.extend(["wsalint-ignore", "NOLINT"]);
+    }
+    // A rule without needles could match anything: every file passes.
+    let pass_all = rules.iter().any(|r| r.meta().needles.is_empty());
+    let prefilter = Prefilter::new(&builtin, &ungated, pass_all);
+    let mut all = builtin.clone();
+    all.extend(ungated.iter().copied());
+    all.extend(config.resources.valid_checks.iter().map(String::as_str));
+    let mut socket_types = vec!["SOCKET"];
+    for list in [&res.socket_types, &res.unsigned_socket_types] {
+        socket_types.extend(list.iter().map(String::as_str));
+    }
+    socket_types.extend(types.iter().copied());
+    all.extend(socket_types.iter().copied());
+    all.extend(names.iter().copied());
+    let needles = crate::partial::Needles::new(&all, &socket_types);
+    (prefilter, needles, pass_all)
+}
+
+/// Parses `text`, only the `plan`ned ranges when there is a plan (see `partial`), whole when
+/// there is none or when the partial parse has a syntax error across a cut; `None` when the
+/// parse ran out of time.
+pub fn parse_planned(
+    parser: &mut Parser,
+    text: &[u8],
+    plan: Option<&[tree_sitter::Range]>,
+) -> Option<Tree> {
+    let budget = time_budget(text.len());
+    let started = Instant::now();
+    let mut in_budget = |_: &ParseState| over_budget(started, budget);
+    let tree = parse_within(parser, text, plan, None, &mut in_budget);
+    if tree.is_none() {
+        parser.reset();
+    }
+    tree
+}
+
+/// `parse_planned`, reusing `old` and with the caller's budget.
+fn parse_within<F: FnMut(&ParseState) -> ControlFlow<()>>(
+    parser: &mut Parser,
+    text: &[u8],
+    plan: Option<&[tree_sitter::Range]>,
+    old: Option<&Tree>,
+    in_budget: &mut F,
+) -> Option<Tree> {
+    let mut parse = |parser: &mut Parser, ranges: &[tree_sitter::Range]| {
+        // Ordered, disjoint ranges inside the text: cannot be refused.
+        let _ = parser.set_included_ranges(ranges);
+        let tree = parser.parse_with_options(
+            &mut |i, _| text.get(i..).unwrap_or_default(),
+            old,
+            Some(ParseOptions::new().progress_callback(in_budget)),
+        );
+        if !ranges.is_empty() {
+            let _ = parser.set_included_ranges(&[]);
+        }
+        tree
+    };
+    let mut parsed = None;
+    if let Some(ranges) = plan {
+        // A syntax error across a cut: the file is parsed whole instead.
+        parsed = parse(parser, ranges).filter(|t| !crate::partial::broken(t, ranges));
+    }
+    if parsed.is_none() {
+        parsed = parse(parser, &[]);
+    }
+    parsed
 }
 
 /// Reads a regular file without ever blocking: opened non-blocking, checked to be a regular

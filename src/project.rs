@@ -7,6 +7,10 @@
 //! files of a project (a pre-commit hook names the staged files) reads the rest of the project
 //! for its facts (see `Engine::stream` and `Scope`).
 
+pub mod index;
+pub mod scan;
+pub mod summary;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 

@@ -194,6 +194,9 @@ fn fixtures_match_their_expectations() {
         // Every fixture is cut into its parts as a large file would be; and parsed whole.
         engine.partial = !whole;
         engine.partial_min_bytes = 0;
+        // Each fixture directory is a project of its own: what its headers define and what its
+        // functions do counts in each of its files.
+        let model = engine.model_of(files);
         let mut worker = Worker::new();
         let mut outcomes = Vec::new();
         let mut expected = Vec::new();
@@ -214,7 +217,7 @@ fn fixtures_match_their_expectations() {
             }
             let source = std::sync::Arc::new(source);
             sources.push((file.clone(), shown.clone(), source.clone()));
-            outcomes.push(engine.lint_source(Path::new(&shown), source, &mut worker));
+            outcomes.push(engine.lint_source_in(Path::new(&shown), source, &mut worker, &model));
             checked += 1;
         }
         let report = engine.finish(outcomes);

@@ -134,3 +134,47 @@ fn a_staged_file_sees_facts_of_the_three_project_wide_rules_in_other_files() {
     std::fs::remove_file(app.join("lib/spawn.c")).unwrap();
     assert_eq!(lines(&app, &staged), Vec::<String>::new());
 }
+
+/// A project whose header renames `send`, typedefs its `SOCKET` and declares wrappers that
+/// another file defines.
+fn wrapped_project(top: &Path) {
+    std::fs::create_dir_all(top.join("app/.git")).unwrap();
+    write(
+        &top.join("app/include/net.h"),
+        "#ifdef _WIN32\n#include <winsock2.h>\ntypedef SOCKET sock_t;\n#define swrite(s, b, n) send(s, b, n, 0)\n#endif\n\
+         sock_t net_open(void);\nvoid net_close(sock_t s);\n",
+    );
+    write(
+        &top.join("app/lib/net.c"),
+        "#include <net.h>\nsock_t net_open(void) { return socket(AF_INET, SOCK_STREAM, 0); }\n\
+         void net_close(sock_t s) { closesocket(s); }\n",
+    );
+    write(
+        &top.join("app/src/client.c"),
+        "#include <net.h>\nint fetch(int fail)\n{\n    sock_t s = net_open();\n    if (fail)\n        return -1;\n    swrite(s, \"x\", 1);\n    net_close(s);\n    return 0;\n}\n\
+         int keep(sock_t s)\n{\n    int saved = s;\n    return saved;\n}\n",
+    );
+}
+
+#[test]
+fn headers_and_wrappers_elsewhere_count_in_a_file_named_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let top = tmp.path();
+    wrapped_project(top);
+    let client = lines(&top.join("app"), &["src/client.c"]);
+    let codes: Vec<&str> = client.iter().filter_map(|l| l.rsplit('[').next()).collect();
+    // The leak of what `net_open` made, the discarded `send` behind `swrite`, the `sock_t`
+    // truncated: each needs a fact another file holds.
+    assert_eq!(codes, ["WSA101]", "WSA006]", "WSA204]"], "{client:#?}");
+    // The run over the whole project says the same of the file.
+    let whole: Vec<String> = lines(&top.join("app"), &["."])
+        .into_iter()
+        .filter(|l| l.starts_with("src/client.c"))
+        .map(|l| l.replacen("./", "", 1))
+        .collect();
+    assert_eq!(whole, client);
+    // Without the wrappers' definitions, nothing says `net_open` makes a socket.
+    std::fs::remove_file(top.join("app/lib/net.c")).unwrap();
+    let alone = lines(&top.join("app"), &["src/client.c"]);
+    assert!(alone.iter().all(|l| !l.contains("WSA101")), "{alone:#?}");
+}

@@ -245,6 +245,15 @@ impl<'t> Facts<'t> {
                     return None;
                 }
                 if call.name == "WSAGetLastError" {
+                    // Renamed by a macro (`#define sock_errno() WSAGetLastError()`): messages
+                    // name what the code wrote.
+                    let written = call.written.trim_start_matches("::");
+                    if written != "WSAGetLastError" && call.callee.kind_name() == "identifier" {
+                        return Some(WinsockError::Named {
+                            shown: format!("{written}()"),
+                            kind: SourceKind::Macro,
+                        });
+                    }
                     return Some(WinsockError::Direct);
                 }
                 if call.callee.kind_name() != "identifier" {

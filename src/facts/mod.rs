@@ -46,6 +46,39 @@ pub fn walk_pruned<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> bool) 
     }
 }
 
+/// The name a macro renames to, from its value: `#define close closesocket` renames `close`
+/// to `closesocket`; `#define sclose(x) closesocket(x)` renames `sclose` to `closesocket` (a
+/// function-like macro whose body calls one function). `None` for any other value.
+pub fn rename_target(value: &str, function_like: bool) -> Option<&str> {
+    let value = value.trim();
+    if function_like {
+        // One call: the `(` after the name closes at the end of the body.
+        let open = value.find('(')?;
+        let mut depth = 0usize;
+        for (i, b) in value.bytes().enumerate().skip(open) {
+            match b {
+                b'(' => depth += 1,
+                b')' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 && i + 1 != value.len() {
+                        return None;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(value[..open].trim())
+            .filter(|f| !f.is_empty() && f.bytes().all(crate::lang::is_ident_byte))
+            .filter(|_| value.ends_with(')'))
+    } else {
+        Some(value).filter(|v| {
+            !v.is_empty()
+                && v.bytes().all(crate::lang::is_ident_byte)
+                && !v.as_bytes()[0].is_ascii_digit()
+        })
+    }
+}
+
 /// Strips parentheses, casts (C and C++) and `*`/`&` wrappers that do not change which object
 /// an expression names.
 pub fn unwrap_parens(mut node: Node) -> Node {
@@ -312,6 +345,9 @@ pub struct Facts<'t> {
     /// The macros and functions that yield the Winsock error, built when first asked for
     /// (see `errors::error_sources`).
     error_sources: std::sync::OnceLock<HashMap<String, errors::SourceKind>>,
+    /// A project header the file includes, directly or not, includes a Windows header (see
+    /// `project::index::Imports`).
+    pub windows_through_includes: bool,
     /// The file is Windows code at all (see `platform::is_windows_code`).
     pub windows_code: bool,
     /// The file is written for Windows alone (see `platform::is_windows_program`).
@@ -321,6 +357,18 @@ pub struct Facts<'t> {
 impl<'t> Facts<'t> {
     /// Builds the facts of a file in one walk over its tree.
     pub fn build(root: Node<'t>, text: &'t [u8], config: &Config) -> Facts<'t> {
+        Facts::build_with(root, text, config, None)
+    }
+
+    /// `build`, knowing what the project headers the file includes define (see
+    /// `project::index`): their renames and type aliases hold in the file unless it makes its
+    /// own.
+    pub fn build_with(
+        root: Node<'t>,
+        text: &'t [u8],
+        config: &Config,
+        imports: Option<&crate::project::index::Imports>,
+    ) -> Facts<'t> {
         let mut facts = Facts {
             text,
             functions: Vec::new(),
@@ -333,11 +381,12 @@ impl<'t> Facts<'t> {
             comments: Vec::new(),
             includes: Vec::new(),
             defines: Vec::new(),
-            renames: HashMap::new(),
-            typedefs: HashMap::new(),
+            renames: imports.map(|i| i.renames.clone()).unwrap_or_default(),
+            typedefs: imports.map(|i| i.typedefs.clone()).unwrap_or_default(),
             errors: Vec::new(),
             socket_types: sockets::SocketTypes::default(),
             decl_index: HashMap::new(),
+            windows_through_includes: imports.is_some_and(|i| i.windows_header),
             windows_code: false,
             windows_program: false,
             records: HashMap::new(),
@@ -711,22 +760,7 @@ impl<'t> Facts<'t> {
             .map(|v| self.text_of(v).trim().to_string())
             .unwrap_or_default();
         let function_like = node.kind_name() == "preproc_function_def";
-        let target = if function_like {
-            // `#define sclose(x) closesocket(x)`: a rename when the body calls one function
-            // with the macro's parameters.
-            value
-                .split('(')
-                .next()
-                .map(str::trim)
-                .filter(|f| !f.is_empty() && f.bytes().all(crate::lang::is_ident_byte))
-                .filter(|_| value.trim_end().ends_with(')'))
-        } else {
-            Some(value.as_str()).filter(|v| {
-                !v.is_empty()
-                    && v.bytes().all(crate::lang::is_ident_byte)
-                    && !v.as_bytes()[0].is_ascii_digit()
-            })
-        };
+        let target = rename_target(&value, function_like);
         // `#define CLOSE_FD(s) close(s)` in the POSIX branch does not undo the Windows
         // branch's `#define CLOSE_FD(s) closesocket(s)`: the facts describe the Windows build.
         if let Some(t) = target.filter(|_| !self.not_for_windows(node.start_byte())) {
@@ -853,18 +887,7 @@ impl<'t> Facts<'t> {
 
     /// What the preprocessor branches around `offset` say.
     pub fn platform_at(&self, offset: usize) -> Platform {
-        let mut result = Platform::Unknown;
-        for r in &self.regions {
-            if r.range.contains(&offset) {
-                match r.platform {
-                    Platform::Dead => return Platform::Dead,
-                    Platform::NonWindows => result = Platform::NonWindows,
-                    Platform::Windows if result == Platform::Unknown => result = Platform::Windows,
-                    _ => {}
-                }
-            }
-        }
-        result
+        platform::platform_in(&self.regions, offset)
     }
 
     /// Code that is never compiled for Windows (a POSIX branch or `#if 0`): rules about

@@ -92,10 +92,13 @@ pub fn is_windows_program(facts: &crate::facts::Facts) -> bool {
 }
 
 fn includes_windows_header(facts: &crate::facts::Facts) -> bool {
-    facts.includes.iter().any(|i| {
-        let base = i.header.rsplit(['/', '\\']).next().unwrap_or(&i.header);
-        WINDOWS_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(base))
-    })
+    facts.windows_through_includes || facts.includes.iter().any(|i| is_windows_header(&i.header))
+}
+
+/// Whether an `#include`d header (`winsock2.h`, `<sys\\windows.h>`) is one of Windows's.
+pub fn is_windows_header(header: &str) -> bool {
+    let base = header.rsplit(['/', '\\']).next().unwrap_or(header);
+    WINDOWS_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(base))
 }
 
 /// Win32 functions no other system has (a port defines its own under `#ifndef _WIN32`).
@@ -322,6 +325,24 @@ impl Platform {
 pub struct Region {
     pub range: Range<usize>,
     pub platform: Platform,
+}
+
+/// What the preprocessor branches among `regions` that hold `offset` say about it: `Dead`
+/// inside `#if 0`, `NonWindows` inside any POSIX-side branch, `Windows` inside only Windows
+/// ones, else `Unknown`.
+pub fn platform_in(regions: &[Region], offset: usize) -> Platform {
+    let mut result = Platform::Unknown;
+    for r in regions {
+        if r.range.contains(&offset) {
+            match r.platform {
+                Platform::Dead => return Platform::Dead,
+                Platform::NonWindows => result = Platform::NonWindows,
+                Platform::Windows if result == Platform::Unknown => result = Platform::Windows,
+                _ => {}
+            }
+        }
+    }
+    result
 }
 
 /// The regions a `#if`/`#ifdef`/`#ifndef` node opens (its body and its `#elif`/`#else` chain).

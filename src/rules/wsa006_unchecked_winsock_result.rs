@@ -131,9 +131,12 @@ impl Rule for UncheckedWinsockResult {
         {
             return;
         }
+        // A macro that renames the call may fill in arguments (`#define swrite(s, b, n)
+        // send(s, b, n, 0)`): its arity is its own.
+        let renamed = written.trim_start_matches("::") != name;
         if !CHECKED
             .iter()
-            .any(|(n, arity)| *n == name && call.args.len() == *arity)
+            .any(|(n, arity)| *n == name && (renamed || call.args.len() == *arity))
         {
             return;
         }
@@ -142,6 +145,15 @@ impl Rule for UncheckedWinsockResult {
             && call
                 .arg(2)
                 .is_some_and(|n| facts.text_of(crate::facts::unwrap_parens(n)).trim() == "0");
+        // The call as written: `swrite`, which calls `send`.
+        let shown = if renamed {
+            format!(
+                "`{}`, which calls `{name}`,",
+                written.trim_start_matches("::")
+            )
+        } else {
+            format!("`{name}`")
+        };
         let (message, fix) = match name {
             "WSAStartup" => (
                 "the result of `WSAStartup` is discarded, so a failed start-up goes unnoticed"
@@ -150,7 +162,7 @@ impl Rule for UncheckedWinsockResult {
             ),
             "send" | "WSASend" if !zero_length => (
                 format!(
-                    "the result of `{name}` is discarded, so a failure or a partial write goes unnoticed"
+                    "the result of {shown} is discarded, so a failure or a partial write goes unnoticed"
                 ),
                 format!(
                     "compare the result of `{name}` with `SOCKET_ERROR`, read `WSAGetLastError()`, and send the rest when fewer bytes went out"
@@ -158,7 +170,7 @@ impl Rule for UncheckedWinsockResult {
             ),
             _ => (
                 format!(
-                    "the result of `{name}` is discarded, so a failure such as `WSAENOBUFS` goes unnoticed"
+                    "the result of {shown} is discarded, so a failure such as `WSAENOBUFS` goes unnoticed"
                 ),
                 format!(
                     "compare the result of `{name}` with `SOCKET_ERROR` and read `WSAGetLastError()`"

@@ -1,0 +1,444 @@
+//! The project index: what each file of a project tells the others, computed once per run.
+//!
+//! Every file of the project is scanned (`scan::FileScan`: includes, macro renames, type
+//! aliases); the functions that may wrap a socket's creation or close are parsed, and their
+//! shapes give the project's function summaries (`summary`). A file is then linted knowing the
+//! renames and aliases of every project header it includes, transitively, and the project's
+//! own creators and closers.
+//!
+//! Includes are resolved as a compiler would find the project's own headers: a quoted include
+//! next to the including file first, then (quoted or angled) among the project's files by the
+//! path written, the candidate nearest the including file winning. Headers outside the project
+//! are never read; an include cycle ends where it started.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use super::scan::{FileScan, Include};
+use super::summary::{self, Shape, Summaries};
+use crate::config::Config;
+use crate::facts::Facts;
+
+/// Files larger than this are left out of the index (the lint itself warns about them).
+const MAX_INDEXED_BYTES: u64 = 4 << 20;
+
+/// How many rounds of wrappers of wrappers are looked for (each round parses the functions
+/// that call what the previous round found).
+const SUMMARY_ROUNDS: usize = 3;
+
+/// What the headers a file includes define for it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Imports {
+    pub renames: HashMap<String, String>,
+    pub typedefs: HashMap<String, String>,
+    /// One of these headers includes a Windows header (`winsock2.h`, `windows.h`): the file
+    /// is Windows code though it names no Windows header itself.
+    pub windows_header: bool,
+}
+
+impl Imports {
+    pub fn is_empty(&self) -> bool {
+        self.renames.is_empty() && self.typedefs.is_empty() && !self.windows_header
+    }
+}
+
+/// The index of one project.
+#[derive(Debug, Default)]
+pub struct Index {
+    /// By resolved path.
+    files: HashMap<PathBuf, FileScan>,
+    /// Resolved paths by file name (`compat.h`), for includes found among the project's files.
+    by_name: HashMap<String, Vec<PathBuf>>,
+    pub summaries: Summaries,
+}
+
+impl Index {
+    /// Indexes `files` (the project's files, as its walk finds them), with `threads` threads.
+    /// Files that cannot be read are left out: the lint of each file says why.
+    pub fn build(files: &[PathBuf], config: &Config, threads: usize) -> Index {
+        let resolved: Vec<PathBuf> = files
+            .iter()
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect();
+        let scans = in_parallel(&resolved, threads, |path, _| {
+            read(path, config).map(|text| FileScan::of(&text))
+        });
+        let mut index = Index::default();
+        for (path, scan) in resolved.iter().zip(scans) {
+            if let Some(scan) = scan {
+                if let Some(name) = path.file_name() {
+                    index
+                        .by_name
+                        .entry(name.to_string_lossy().into_owned())
+                        .or_default()
+                        .push(path.clone());
+                }
+                index.files.insert(path.clone(), scan);
+            }
+        }
+        index.summaries = index.summarize(&resolved, config, threads);
+        index
+    }
+
+    /// The function summaries of the project, from the shapes of the functions that call a
+    /// creator or a closer (the model's, the config's, then those found in earlier rounds).
+    fn summarize(&self, files: &[PathBuf], config: &Config, threads: usize) -> Summaries {
+        let known_creators: Vec<&str> = config.resources.creators().collect();
+        let known_closers: Vec<&str> = config.resources.closers().collect();
+        let mut shapes: Vec<Shape> = Vec::new();
+        let mut summaries = Summaries::default();
+        let mut wanted: Vec<String> = known_creators
+            .iter()
+            .chain(&known_closers)
+            .map(|s| s.to_string())
+            .collect();
+        for _ in 0..SUMMARY_ROUNDS {
+            if wanted.is_empty() {
+                break;
+            }
+            let names: Vec<&str> = wanted.iter().map(String::as_str).collect();
+            let finder = aho_corasick::AhoCorasick::new(&names).ok();
+            let round = in_parallel(files, threads, |path, parser| {
+                let text = read(path, config)?;
+                let finder = finder.as_ref()?;
+                finder.find(&text[..])?;
+                Some(self.shapes_of(path, &text, &names, parser))
+            });
+            for found in round.into_iter().flatten() {
+                {
+                    for s in found {
+                        if !shapes.contains(&s) {
+                            shapes.push(s);
+                        }
+                    }
+                }
+            }
+            let next = summary::summarize(&shapes, &known_creators, &known_closers);
+            wanted = next
+                .creators
+                .iter()
+                .chain(&next.closers)
+                .filter(|n| !summaries.creators.contains(n) && !summaries.closers.contains(n))
+                .cloned()
+                .collect();
+            summaries = next;
+        }
+        summaries
+    }
+
+    /// The shapes of the functions of one file that name one of `names`, parsing only them.
+    fn shapes_of(
+        &self,
+        path: &Path,
+        text: &[u8],
+        names: &[&str],
+        parsers: &mut Parsers,
+    ) -> Vec<Shape> {
+        let Ok(source) = crate::source::Source::decode(text) else {
+            return Vec::new();
+        };
+        let lang = crate::lang::choose(path, &source.text);
+        let needles = crate::partial::Needles::new(names, &[]);
+        let plan = crate::partial::plan(&source, &needles, crate::partial::MIN_BYTES);
+        let parser = parsers.get(lang);
+        let Some(tree) = crate::engine::parse_planned(parser, &source.text, plan.as_deref()) else {
+            return Vec::new();
+        };
+        let imports = self.imports(path);
+        let facts = Facts::build_with(
+            tree.root_node(),
+            &source.text,
+            &Config::default(),
+            Some(&imports),
+        );
+        summary::shapes(&facts)
+    }
+
+    /// The names the project's macros rename (`swrite`) and the aliases its typedefs make of
+    /// a socket type (`sock_t`, given the socket types `holding`), in every file: what may
+    /// stand in a file for a name a rule looks for.
+    pub fn definitions<'a>(&'a self, holding: &[&'a str]) -> (Vec<&'a str>, Vec<&'a str>) {
+        let mut names: Vec<&str> = Vec::new();
+        let mut types: Vec<&str> = holding.to_vec();
+        for scan in self.files.values() {
+            names.extend(scan.renames.keys().map(String::as_str));
+        }
+        // Aliases of aliases: a few rounds.
+        for _ in 0..3 {
+            for scan in self.files.values() {
+                for (alias, ty) in &scan.typedefs {
+                    let base = ty.rsplit(' ').next().unwrap_or(ty);
+                    if types.contains(&base) && !types.contains(&alias.as_str()) {
+                        types.push(alias);
+                    }
+                }
+            }
+        }
+        types.drain(..holding.len().min(types.len()));
+        names.sort_unstable();
+        names.dedup();
+        types.sort_unstable();
+        (names, types)
+    }
+
+    /// Whether `path` (resolved) is a file of the project.
+    pub fn contains(&self, path: &Path) -> bool {
+        self.files.contains_key(path)
+    }
+
+    /// The project file an `#include` of `from` names, if it is one.
+    pub fn resolve(&self, from: &Path, include: &Include) -> Option<&Path> {
+        let written = Path::new(&include.header);
+        if include.quoted {
+            if let Some(dir) = from.parent() {
+                let next_to = normalize(&dir.join(written));
+                if let Some((p, _)) = self.files.get_key_value(&next_to) {
+                    return Some(p);
+                }
+            }
+        }
+        let name = written.file_name()?.to_string_lossy();
+        let wanted: Vec<_> = written.components().collect();
+        self.by_name
+            .get(name.as_ref())?
+            .iter()
+            .filter(|p| {
+                let have: Vec<_> = p.components().collect();
+                have.ends_with(&wanted)
+            })
+            .max_by_key(|p| shared_prefix(p, from))
+            .map(PathBuf::as_path)
+    }
+
+    /// What the project headers `file` (resolved) includes, directly or through other headers,
+    /// define for it; a nearer header's definition wins over a farther one's.
+    pub fn imports(&self, file: &Path) -> Imports {
+        let mut imports = Imports::default();
+        let Some(start) = self.files.get(file) else {
+            return imports;
+        };
+        let mut seen: HashSet<&Path> = HashSet::from([file]);
+        let mut queue: std::collections::VecDeque<(&Path, &Include)> =
+            start.includes.iter().map(|i| (file, i)).collect();
+        while let Some((from, include)) = queue.pop_front() {
+            let Some(header) = self.resolve(from, include) else {
+                continue;
+            };
+            if !seen.insert(header) {
+                continue;
+            }
+            let Some(scan) = self.files.get(header) else {
+                continue;
+            };
+            for (k, v) in &scan.renames {
+                imports
+                    .renames
+                    .entry(k.clone())
+                    .or_insert_with(|| v.clone());
+            }
+            for (k, v) in &scan.typedefs {
+                imports
+                    .typedefs
+                    .entry(k.clone())
+                    .or_insert_with(|| v.clone());
+            }
+            imports.windows_header |= scan
+                .includes
+                .iter()
+                .any(|i| crate::facts::platform::is_windows_header(&i.header));
+            queue.extend(scan.includes.iter().map(|i| (header, i)));
+        }
+        imports
+    }
+}
+
+/// Reads a file of the project for the index, `None` when it cannot be read or is too large.
+fn read(path: &Path, config: &Config) -> Option<Vec<u8>> {
+    crate::engine::read_regular_file(path, config.max_file_size.min(MAX_INDEXED_BYTES)).ok()
+}
+
+/// `a/b/../c` -> `a/c`, without touching the file system (the joined path may not exist).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// How many leading components two paths share.
+fn shared_prefix(a: &Path, b: &Path) -> usize {
+    a.components()
+        .zip(b.components())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// A parser per language, made when first needed.
+#[derive(Default)]
+struct Parsers([Option<tree_sitter::Parser>; 2]);
+
+impl Parsers {
+    fn get(&mut self, lang: crate::lang::Lang) -> &mut tree_sitter::Parser {
+        self.0[lang.index()].get_or_insert_with(|| {
+            let mut p = tree_sitter::Parser::new();
+            p.set_language(&lang.grammar())
+                .expect("bundled grammar matches tree-sitter");
+            p
+        })
+    }
+}
+
+/// `work` over every item on `threads` plain threads (not the run's thread pool: the index is
+/// built while that pool's workers wait for it), results in the items' order.
+fn in_parallel<T: Send>(
+    items: &[PathBuf],
+    threads: usize,
+    work: impl Fn(&Path, &mut Parsers) -> Option<T> + Sync,
+) -> Vec<Option<T>> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<T>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..threads.clamp(1, 64) {
+            s.spawn(|| {
+                let mut parsers = Parsers::default();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = items.get(i) else { break };
+                    // A bug on one file must not take the index down: the file is left out.
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        work(path, &mut parsers)
+                    }));
+                    let r = match r {
+                        Ok(r) => r,
+                        Err(_) => {
+                            parsers = Parsers::default();
+                            None
+                        }
+                    };
+                    if let Ok(mut all) = results.lock() {
+                        all[i] = r;
+                    }
+                }
+            });
+        }
+    });
+    results.into_inner().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, Vec<PathBuf>) {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut paths = Vec::new();
+        for (name, text) in files {
+            let p = tmp.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, text).unwrap();
+            paths.push(p);
+        }
+        (tmp, paths)
+    }
+
+    fn canon(p: &Path) -> PathBuf {
+        std::fs::canonicalize(p).unwrap()
+    }
+
+    #[test]
+    fn includes_resolve_next_to_the_file_then_in_the_project() {
+        let (_tmp, paths) = project(&[
+            (
+                "src/net.c",
+                "#include \"compat.h\"\n#include <proj/sock.h>\n#include <winsock2.h>\n",
+            ),
+            ("src/compat.h", "#define sclose(s) closesocket(s)\n"),
+            ("src/win.c", "#include \"compat.h\"\n"),
+            (
+                "src/winonly.h",
+                "#ifdef _WIN32\n#include <winsock2.h>\n#endif\n",
+            ),
+            ("src/user.c", "#include \"winonly.h\"\n"),
+            ("include/compat.h", "#define sclose(s) close(s)\n"),
+            (
+                "include/proj/sock.h",
+                "typedef SOCKET sock_t;\n#include \"deep.h\"\n",
+            ),
+            (
+                "include/proj/deep.h",
+                "#define swrite(s, b, n) send(s, b, n, 0)\n#include \"sock.h\"\n",
+            ),
+        ]);
+        let index = Index::build(&paths, &Config::default(), 2);
+        let imports = index.imports(&canon(&paths[0]));
+        // The header next to the file wins over the one of the same name elsewhere.
+        assert_eq!(
+            imports.renames.get("sclose").map(String::as_str),
+            Some("closesocket")
+        );
+        // Angled includes of the project's own headers, transitively, through a cycle.
+        assert_eq!(
+            imports.renames.get("swrite").map(String::as_str),
+            Some("send")
+        );
+        assert_eq!(
+            imports.typedefs.get("sock_t").map(String::as_str),
+            Some("SOCKET")
+        );
+        // A header that is not the project's is not read.
+        assert_eq!(imports.renames.len(), 2, "{:?}", imports.renames);
+        // `winsock2.h` is named by the file itself, not by a project header.
+        assert!(!imports.windows_header);
+        assert!(!index.imports(&canon(&paths[2])).windows_header);
+        assert!(index.imports(&canon(&paths[4])).windows_header);
+    }
+
+    #[test]
+    fn a_header_not_included_defines_nothing_for_a_file() {
+        let (_tmp, paths) = project(&[
+            ("a.c", "int main(void) { return 0; }\n"),
+            ("b.h", "#define close closesocket\n"),
+        ]);
+        let index = Index::build(&paths, &Config::default(), 1);
+        assert!(index.imports(&canon(&paths[0])).is_empty());
+    }
+
+    #[test]
+    fn summaries_across_three_files() {
+        let (_tmp, paths) = project(&[
+            (
+                "sock.c",
+                "#include <winsock2.h>\nvoid sock_close(SOCKET s) { if (s != INVALID_SOCKET) closesocket(s); }\n\
+                 SOCKET sock_open(void) { SOCKET s = socket(AF_INET, SOCK_STREAM, 0); return s; }\n",
+            ),
+            (
+                "conn.c",
+                "#include \"conn.h\"\nvoid conn_close(struct conn *c, SOCKET fd) { sock_close(fd); c->fd = -1; }\n",
+            ),
+            (
+                "dial.c",
+                "SOCKET dial(const char *host) { return sock_open(); }\nvoid trace(SOCKET s) { printf(\"%d\", (int)s); }\n",
+            ),
+        ]);
+        let index = Index::build(&paths, &Config::default(), 2);
+        assert_eq!(index.summaries.closers, vec!["conn_close", "sock_close"]);
+        assert_eq!(index.summaries.creators, vec!["dial", "sock_open"]);
+    }
+
+    #[test]
+    fn unreadable_and_binary_files_are_left_out() {
+        let (tmp, mut paths) = project(&[("a.c", "\u{0}\u{1}#define x(")]);
+        paths.push(tmp.path().join("missing.c"));
+        let index = Index::build(&paths, &Config::default(), 1);
+        assert!(index.summaries.closers.is_empty());
+    }
+}
