@@ -135,8 +135,8 @@ fn every_query_compiles_and_names_its_rule() {
     }
 }
 
-/// Every rule has a fixture folder with at least one positive and one trap, and every
-/// message in its fixtures follows the voice: lowercase start, no trailing period.
+/// Every rule has a fixture folder with at least one positive and one trap (the voice of the
+/// messages on the fixtures is checked by `tests/fixtures.rs`).
 #[test]
 fn every_rule_has_positives_and_traps() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
