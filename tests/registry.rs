@@ -270,3 +270,77 @@ fn readme_rule_table_is_current() {
     );
     check_generated("README.md", &page);
 }
+
+/// The index at the top of `src/facts/mod.rs` maps questions to the facts that answer them:
+/// every method of `Facts` is listed there, and every name it links to exists.
+#[test]
+fn facts_index_lists_every_fact() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/facts");
+    let mut methods = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let module = entry
+            .path()
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        names.insert(module);
+        let mut in_facts = false;
+        for line in text.lines() {
+            if line.starts_with("#[cfg(test)]") {
+                break;
+            }
+            if line.starts_with("impl") {
+                in_facts = line.contains(" Facts<") || line.contains("::Facts<");
+            } else if line == "}" {
+                in_facts = false;
+            }
+            let item = line.trim_start();
+            for keyword in ["pub fn ", "pub struct ", "pub enum ", "pub mod ", "pub "] {
+                let Some(rest) = item.strip_prefix(keyword) else {
+                    continue;
+                };
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if keyword == "pub " && !rest[name.len()..].starts_with(':') {
+                    continue;
+                }
+                if in_facts && keyword == "pub fn " && line.starts_with("    pub fn") {
+                    methods.insert(name.clone());
+                }
+                names.insert(name);
+                break;
+            }
+        }
+    }
+    assert!(methods.len() > 40, "could not read the methods of `Facts`");
+    let doc: String = std::fs::read_to_string(dir.join("mod.rs"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix("//!"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut linked = BTreeSet::new();
+    for link in doc.split("[`").skip(1) {
+        let path = link.split("`]").next().unwrap();
+        let last = path.rsplit("::").next().unwrap();
+        assert!(
+            names.contains(last),
+            "src/facts/mod.rs: the index names `{path}`, which src/facts/ does not define"
+        );
+        if let Some(method) = path.strip_prefix("Facts::") {
+            linked.insert(method.to_string());
+        }
+    }
+    for m in &methods {
+        assert!(
+            linked.contains(m),
+            "`Facts::{m}` is missing from the index in src/facts/mod.rs: add it under the \
+             question it answers"
+        );
+    }
+}
