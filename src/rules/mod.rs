@@ -393,6 +393,13 @@ pub trait Rule: Send + Sync {
     /// Called once per file after the query pass (flow checks).
     fn check_file(&self, _ctx: &mut Ctx) {}
 
+    /// Calls the rule looks for inside the file's own helper functions
+    /// (`Facts::functions_calling`): a function around one of them stays in a partial parse
+    /// (see `partial`), or the rule would not see the wrapper.
+    fn helper_calls(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// The project-wide phase: what every file deferred for this rule, in path order.
     fn finish(&self, _deferred: &[&Deferred<Finding>]) -> Vec<Finding> {
         Vec::new()
