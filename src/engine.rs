@@ -23,6 +23,7 @@ use crate::lang::{self, Lang};
 use crate::prefilter::Prefilter;
 use crate::query::{CombinedQuery, QueryFileError};
 use crate::registry;
+pub use crate::report::{Report, SuppressionUse};
 use crate::rules::{Ctx, Deferred, Match, Rule};
 use crate::source::Source;
 use crate::suppress::{self, SuppressionComment};
@@ -212,54 +213,6 @@ pub struct FileOutcome {
     /// The file passed the pre-filter and was parsed.
     pub parsed: bool,
     pub bytes: usize,
-}
-
-/// The result of a whole run.
-#[derive(Default)]
-pub struct Report {
-    /// Every finding, suppressed ones included (`suppression` is set), sorted by path and
-    /// position.
-    pub findings: Vec<Finding>,
-    pub warnings: Vec<Warning>,
-    pub files_checked: usize,
-    pub files_parsed: usize,
-    pub bytes: usize,
-    /// Every suppression comment of the linted files, with what it suppressed.
-    pub suppressions: Vec<SuppressionUse>,
-}
-
-/// A suppression comment and what it suppressed in this run.
-#[derive(Clone, Debug)]
-pub struct SuppressionUse {
-    pub path: PathBuf,
-    pub source: Arc<Source>,
-    pub comment: SuppressionComment,
-    pub usage: suppress::Usage,
-}
-
-impl Report {
-    /// Findings that are not suppressed.
-    pub fn visible(&self) -> impl Iterator<Item = &Finding> {
-        crate::output::visible(&self.findings)
-    }
-
-    /// Adds one file's findings and suppression comments.
-    pub fn absorb(&mut self, file: Report) {
-        self.findings.extend(file.findings);
-        self.suppressions.extend(file.suppressions);
-    }
-
-    /// Orders findings and suppression comments by path: a stream hands on the files that
-    /// waited for the project-wide phase last.
-    pub fn sort_by_path(&mut self) {
-        self.findings.sort_by(|a, b| a.path.cmp(&b.path));
-        self.suppressions.sort_by(|a, b| a.path.cmp(&b.path));
-    }
-
-    /// Nothing found and no suppression comment seen.
-    pub fn is_empty(&self) -> bool {
-        self.findings.is_empty() && self.suppressions.is_empty()
-    }
 }
 
 /// Why an engine could not be built.
@@ -1100,7 +1053,11 @@ fn filters(
     socket_types.extend(types.iter().copied());
     all.extend(socket_types.iter().copied());
     all.extend(names.iter().copied());
-    let needles = crate::partial::Needles::new(&all, &socket_types);
+    let helper_calls: Vec<&'static str> = rules
+        .iter()
+        .flat_map(|r| r.helper_calls().iter().copied())
+        .collect();
+    let needles = crate::partial::Needles::new(&all, &socket_types, &helper_calls);
     (prefilter, needles, pass_all)
 }
 

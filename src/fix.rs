@@ -14,8 +14,8 @@ use std::path::{Component, Path, PathBuf};
 use similar::TextDiff;
 
 use crate::diagnostic::{Applicability, Edit, Finding, Fix};
-use crate::engine::Report;
 use crate::lang::{self, Lang};
+use crate::report::Report;
 use crate::source::Source;
 use crate::walk::Warning;
 

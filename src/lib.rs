@@ -3,7 +3,8 @@
 //! The pipeline: `walk` finds files, `source` decodes them, `prefilter` drops files that cannot
 //! match, `lang` picks a grammar, `facts` computes what rules ask about a tree, `rules` (one
 //! combined `query` per language, one pass per tree) report `diagnostic`s, `engine` runs it all
-//! in parallel with the project-wide phase and `suppress`ions, and `output` prints them.
+//! in parallel with the project-wide phase and `suppress`ions into a `report`, and `output`
+//! prints the report (printers know the report, not the engine).
 
 pub mod baseline;
 pub mod cli;
@@ -22,6 +23,7 @@ pub mod prefilter;
 pub mod project;
 pub mod query;
 pub mod registry;
+pub mod report;
 pub mod rules;
 pub mod run;
 pub mod selector;
@@ -31,4 +33,5 @@ pub mod suppress;
 pub mod unused;
 pub mod walk;
 
-pub use engine::{Engine, Report};
+pub use engine::Engine;
+pub use report::Report;

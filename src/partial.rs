@@ -39,15 +39,6 @@ pub struct Needles {
     anywhere: Option<AhoCorasick>,
 }
 
-/// Calls that rules look for inside the helper functions of a file (`functions_calling`): a
-/// helper around one of them must stay in the parse for the loop or hand-off that calls it.
-fn helper_calls() -> impl Iterator<Item = &'static str> {
-    crate::facts::loops::BACKOFF_CALLS
-        .iter()
-        .chain(crate::rules::wsa002_duplicated_socket_early_close::HANDOFF_WAITS)
-        .copied()
-}
-
 /// Literals that occur in strings and comments in any case.
 const ANY_CASE: &[&str] = &[
     "iphlpapi", "wsnwlink", "wsipx", "ws2_32", "mswsock", "wsalint", "NOLINT",
@@ -110,8 +101,11 @@ const MAX_NAME: usize = 96;
 
 impl Needles {
     /// `names`: the literals of the selected rules and every name the config adds;
-    /// `socket_types`: `SOCKET` and the configured socket types.
-    pub fn new(names: &[&str], socket_types: &[&str]) -> Needles {
+    /// `socket_types`: `SOCKET` and the configured socket types; `helper_calls`: the calls the
+    /// selected rules look for inside the file's own helper functions (`Rule::helper_calls`),
+    /// to which the facts add the loops' back-offs (`loops::BACKOFF_CALLS`): a helper around
+    /// one of them stays in the parse for the loop or hand-off that calls it.
+    pub fn new(names: &[&str], socket_types: &[&str], helper_calls: &[&'static str]) -> Needles {
         let mut anywhere: Vec<&str> = ANY_CASE.to_vec();
         anywhere.extend(names.iter().filter(|n| !is_identifier(n)));
         anywhere.sort_unstable();
@@ -123,7 +117,11 @@ impl Needles {
                 .map(|n| n.to_ascii_lowercase().into_bytes())
                 .collect(),
             socket_types: socket_types.iter().map(|t| t.as_bytes().to_vec()).collect(),
-            words: helper_calls().map(str::as_bytes).collect(),
+            words: crate::facts::loops::BACKOFF_CALLS
+                .iter()
+                .chain(helper_calls)
+                .map(|c| c.as_bytes())
+                .collect(),
             anywhere: AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::LeftmostFirst)
@@ -873,12 +871,18 @@ mod tests {
              struct unrelated {{ int a; }};\n{filler}\
              void f(void) {{ SOCKET s = socket(2, 1, 0); g_sock = s; }}\n\
              static void wait_a_bit(void) {{ Sleep(10); }}\n\
+             static void wait_child(HANDLE h) {{ WaitForInputIdle(h, 10); }}\n\
+             static void not_asked(HANDLE h) {{ GetOverlappedResult(h, 0, 0, 1); }}\n\
              static void g(int x) {{ sclose(x); }}\n\
              static int h(sock_t x) {{ return x < 0; }}\n\
              static int k(struct conn *c) {{ return listener_of(c)->listener == 0; }}\n\
              static void fine(FILE *f) {{ fclose(f); puts(\"send\"); /* socket */ c->send = 0; }}\n"
         );
-        let needles = Needles::new(&["socket", "closesocket"], &["SOCKET"]);
+        let needles = Needles::new(
+            &["socket", "closesocket"],
+            &["SOCKET"],
+            &["WaitForInputIdle"],
+        );
         let source = Source::from_text(code.clone().into_bytes(), crate::source::Encoding::Utf8);
         let ranges = plan(&source, &needles, MIN_BYTES).unwrap();
         let kept: String = ranges
@@ -890,6 +894,14 @@ mod tests {
         assert!(
             kept.contains("Sleep(10)"),
             "a helper around a backoff call stays"
+        );
+        assert!(
+            kept.contains("WaitForInputIdle(h, 10)"),
+            "a helper around a call a rule asks for stays"
+        );
+        assert!(
+            !kept.contains("GetOverlappedResult"),
+            "a helper around a call no rule asks for"
         );
         assert!(
             kept.contains("sclose(x); }"),

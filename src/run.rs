@@ -14,8 +14,9 @@ use crate::cli::{CheckArgs, Cli, ColorChoice, Command, RulesFormat, Threshold};
 use crate::config::{Config, ConfigError};
 use crate::custom;
 use crate::diagnostic::{path_string, Severity};
-use crate::engine::{Engine, FileOutcome, Report, Worker};
+use crate::engine::{Engine, FileOutcome, Worker};
 use crate::fix::{self, FixOptions, FixRun};
+use crate::report::Report;
 
 /// `--fix` applies fixes, lints again and applies what is new, at most this many times.
 const MAX_FIX_ROUNDS: usize = 10;

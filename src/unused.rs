@@ -13,8 +13,8 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Edit, Finding, Fix, Severity};
-use crate::engine::{Report, SuppressionUse};
 use crate::registry;
+use crate::report::{Report, SuppressionUse};
 use crate::rules::{FixKind, RuleMeta};
 use crate::source::Source;
 

@@ -20,7 +20,17 @@
 //! Each directory runs twice: with every file cut into the parts that may matter (as large files
 //! are, see `partial`), and with every file parsed whole; both must meet the expectations.
 //!
-//! `WSALINT_BLESS=1 cargo test --test fixtures` rewrites the `.fixed` files; review the diff.
+//! An expectation whose message ends in `...` is a prefix: it is met by a finding whose message
+//! starts with the text before the `...` (exact messages are paired first).
+//!
+//! `WSALINT_BLESS=1 cargo test --test fixtures` rewrites the `.fixed` files, and writes the
+//! findings of every file that does not meet its expectations into it as proposed expectations
+//! (an expectation line under the code for each unexpected finding, none for a missing one; the
+//! run still fails): review the diff, keep what is intended, and run again.
+//!
+//! Every message of a built-in rule on the fixtures (its related locations' and fix's too)
+//! follows the voice: it starts lowercase (or with a backtick), ends without a period, and puts
+//! code names (`WSAStartup`, `INVALID_SOCKET`, `recv()`, `winsock2.h`) in backticks.
 //!
 //! A file may declare `// fixture-select: WSA209, WSA2` (codes or prefixes) on a line of its
 //! own: then only findings of those codes are compared in that file, so a rule's fixture states
@@ -45,6 +55,26 @@ struct Expect {
     related: bool,
     code: String,
     message: String,
+    /// The line of the expectation comment (0 for a finding).
+    at: usize,
+}
+
+impl Expect {
+    /// Everything a finding and its expectation share, but the message.
+    fn place(&self) -> (&str, usize, usize, usize, bool, &str) {
+        let e = self;
+        (&e.path, e.line, e.column, e.end_column, e.related, &e.code)
+    }
+
+    /// Whether the finding `actual` meets this expectation: the same place, and the same
+    /// message, or (`exact` false) one that starts with this message's prefix ending in `...`.
+    fn met_by(&self, actual: &Expect, exact: bool) -> bool {
+        self.place() == actual.place()
+            && match self.message.strip_suffix("...") {
+                Some(prefix) if !exact => actual.message.starts_with(prefix),
+                _ => self.message == actual.message,
+            }
+    }
 }
 
 impl std::fmt::Display for Expect {
@@ -61,6 +91,25 @@ impl std::fmt::Display for Expect {
             self.message
         )
     }
+}
+
+/// Pairs findings with expectations, exact messages first, then prefixes: what is left is
+/// (missing expectations, unexpected findings).
+fn pair(mut expected: Vec<Expect>, actual: Vec<Expect>) -> (Vec<Expect>, Vec<Expect>) {
+    let mut unpaired = actual;
+    for exact in [true, false] {
+        let mut left = Vec::new();
+        for a in unpaired {
+            match expected.iter().position(|e| e.met_by(&a, exact)) {
+                Some(i) => {
+                    expected.remove(i);
+                }
+                None => left.push(a),
+            }
+        }
+        unpaired = left;
+    }
+    (expected, unpaired)
 }
 
 /// Parses an expectation comment: `//   ^^^^ CODE message` or `//   ---- CODE message`.
@@ -115,6 +164,7 @@ fn expectations(shown: &str, source: &Source) -> Vec<Expect> {
                     related,
                     code,
                     message,
+                    at: line,
                 });
             }
             None => target = line,
@@ -165,6 +215,114 @@ fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
+/// Whether `WSALINT_BLESS=1` asks to write `.fixed` files and proposed expectations.
+fn blessing() -> bool {
+    std::env::var_os("WSALINT_BLESS").is_some_and(|v| v == "1")
+}
+
+/// One fixture file of a run.
+struct Fixture {
+    file: PathBuf,
+    shown: String,
+    source: std::sync::Arc<Source>,
+    /// The codes of its `// fixture-select:` line, if it has one.
+    select: Option<Vec<String>>,
+}
+
+impl Fixture {
+    /// Whether a finding of `code` in this file is compared with its expectations.
+    fn compares(&self, code: &str) -> bool {
+        self.select
+            .as_ref()
+            .is_none_or(|select| select.iter().any(|s| wsalint::registry::matches(s, code)))
+    }
+}
+
+/// Lints one fixture directory as one run, with its `wsalint.toml` when it has one: cut into
+/// parts as a large file would be, or (`whole`) parsed whole.
+fn lint_dir(
+    root: &Path,
+    dir: &Path,
+    files: &[PathBuf],
+    whole: bool,
+) -> (Engine, Vec<Fixture>, wsalint::Report) {
+    let config_path = dir.join("wsalint.toml");
+    let config = if config_path.is_file() {
+        Config::load(&config_path).unwrap_or_else(|e| panic!("{e}"))
+    } else {
+        Config::default()
+    };
+    let custom = wsalint::custom::load(&config).unwrap_or_else(|e| panic!("{e}"));
+    let mut engine = Engine::new(config, custom).unwrap();
+    engine.partial = !whole;
+    engine.partial_min_bytes = 0;
+    // Each fixture directory is a project of its own: what its headers define and what its
+    // functions do counts in each of its files.
+    let model = engine.model_of(files);
+    let mut worker = Worker::new();
+    let mut outcomes = Vec::new();
+    let mut fixtures = Vec::new();
+    for file in files {
+        let rel = file.strip_prefix(root).unwrap();
+        let shown = format!("fixtures/{}", rel.to_string_lossy());
+        let raw = std::fs::read(file).unwrap();
+        let source = Source::decode(&raw).unwrap_or_else(|e| panic!("{shown}: {e}"));
+        let select = fixture_select(&source);
+        assert!(
+            select.as_ref().is_none_or(|s| !s.is_empty()),
+            "{shown}: `fixture-select:` names no code"
+        );
+        let source = std::sync::Arc::new(source);
+        outcomes.push(engine.lint_source_in(
+            Path::new(&shown),
+            source.clone(),
+            &mut worker,
+            &model,
+        ));
+        fixtures.push(Fixture {
+            file: file.clone(),
+            shown,
+            source,
+            select,
+        });
+    }
+    let report = engine.finish(outcomes);
+    (engine, fixtures, report)
+}
+
+/// The compared findings of a run, and their related locations, as expectations would state
+/// them.
+fn findings(report: &wsalint::Report, fixtures: &[Fixture]) -> Vec<Expect> {
+    let mut actual = Vec::new();
+    for f in report.visible() {
+        let path = f.path_str();
+        if !fixtures
+            .iter()
+            .any(|x| x.shown == path && x.compares(&f.code))
+        {
+            continue;
+        }
+        let mut push = |location: &wsalint::diagnostic::Location, related, message: &str| {
+            let line = location.start.line;
+            actual.push(Expect {
+                path: path.clone(),
+                line,
+                column: location.start.column,
+                end_column: end_column_on_line(&f.source, line, location.end),
+                related,
+                code: f.code.clone(),
+                message: message.to_string(),
+                at: 0,
+            });
+        };
+        push(&f.location, false, &f.message);
+        for r in &f.related {
+            push(&r.location, true, &r.message);
+        }
+    }
+    actual
+}
+
 /// Runs every fixture directory and compares findings with expectations.
 #[test]
 fn fixtures_match_their_expectations() {
@@ -180,101 +338,39 @@ fn fixtures_match_their_expectations() {
             .push(f);
     }
     let mut failures = Vec::new();
-    let mut checked = 0;
+    let mut proposed = Vec::new();
     for ((dir, files), whole) in by_dir.iter().flat_map(|d| [(d, false), (d, true)]) {
         let mode = if whole { " (parsed whole)" } else { "" };
-        let config_path = dir.join("wsalint.toml");
-        let config = if config_path.is_file() {
-            Config::load(&config_path).unwrap_or_else(|e| panic!("{e}"))
-        } else {
-            Config::default()
-        };
-        let custom = wsalint::custom::load(&config).unwrap_or_else(|e| panic!("{e}"));
-        let mut engine = Engine::new(config, custom).unwrap();
-        // Every fixture is cut into its parts as a large file would be; and parsed whole.
-        engine.partial = !whole;
-        engine.partial_min_bytes = 0;
-        // Each fixture directory is a project of its own: what its headers define and what its
-        // functions do counts in each of its files.
-        let model = engine.model_of(files);
-        let mut worker = Worker::new();
-        let mut outcomes = Vec::new();
+        let (engine, fixtures, report) = lint_dir(&root, dir, files, whole);
         let mut expected = Vec::new();
-        let mut sources = Vec::new();
-        let mut selects: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for file in files {
-            let rel = file.strip_prefix(&root).unwrap();
-            let shown = format!("fixtures/{}", rel.to_string_lossy());
-            let raw = std::fs::read(file).unwrap();
-            let source = Source::decode(&raw).unwrap_or_else(|e| panic!("{shown}: {e}"));
-            expected.extend(expectations(&shown, &source));
-            if let Some(select) = fixture_select(&source) {
+        for x in &fixtures {
+            for e in expectations(&x.shown, &x.source) {
                 assert!(
-                    !select.is_empty(),
-                    "{shown}: `fixture-select:` names no code"
+                    x.compares(&e.code),
+                    "{e}: an expectation of a code the file's `fixture-select:` leaves out"
                 );
-                selects.insert(shown.clone(), select);
-            }
-            let source = std::sync::Arc::new(source);
-            sources.push((file.clone(), shown.clone(), source.clone()));
-            outcomes.push(engine.lint_source_in(Path::new(&shown), source, &mut worker, &model));
-            checked += 1;
-        }
-        let report = engine.finish(outcomes);
-        let mut actual = Vec::new();
-        let compared = |path: &str, code: &str| {
-            selects
-                .get(path)
-                .is_none_or(|select| select.iter().any(|s| wsalint::registry::matches(s, code)))
-        };
-        for e in &expected {
-            assert!(
-                compared(&e.path, &e.code),
-                "{e}: an expectation of a code the file's `fixture-select:` leaves out"
-            );
-        }
-        for f in report.visible() {
-            if !compared(&f.path_str(), &f.code) {
-                continue;
-            }
-            let line = f.location.start.line;
-            actual.push(Expect {
-                path: f.path_str(),
-                line,
-                column: f.location.start.column,
-                end_column: end_column_on_line(&f.source, line, f.location.end),
-                related: false,
-                code: f.code.clone(),
-                message: f.message.clone(),
-            });
-            for r in &f.related {
-                let line = r.location.start.line;
-                actual.push(Expect {
-                    path: f.path_str(),
-                    line,
-                    column: r.location.start.column,
-                    end_column: end_column_on_line(&f.source, line, r.location.end),
-                    related: true,
-                    code: f.code.clone(),
-                    message: r.message.clone(),
-                });
+                expected.push(e);
             }
         }
         if !whole {
-            for (file, shown, source) in &sources {
-                check_fixed(&engine, &report, file, shown, source, &mut failures);
+            for x in &fixtures {
+                check_fixed(
+                    &engine,
+                    &report,
+                    &x.file,
+                    &x.shown,
+                    &x.source,
+                    &mut failures,
+                );
             }
+            check_voice(&report, &mut failures);
         }
-        actual.sort();
-        expected.sort();
-        let mut missing = expected.clone();
-        let mut unexpected = Vec::new();
-        for a in actual {
-            match missing.iter().position(|e| *e == a) {
-                Some(i) => {
-                    missing.remove(i);
+        let (missing, unexpected) = pair(expected, findings(&report, &fixtures));
+        if !whole && blessing() {
+            for x in &fixtures {
+                if propose(x, &missing, &unexpected, &mut failures) {
+                    proposed.push(x.shown.clone());
                 }
-                None => unexpected.push(a),
             }
         }
         for m in missing {
@@ -284,13 +380,165 @@ fn fixtures_match_their_expectations() {
             failures.push(format!("unexpected{mode}: {u}"));
         }
     }
-    assert!(checked > 0);
+    let hint = if proposed.is_empty() {
+        "`WSALINT_BLESS=1 cargo test --test fixtures` writes the findings into the files as \
+         proposed expectations"
+            .to_string()
+    } else {
+        format!(
+            "proposed expectations written into {}: review `git diff fixtures/`, keep what is \
+             intended, and run again",
+            proposed.join(", ")
+        )
+    };
     assert!(
         failures.is_empty(),
-        "{} fixture mismatches:\n{}",
+        "{} fixture mismatches:\n{}\n{hint}",
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The expectation line that states `e` (`//` at column 1, the marks at `e.column`), or `None`
+/// when the column is left of where the marks can start.
+fn expectation_line(e: &Expect) -> Option<String> {
+    let pad = e.column.checked_sub(3)?;
+    let mark = if e.related { "-" } else { "^" };
+    let run = e.end_column.saturating_sub(e.column).max(1);
+    Some(format!(
+        "//{}{} {} {}",
+        " ".repeat(pad),
+        mark.repeat(run),
+        e.code,
+        e.message
+    ))
+}
+
+/// Writes the findings of `x` as proposed expectations: drops the lines of its missing
+/// expectations and adds one under the code for each unexpected finding. Whether it wrote.
+fn propose(
+    x: &Fixture,
+    missing: &[Expect],
+    unexpected: &[Expect],
+    failures: &mut Vec<String>,
+) -> bool {
+    let drop: Vec<usize> = missing
+        .iter()
+        .filter(|e| e.path == x.shown)
+        .map(|e| e.at)
+        .collect();
+    let mut add: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for u in unexpected.iter().filter(|u| u.path == x.shown) {
+        match expectation_line(u) {
+            Some(line) => add.entry(u.line).or_default().push(line),
+            None => failures.push(format!(
+                "not written:  {u} (the marks cannot start left of column 3)"
+            )),
+        }
+    }
+    if drop.is_empty() && add.is_empty() {
+        return false;
+    }
+    let source = &x.source;
+    let count = source.line_count();
+    let is_expectation =
+        |line: usize| parse_expectation(&source.slice_str(source.line_range(line))).is_some();
+    let mut text = Vec::new();
+    let mut pending: Vec<String> = Vec::new();
+    for line in 1..=count {
+        let start = source.line_range(line).start;
+        let end = if line < count {
+            source.line_range(line + 1).start
+        } else {
+            source.text.len()
+        };
+        if !drop.contains(&line) {
+            text.extend_from_slice(&source.text[start..end]);
+        }
+        pending.extend(add.remove(&line).unwrap_or_default());
+        // New expectations go under the code line and the expectations already below it.
+        if !pending.is_empty() && (line == count || !is_expectation(line + 1)) {
+            if !text.is_empty() && !text.ends_with(b"\n") {
+                text.extend_from_slice(source.newline().as_bytes());
+            }
+            for p in pending.drain(..) {
+                text.extend_from_slice(p.as_bytes());
+                text.extend_from_slice(source.newline().as_bytes());
+            }
+        }
+    }
+    std::fs::write(&x.file, source.encode(&text)).unwrap();
+    true
+}
+
+/// What breaks the voice of a message: it starts with an uppercase letter, ends with a period,
+/// or names code outside backticks (a word with `_`, `()`, `.h`, or an uppercase letter after
+/// its first lowercase one: `WSAStartup`, `closeSocket`; all-capital words such as `SOCKET` or
+/// `DLL` pass as prose).
+fn voice_fault(message: &str) -> Option<String> {
+    if message.starts_with(|c: char| c.is_uppercase()) {
+        return Some("starts with an uppercase letter".into());
+    }
+    if message.ends_with('.') {
+        return Some("ends with a period".into());
+    }
+    let prose: String = message.split('`').step_by(2).collect::<Vec<_>>().join(" ");
+    let bytes = prose.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !(bytes[i].is_ascii_alphabetic() || bytes[i] == b'_') {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+            i += 1;
+        }
+        let word = &prose[start..i];
+        let rest = &prose[i..];
+        let camel = word
+            .find(|c: char| c.is_ascii_lowercase())
+            .is_some_and(|l| word[l..].contains(|c: char| c.is_ascii_uppercase()));
+        // `WSAStartup`: capitals, then a capitalised word (`IPv4` is prose).
+        let capitals = word.bytes().take_while(u8::is_ascii_uppercase).count();
+        let acronym_then_word = capitals >= 2
+            && word[capitals..]
+                .bytes()
+                .take_while(u8::is_ascii_lowercase)
+                .count()
+                >= 2;
+        let named = word.contains('_')
+            || camel
+            || acronym_then_word
+            || rest.starts_with("()")
+            || rest.starts_with(".h ")
+            || rest == ".h";
+        if named {
+            return Some(format!("names `{word}` outside backticks"));
+        }
+    }
+    None
+}
+
+/// Checks the voice of every message of a built-in rule in `report`.
+fn check_voice(report: &wsalint::Report, failures: &mut Vec<String>) {
+    for f in report.visible() {
+        if wsalint::registry::find(&f.code).is_none() {
+            continue;
+        }
+        let messages = std::iter::once(&f.message)
+            .chain(f.related.iter().map(|r| &r.message))
+            .chain(f.fix.as_ref().map(|x| &x.message));
+        for m in messages {
+            if let Some(fault) = voice_fault(m) {
+                failures.push(format!(
+                    "voice:      {} {}: {m}: {fault}",
+                    f.path_str(),
+                    f.code
+                ));
+            }
+        }
+    }
 }
 
 /// The safe fixes of the visible findings in `shown`.
@@ -384,4 +632,71 @@ fn fixture_select_syntax() {
     );
     let source = Source::decode(b"int x; // fixture-select WSA209\n").unwrap();
     assert_eq!(fixture_select(&source), None);
+}
+
+#[test]
+fn prefix_expectations_pair_after_exact_ones() {
+    let at = |message: &str| Expect {
+        path: "a.c".into(),
+        line: 3,
+        column: 5,
+        end_column: 9,
+        related: false,
+        code: "WSA201".into(),
+        message: message.into(),
+        at: 0,
+    };
+    let expected = vec![at("`s` is..."), at("`s` is a SOCKET")];
+    let actual = vec![at("`s` is a SOCKET"), at("`s` is unsigned")];
+    let (missing, unexpected) = pair(expected, actual);
+    assert!(missing.is_empty() && unexpected.is_empty());
+    let (missing, unexpected) = pair(vec![at("`t` is...")], vec![at("`s` is a SOCKET")]);
+    assert_eq!((missing.len(), unexpected.len()), (1, 1));
+    // Without `...` a prefix is no match.
+    let (missing, _) = pair(vec![at("`s` is")], vec![at("`s` is a SOCKET")]);
+    assert_eq!(missing.len(), 1);
+}
+
+#[test]
+fn proposed_expectations_read_back_as_the_findings() {
+    let e = Expect {
+        path: "a.c".into(),
+        line: 1,
+        column: 5,
+        end_column: 11,
+        related: true,
+        code: "WSA001".into(),
+        message: "`h` is freed here".into(),
+        at: 0,
+    };
+    let line = expectation_line(&e).unwrap();
+    assert_eq!(line, "//  ------ WSA001 `h` is freed here");
+    assert_eq!(
+        parse_expectation(&line),
+        Some((5, 11, true, "WSA001".into(), "`h` is freed here".into()))
+    );
+    assert_eq!(expectation_line(&Expect { column: 2, ..e }), None);
+}
+
+#[test]
+fn voice_of_messages() {
+    for good in [
+        "`s` is a SOCKET, which is unsigned, so `s < 0` is never true",
+        "`WSACleanup` runs under the loader lock: `on_unload` is an `atexit` handler of a DLL",
+        "move to TCP/IP (`AF_INET` or `AF_INET6`)",
+        "`inet_ntoa` is IPv4-only",
+    ] {
+        assert_eq!(voice_fault(good), None, "{good}");
+    }
+    for bad in [
+        "The socket `s` leaks",
+        "`s` leaks.",
+        "`s` is compared with INVALID_SOCKET",
+        "call WSAStartup first",
+        "call closeSocket first",
+        "recv() may return 0",
+        "include winsock2.h first",
+    ] {
+        assert!(voice_fault(bad).is_some(), "{bad}");
+    }
 }

@@ -100,11 +100,15 @@ fn sarif_of_the_fixtures_has_rules_indices_relative_uris_and_regions() {
     );
     assert_eq!(run["invocations"][0]["executionSuccessful"], true);
 
-    // The same findings, in the same order, as the JSON format's positions.
+    // The same findings, in the same order, as the JSON format's positions. SARIF also keeps
+    // the suppressed ones, which JSON leaves out and counts.
     let json: Value =
         serde_json::from_str(&stdout(root, &["--format", "json", "fixtures"])).unwrap();
     let diags = json["diagnostics"].as_array().unwrap();
-    let res = results(&log);
+    let (suppressed, res): (Vec<&Value>, Vec<&Value>) = results(&log)
+        .iter()
+        .partition(|r| r["suppressions"].is_array());
+    assert_eq!(json["summary"]["suppressed"], suppressed.len());
     assert!(!res.is_empty());
     assert_eq!(res.len(), diags.len());
     for (r, d) in res.iter().zip(diags) {

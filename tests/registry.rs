@@ -135,8 +135,8 @@ fn every_query_compiles_and_names_its_rule() {
     }
 }
 
-/// Every rule has a fixture folder with at least one positive and one trap, and every
-/// message in its fixtures follows the voice: lowercase start, no trailing period.
+/// Every rule has a fixture folder with at least one positive and one trap (the voice of the
+/// messages on the fixtures is checked by `tests/fixtures.rs`).
 #[test]
 fn every_rule_has_positives_and_traps() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
@@ -178,18 +178,15 @@ fn every_rule_has_positives_and_traps() {
     }
 }
 
-/// `docs/rules.md` is the page every rule's `helpUri` points at: the same text as `wsalint
-/// explain`, one section per rule. `WSALINT_BLESS=1 cargo test --test registry` rewrites it.
-#[test]
-fn rules_page_is_current() {
-    let mut page = String::from(
-        "# wsalint rules\n\nGenerated from the rules' own documentation (`wsalint explain CODE` \
-         prints the same text).\n\n| code | name | severity | fix | source |\n|---|---|---|---|---|\n",
-    );
+/// The table of every rule (code, name, default severity, fix, source), each code linking to
+/// its section of `docs/rules.md` through `link` (`""` on that page itself).
+fn rule_table(link: &str) -> String {
+    let mut table =
+        String::from("| code | name | severity | fix | source |\n|---|---|---|---|---|\n");
     for rule in RULES {
         let m = rule.meta();
-        page.push_str(&format!(
-            "| [{}](#{}-{}) | {} | {} | {} | {} |\n",
+        table.push_str(&format!(
+            "| [{}]({link}#{}-{}) | {} | {} | {} | {} |\n",
             m.code,
             m.code.to_ascii_lowercase(),
             m.name,
@@ -199,6 +196,33 @@ fn rules_page_is_current() {
             if m.source.is_empty() { "-" } else { m.source }
         ));
     }
+    table
+}
+
+/// Compares a generated file with `page`; `WSALINT_BLESS=1` writes `page` first.
+fn check_generated(relative: &str, page: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    if std::env::var_os("WSALINT_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, page).unwrap();
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == page,
+        "{relative} is out of date: run `WSALINT_BLESS=1 cargo test --test registry` and review \
+         the diff"
+    );
+}
+
+/// `docs/rules.md` is the page every rule's `helpUri` points at: the same text as `wsalint
+/// explain`, one section per rule. `WSALINT_BLESS=1 cargo test --test registry` rewrites it.
+#[test]
+fn rules_page_is_current() {
+    let mut page = String::from(
+        "# wsalint rules\n\nGenerated from the rules' own documentation (`wsalint explain CODE` \
+         prints the same text).\n\n",
+    );
+    page.push_str(&rule_table(""));
     for rule in RULES {
         let m = rule.meta();
         page.push_str(&format!("\n## {} {}\n\n", m.code, m.name));
@@ -219,14 +243,104 @@ fn rules_page_is_current() {
         let anchor = format!("{}-{}", m.code.to_ascii_lowercase(), m.name);
         assert!(m.help_uri().ends_with(&format!("#{anchor}")), "{}", m.code);
     }
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
-    if std::env::var_os("WSALINT_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &page).unwrap();
-    }
-    let current = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        current == page,
-        "docs/rules.md is out of date: run `WSALINT_BLESS=1 cargo test --test registry`"
+    check_generated("docs/rules.md", &page);
+}
+
+/// The README's table of rules, between its `<!-- rules -->` and `<!-- /rules -->` lines, is
+/// generated from the registry like `docs/rules.md`: `WSALINT_BLESS=1 cargo test --test
+/// registry` rewrites it.
+#[test]
+fn readme_rule_table_is_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (start, end) = ("<!-- rules -->\n", "<!-- /rules -->\n");
+    let from = readme
+        .find(start)
+        .expect("README.md has no `<!-- rules -->` line")
+        + start.len();
+    let to = from
+        + readme[from..]
+            .find(end)
+            .expect("README.md has no `<!-- /rules -->` line");
+    let page = format!(
+        "{}{}{}",
+        &readme[..from],
+        rule_table("docs/rules.md"),
+        &readme[to..]
     );
+    check_generated("README.md", &page);
+}
+
+/// The index at the top of `src/facts/mod.rs` maps questions to the facts that answer them:
+/// every method of `Facts` is listed there, and every name it links to exists.
+#[test]
+fn facts_index_lists_every_fact() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/facts");
+    let mut methods = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let module = entry
+            .path()
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        names.insert(module);
+        let mut in_facts = false;
+        for line in text.lines() {
+            if line.starts_with("#[cfg(test)]") {
+                break;
+            }
+            if line.starts_with("impl") {
+                in_facts = line.contains(" Facts<") || line.contains("::Facts<");
+            } else if line == "}" {
+                in_facts = false;
+            }
+            let item = line.trim_start();
+            for keyword in ["pub fn ", "pub struct ", "pub enum ", "pub mod ", "pub "] {
+                let Some(rest) = item.strip_prefix(keyword) else {
+                    continue;
+                };
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if keyword == "pub " && !rest[name.len()..].starts_with(':') {
+                    continue;
+                }
+                if in_facts && keyword == "pub fn " && line.starts_with("    pub fn") {
+                    methods.insert(name.clone());
+                }
+                names.insert(name);
+                break;
+            }
+        }
+    }
+    assert!(methods.len() > 40, "could not read the methods of `Facts`");
+    let doc: String = std::fs::read_to_string(dir.join("mod.rs"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix("//!"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut linked = BTreeSet::new();
+    for link in doc.split("[`").skip(1) {
+        let path = link.split("`]").next().unwrap();
+        let last = path.rsplit("::").next().unwrap();
+        assert!(
+            names.contains(last),
+            "src/facts/mod.rs: the index names `{path}`, which src/facts/ does not define"
+        );
+        if let Some(method) = path.strip_prefix("Facts::") {
+            linked.insert(method.to_string());
+        }
+    }
+    for m in &methods {
+        assert!(
+            linked.contains(m),
+            "`Facts::{m}` is missing from the index in src/facts/mod.rs: add it under the \
+             question it answers"
+        );
+    }
 }

@@ -1,6 +1,109 @@
 //! Facts every rule can ask for, built once per file in one iterative walk over the tree and
 //! tested on their own: functions, calls (with macro renames and C++ spellings resolved),
 //! declarations, loops, platform branches, comments and includes.
+//!
+//! # Which fact answers which question
+//!
+//! A rule reaches the facts as `ctx.facts` ([`Facts`], built once per file by
+//! [`Facts::build`], or [`Facts::build_with`] what the file's project headers define, which is
+//! how the engine builds them: see `project::index`); offsets are byte offsets into the file's text (`node.start_byte()`). `tests/registry.rs` checks that every method of `Facts`
+//! is listed here and that every name listed exists.
+//!
+//! **Calls and declarations**
+//! - Which calls does the file make? [`Facts::calls`] (each a [`Call`]: `name` after macro
+//!   renames and qualifiers, `written`, `args`, `member`, its `function`); the calls inside a
+//!   range: [`Facts::calls_in`]; the calls to some names: [`Facts::calls_named`]; the call a
+//!   node is: [`Facts::call_of`].
+//! - Which function is `f`, and which one holds this offset? [`Facts::functions`],
+//!   [`Facts::function_at`]; does the file define `f`? [`Facts::defines`]; which functions
+//!   call one of these (wrappers)? [`Facts::functions_calling`].
+//! - Does this call mean the file's own function (a method, a replacement) rather than the
+//!   library's? [`Facts::calls_own_function`], [`Facts::member_function_at`]; the class around
+//!   an offset: [`Facts::class_at`].
+//! - What does a macro rename to? [`Facts::resolve_rename`] (`#define close closesocket`); the
+//!   global function a callee names however spelled: [`global_callee`].
+//! - Where is a name declared, with which type? [`Facts::decl_of`] (at an offset, scopes and
+//!   branches considered), [`Facts::decls_named`], [`Facts::declared_type`]; what is assigned
+//!   where: [`Facts::assignments`].
+//! - Is this expression a cast, and to what? [`Facts::cast_of`]; what is under the casts and
+//!   parentheses? [`unwrap_casts`], [`unwrap_parens`], [`value_arms`] (each arm of a `?:`).
+//! - The text of a node: [`Facts::text_of`]; an ancestor of some kinds: [`enclosing_kind`]; a
+//!   declarator's name: [`declarator_name`]; is one node inside another? [`Facts::within`];
+//!   walking a subtree without recursion: [`walk`], [`walk_pruned`].
+//! - Does a finding rest on a syntax error? [`Facts::rests_on_error`], [`Facts::in_error`].
+//!
+//! **Sockets** (see [`sockets`] for the two answers kept apart)
+//! - Does this expression hold a socket? [`Facts::holds_socket`] (lifecycle rules); is it a
+//!   local copy of one (`HANDLE h = (HANDLE)s`)? [`Facts::holds_socket_or_copy`]; does it have
+//!   the unsigned `SOCKET` type (signedness, truncation)? [`Facts::has_socket_type`].
+//! - Was it assigned from a creator (`socket`, `accept`...)? [`Facts::assigned_from_creator`];
+//!   created as a datagram socket? [`Facts::created_as_datagram`].
+//! - One key for one object however spelled: [`Facts::socket_key`]; the object a value lives
+//!   in: [`Facts::value_object`].
+//!
+//! **Platform**: is this code built for Windows?
+//! - Rules about Windows semantics stay silent where [`Facts::never_windows`] holds: no Windows
+//!   build compiles the offset (a non-Windows branch, `#if 0`, or a file that cannot be built
+//!   for Windows). This is the usual question.
+//! - Is the offset positively Windows code with Winsock? [`Facts::windows_code`]; compiled
+//!   *only* for Windows (no POSIX side that could share it)? [`Facts::windows_only`].
+//! - Narrower: only the branches around the offset (`#ifndef _WIN32`, `#if 0`), not the file:
+//!   [`Facts::not_for_windows`]; what they say: [`Facts::platform_at`] (a [`Platform`]); does a
+//!   declaration's branch reach a use? [`Facts::branch_reaches`].
+//! - The file as a whole: [`Facts::includes_winsock`], [`Facts::winsock_includes`],
+//!   [`Facts::posix_only_file`], [`Facts::has_posix_side`], and the fields
+//!   `windows_code` / `windows_program` ([`platform::is_windows_code`],
+//!   [`platform::is_windows_program`]); a platform macro: [`platform::is_windows_macro`],
+//!   [`platform::is_other_os_macro`].
+//!
+//! **Order and outcomes** (within one function)
+//! - Which variable holds a call's result? [`Facts::stored_in`]; is the call known to have
+//!   failed or succeeded at a node? [`Facts::outcome_at`] (an [`order::Outcome`], given how it
+//!   fails: [`order::FailsWith`]).
+//! - Can control get from one node to another? [`Facts::reaches`]; does a node run on every
+//!   path to another? [`Facts::runs_before`]; the first call between two nodes that does:
+//!   [`Facts::call_between`]; are two nodes in exclusive branches? [`Facts::exclusive`]; is a
+//!   statement a jump? [`order::is_jump`]; are two values alive at once in one expression?
+//!   [`order::held_together`].
+//! - Which Winsock call's failure does an `if` test? [`Facts::failed_winsock_call`],
+//!   [`Facts::tested_calls`], [`Facts::is_success_test`]; is a node on a call's failure path?
+//!   [`Facts::failure_branch_of`], [`Facts::failure_label_of`] (through `goto fail`).
+//!
+//! **Winsock calls and errors**
+//! - Is a name a Winsock function? [`winsock::is_winsock_api`]; one reporting through
+//!   `WSAGetLastError()`? [`winsock::is_winsock_call`]; one whose failure an `if` handles?
+//!   [`winsock::is_winsock_failure`]; may it overwrite the last error?
+//!   [`winsock::may_set_last_error`]; does a CRT call set `errno`? [`winsock::sets_errno`].
+//! - Which Winsock calls run when a function runs (through the file's functions)?
+//!   [`Facts::winsock_calls_reached`]; is a `connect` non-blocking?
+//!   [`Facts::nonblocking_connect`]; `WSASocket` flags: [`winsock::wsasocket_overlapped`],
+//!   [`winsock::wsasocket_no_inherit`]; an `fd_set` and what a function does with it:
+//!   [`winsock::fd_set_key`], [`Facts::fd_set_use`].
+//! - `setsockopt(s, SOL_SOCKET, ...)` built for Windows: [`Facts::windows_sol_socket_option`];
+//!   time structs behind an option value or length: [`Facts::time_struct_type`],
+//!   [`Facts::time_struct_pointee`], [`Facts::time_struct_size`].
+//! - Where does a Winsock error code come from? [`Facts::winsock_error_of`] (a
+//!   [`errors::WinsockError`]); the file's macros and functions yielding it:
+//!   [`Facts::error_sources`]; its `#define` of a CRT `errno` constant:
+//!   [`Facts::errno_mapping`]; the CRT constant of a name: [`errors::errno_constant`].
+//!
+//! **Loops**
+//! - Which loops hold an offset (innermost first; a loop that runs once is none)?
+//!   [`Facts::loops_around`], [`Facts::loops_in_function_around`] (each a [`Loop`]:
+//!   `unbounded`, `bounded`, `once`).
+//! - What keeps a loop from spinning? [`Loop::backoff`], [`Loop::paced_by`]; its header for a
+//!   label: [`Loop::header`]; a constant condition: [`loops::is_constant_true`],
+//!   [`loops::is_constant_false`].
+//!
+//! **Strings**
+//! - The value of a string literal (`"..."`, `L"..."`, `TEXT("...")`):
+//!   [`strings::string_value`]; does it name a DLL? [`strings::names_dll`]; does a statement
+//!   only produce text (print, copy a name)? [`strings::only_describes`].
+//!
+//! **Library**
+//! - Is a call a known C runtime, Winsock or Windows call (it cannot assign the program's
+//!   variables)? [`library::is_library_call`]; does it print or log?
+//!   [`library::is_output_call`].
 
 pub mod errors;
 pub mod library;
@@ -430,6 +533,9 @@ impl<'t> Facts<'t> {
             facts.add_call(node);
         }
         facts.add_posix_only_macro_regions(&ifdefs);
+        if let Some(imports) = imports {
+            facts.add_project_macro_regions(&ifdefs, &imports.platform_macros);
+        }
         for (i, d) in facts.decls.iter().enumerate() {
             facts.decl_index.entry(d.name.clone()).or_default().push(i);
         }

@@ -779,6 +779,62 @@ fn push_chain(
 }
 
 impl crate::facts::Facts<'_> {
+    /// `#ifdef X` where `X` is a platform macro of the project's headers (`macros`, see
+    /// `project::index::Imports`) that the file does not define itself: its body is code of
+    /// that platform, and for a Windows macro its `#else` is not Windows code.
+    pub(crate) fn add_project_macro_regions(
+        &mut self,
+        ifdefs: &[Node],
+        macros: &std::collections::HashMap<String, Platform>,
+    ) {
+        if macros.is_empty() {
+            return;
+        }
+        let mut extra = Vec::new();
+        for node in ifdefs {
+            let directive = node.child(0).and_then(|c| c.utf8_text(self.text).ok());
+            let Some(name) = node.field("name") else {
+                continue;
+            };
+            let name_text = self.text_of(name);
+            if self.defines.iter().any(|d| d.name == name_text) {
+                continue;
+            }
+            let Some(&platform) = macros.get(name_text) else {
+                continue;
+            };
+            let negated = directive.is_none_or(|d| d.contains("ifndef"));
+            let alternative = node.field("alternative");
+            let body_end = alternative.map_or(node.end_byte(), |a| a.start_byte());
+            // The branch that holds when the macro is defined, and the one that holds when not.
+            let (defined, undefined) = if negated {
+                (
+                    alternative.map(|a| a.byte_range()),
+                    Some(name.end_byte()..body_end),
+                )
+            } else {
+                (
+                    Some(name.end_byte()..body_end),
+                    alternative.map(|a| a.byte_range()),
+                )
+            };
+            if let Some(range) = defined.filter(|r| r.start < r.end) {
+                extra.push(Region { range, platform });
+            }
+            // Not defined: not the Windows build when the macro is Windows's; says nothing of
+            // a POSIX macro (other systems may leave it undefined too).
+            if platform == Platform::Windows {
+                if let Some(range) = undefined.filter(|r| r.start < r.end) {
+                    extra.push(Region {
+                        range,
+                        platform: Platform::NonWindows,
+                    });
+                }
+            }
+        }
+        self.regions.extend(extra);
+    }
+
     /// `#ifdef X` where the file defines `X` only in non-Windows code, before the test
     /// (`#ifndef _WIN32` ... `#define USE_POLL` ... `#ifdef USE_POLL`): its body is non-Windows
     /// code too.

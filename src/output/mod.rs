@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use crate::diagnostic::{Applicability, Finding, Severity};
-use crate::engine::Report;
+use crate::report::Report;
 use crate::walk::Warning;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -69,10 +69,7 @@ pub trait Printer: Send {
     }
 }
 
-/// The findings that are not suppressed: what every format but SARIF prints.
-pub fn visible(findings: &[Finding]) -> impl Iterator<Item = &Finding> {
-    findings.iter().filter(|f| f.suppression.is_none())
-}
+pub use crate::report::visible;
 
 /// The printer of `format`, or of the statistics table when `--statistics` asks for it (JSON
 /// for `json`, text for every other format).

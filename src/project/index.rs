@@ -36,11 +36,16 @@ pub struct Imports {
     /// One of these headers includes a Windows header (`winsock2.h`, `windows.h`): the file
     /// is Windows code though it names no Windows header itself.
     pub windows_header: bool,
+    /// The platform macros these headers define (see `FileScan::platform_macros`).
+    pub platform_macros: HashMap<String, crate::facts::Platform>,
 }
 
 impl Imports {
     pub fn is_empty(&self) -> bool {
-        self.renames.is_empty() && self.typedefs.is_empty() && !self.windows_header
+        self.renames.is_empty()
+            && self.typedefs.is_empty()
+            && !self.windows_header
+            && self.platform_macros.is_empty()
     }
 }
 
@@ -140,7 +145,7 @@ impl Index {
             return Vec::new();
         };
         let lang = crate::lang::choose(path, &source.text);
-        let needles = crate::partial::Needles::new(names, &[]);
+        let needles = crate::partial::Needles::new(names, &[], &[]);
         let plan = crate::partial::plan(&source, &needles, crate::partial::MIN_BYTES);
         let parser = parsers.get(lang);
         let Some(tree) = crate::engine::parse_planned(parser, &source.text, plan.as_deref()) else {
@@ -243,6 +248,9 @@ impl Index {
                     .typedefs
                     .entry(k.clone())
                     .or_insert_with(|| v.clone());
+            }
+            for (k, v) in &scan.platform_macros {
+                imports.platform_macros.entry(k.clone()).or_insert(*v);
             }
             imports.windows_header |= scan
                 .includes
@@ -365,7 +373,7 @@ mod tests {
             ("src/win.c", "#include \"compat.h\"\n"),
             (
                 "src/winonly.h",
-                "#ifdef _WIN32\n#include <winsock2.h>\n#endif\n",
+                "#ifdef _WIN32\n#include <winsock2.h>\n#define USE_WINSOCK 1\n#endif\n",
             ),
             ("src/user.c", "#include \"winonly.h\"\n"),
             ("include/compat.h", "#define sclose(s) close(s)\n"),
@@ -396,6 +404,13 @@ mod tests {
         );
         // A header that is not the project's is not read.
         assert_eq!(imports.renames.len(), 2, "{:?}", imports.renames);
+        assert_eq!(
+            index
+                .imports(&canon(&paths[4]))
+                .platform_macros
+                .get("USE_WINSOCK"),
+            Some(&crate::facts::Platform::Windows)
+        );
         // `winsock2.h` is named by the file itself, not by a project header.
         assert!(!imports.windows_header);
         assert!(!index.imports(&canon(&paths[2])).windows_header);

@@ -25,6 +25,10 @@ pub struct FileScan {
     pub renames: HashMap<String, String>,
     /// Type aliases: `typedef SOCKET sock_t;` maps `sock_t` to `SOCKET`.
     pub typedefs: HashMap<String, String>,
+    /// The project's own platform macros: a macro every definition of which sits in a
+    /// Windows branch (`#ifdef _WIN32` ... `#define USE_WINSOCK 1`) maps to `Windows`; in a
+    /// non-Windows one (`#ifndef _WIN32` ... `#define MHD_POSIX_SOCKETS 1`) to `NonWindows`.
+    pub platform_macros: HashMap<String, Platform>,
 }
 
 impl FileScan {
@@ -44,9 +48,21 @@ impl FileScan {
         for (start, line) in logical_lines(&code) {
             let trimmed = line.trim_start();
             if let Some(directive) = trimmed.strip_prefix('#') {
-                scan.add_directive(text, start, directive.trim_start(), for_windows(start));
+                let directive = directive.trim_start();
+                scan.add_directive(text, start, directive, for_windows(start));
+                if let Some(name) = defined_name(directive) {
+                    let here = match platform::platform_in(&regions, start) {
+                        p @ (Platform::Windows | Platform::NonWindows) => p,
+                        _ => Platform::Unknown,
+                    };
+                    let entry = scan.platform_macros.entry(name.to_string()).or_insert(here);
+                    if *entry != here {
+                        *entry = Platform::Unknown;
+                    }
+                }
             }
         }
+        scan.platform_macros.retain(|_, p| *p != Platform::Unknown);
         for (at, statement) in typedef_statements(&code) {
             if for_windows(at) {
                 if let Some((alias, ty)) = parse_typedef(&statement) {
@@ -105,6 +121,20 @@ impl FileScan {
             self.renames.insert(name.to_string(), target.to_string());
         }
     }
+}
+
+/// The name a `#define` directive (without its `#`) defines.
+fn defined_name(directive: &str) -> Option<&str> {
+    let rest = directive.strip_prefix("define")?;
+    if !rest.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let len = rest
+        .bytes()
+        .take_while(|b| crate::lang::is_ident_byte(*b))
+        .count();
+    (len > 0).then(|| &rest[..len])
 }
 
 /// Where the word after `#` of the directive line at `start` ends (`include` in
@@ -312,6 +342,27 @@ mod tests {
                 s.typedefs
             );
         }
+    }
+
+    #[test]
+    fn the_project_s_own_platform_macros() {
+        let s = scan(
+            "#ifndef _WIN32\n#define MHD_POSIX_SOCKETS 1\n#define BOTH 1\n#else\n#define USE_WINSOCK\n#define BOTH 2\n#endif\n\
+             #define EVERYWHERE 1\n#ifdef HAVE_CONFIG\n#define MAYBE 1\n#endif\n",
+        );
+        let mut found: Vec<(&str, Platform)> = s
+            .platform_macros
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect();
+        found.sort_by_key(|f| f.0);
+        assert_eq!(
+            found,
+            vec![
+                ("MHD_POSIX_SOCKETS", Platform::NonWindows),
+                ("USE_WINSOCK", Platform::Windows)
+            ]
+        );
     }
 
     #[test]

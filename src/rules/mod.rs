@@ -6,35 +6,50 @@
 //! (`check_file`, for flow checks), and after all files, at what every file deferred
 //! (`finish`, the project-wide phase).
 
-pub mod wsa001_iphlpapi_load_cycle;
-pub mod wsa002_duplicated_socket_early_close;
-pub mod wsa003_duplicatehandle_on_socket;
-pub mod wsa004_socket_churn_loop;
-pub mod wsa005_ipx_spx_socket;
-pub mod wsa006_unchecked_winsock_result;
-pub mod wsa007_overlapped_less_socket_timeout;
-pub mod wsa101_socket_leak;
-pub mod wsa102_socket_double_close;
-pub mod wsa103_socket_use_after_close;
-pub mod wsa104_addrinfo_leak;
-pub mod wsa105_wsastartup_without_cleanup;
-pub mod wsa106_overlapped_buffer_outlives_frame;
-pub mod wsa107_inheritable_socket_into_child;
-pub mod wsa201_invalid_socket_comparison;
-pub mod wsa202_close_on_socket;
-pub mod wsa203_errno_for_winsock_error;
-pub mod wsa204_socket_truncation;
-pub mod wsa205_reuseaddr_port_hijack;
-pub mod wsa206_deprecated_winsock_api;
-pub mod wsa207_fd_setsize_after_include;
-pub mod wsa208_stale_wsagetlasterror;
-pub mod wsa209_posix_errno_constant_for_winsock_error;
-pub mod wsa210_sockopt_timeout_as_timeval;
-pub mod wsa211_udp_connreset_kills_receiver;
-pub mod wsa212_winsock_in_dllmain;
-pub mod wsa213_connect_failure_not_in_exceptfds;
-pub mod wsa214_acceptex_missing_update_context;
-pub mod wsa215_inet_ntoa_buffer_reuse;
+/// Declares each rule's module and lists the rules in `BUILT_IN` (which `registry::RULES`
+/// serves): one line per rule, `module::Type`, sorted by code.
+macro_rules! rules {
+    ($($module:ident::$rule:ident,)*) => {
+        $(pub mod $module;)*
+
+        /// Every built-in rule, sorted by code.
+        pub static BUILT_IN: &[&dyn Rule] = &[$(&$module::$rule),*];
+    };
+}
+
+// The built-in rules, one line each, sorted by code (`tests/registry.rs` checks the order).
+// Codes are forever.
+rules! {
+    wsa001_iphlpapi_load_cycle::IphlpapiLoadCycle,
+    wsa002_duplicated_socket_early_close::DuplicatedSocketEarlyClose,
+    wsa003_duplicatehandle_on_socket::DuplicatehandleOnSocket,
+    wsa004_socket_churn_loop::SocketChurnLoop,
+    wsa005_ipx_spx_socket::IpxSpxSocket,
+    wsa006_unchecked_winsock_result::UncheckedWinsockResult,
+    wsa007_overlapped_less_socket_timeout::OverlappedLessSocketTimeout,
+    wsa101_socket_leak::SocketLeak,
+    wsa102_socket_double_close::SocketDoubleClose,
+    wsa103_socket_use_after_close::SocketUseAfterClose,
+    wsa104_addrinfo_leak::AddrinfoLeak,
+    wsa105_wsastartup_without_cleanup::WsastartupWithoutCleanup,
+    wsa106_overlapped_buffer_outlives_frame::OverlappedBufferOutlivesFrame,
+    wsa107_inheritable_socket_into_child::InheritableSocketIntoChild,
+    wsa201_invalid_socket_comparison::InvalidSocketComparison,
+    wsa202_close_on_socket::CloseOnSocket,
+    wsa203_errno_for_winsock_error::ErrnoForWinsockError,
+    wsa204_socket_truncation::SocketTruncation,
+    wsa205_reuseaddr_port_hijack::ReuseaddrPortHijack,
+    wsa206_deprecated_winsock_api::DeprecatedWinsockApi,
+    wsa207_fd_setsize_after_include::FdSetsizeAfterInclude,
+    wsa208_stale_wsagetlasterror::StaleWsaGetLastError,
+    wsa209_posix_errno_constant_for_winsock_error::PosixErrnoConstantForWinsockError,
+    wsa210_sockopt_timeout_as_timeval::SockoptTimeoutAsTimeval,
+    wsa211_udp_connreset_kills_receiver::UdpConnresetKillsReceiver,
+    wsa212_winsock_in_dllmain::WinsockInDllmain,
+    wsa213_connect_failure_not_in_exceptfds::ConnectFailureNotInExceptfds,
+    wsa214_acceptex_missing_update_context::AcceptexMissingUpdateContext,
+    wsa215_inet_ntoa_buffer_reuse::InetNtoaBufferReuse,
+}
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -377,6 +392,13 @@ pub trait Rule: Send + Sync {
 
     /// Called once per file after the query pass (flow checks).
     fn check_file(&self, _ctx: &mut Ctx) {}
+
+    /// Calls the rule looks for inside the file's own helper functions
+    /// (`Facts::functions_calling`): a function around one of them stays in a partial parse
+    /// (see `partial`), or the rule would not see the wrapper.
+    fn helper_calls(&self) -> &'static [&'static str] {
+        &[]
+    }
 
     /// The project-wide phase: what every file deferred for this rule, in path order.
     fn finish(&self, _deferred: &[&Deferred<Finding>]) -> Vec<Finding> {
