@@ -245,13 +245,27 @@ pub fn lint_text(
 ) -> Linted {
     let source = Arc::new(Source::from_text(text, Encoding::Utf8));
     let engine = &configured.engine;
-    if source.text.len() as u64 > engine.config.max_file_size
-        || path.is_some_and(|p| configured.excludes(p))
-    {
+    let max = engine.config.max_file_size;
+    if source.text.len() as u64 > max {
+        // `check` skips such a file with a warning; the editor is told why it sees nothing.
+        let skipped = format!(
+            "wsalint does not lint this file: {} bytes is over the size cap of {max} bytes \
+             (`max_file_size` in wsalint.toml)",
+            source.text.len()
+        );
         return Linted {
             source,
             findings: Vec::new(),
             tree: None,
+            skipped: Some(skipped),
+        };
+    }
+    if path.is_some_and(|p| configured.excludes(p)) {
+        return Linted {
+            source,
+            findings: Vec::new(),
+            tree: None,
+            skipped: None,
         };
     }
     let (outcome, tree) = engine.lint_source_reusing(shown, source.clone(), old, worker);
@@ -284,6 +298,7 @@ pub fn lint_text(
         source,
         findings,
         tree,
+        skipped: None,
     }
 }
 
@@ -293,6 +308,8 @@ pub struct Linted {
     pub source: Arc<Source>,
     pub findings: Vec<Finding>,
     pub tree: Option<(Lang, Tree)>,
+    /// Why the buffer was not linted at all, when that is worth telling (it is too large).
+    pub skipped: Option<String>,
 }
 
 /// The most files the background index reads; a bigger workspace is indexed in part.
