@@ -90,9 +90,14 @@ pub struct CheckArgs {
     /// The lowest severity that makes the exit code 1
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub severity_threshold: Option<Threshold>,
-    /// Config file (default: the nearest wsalint.toml or .wsalint.toml upwards)
+    /// Config file for every file (default: for each file, the nearest wsalint.toml or
+    /// .wsalint.toml above it)
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Print which config applies to FILE and what it makes of it (exclusion, the rules that
+    /// run, their severity), then exit
+    #[arg(long, value_name = "FILE")]
+    pub show_settings: Option<PathBuf>,
     /// Paths to skip (glob; repeatable; added to the config's `exclude`)
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,

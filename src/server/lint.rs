@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use globset::GlobSet;
 use tree_sitter::Tree;
 
 use crate::config::{Config, ConfigError};
@@ -38,7 +37,6 @@ fn stamp_of(path: &Path) -> Option<Stamp> {
 /// An engine built from one config file (or from the defaults).
 pub struct Configured {
     pub engine: Engine,
-    exclude: GlobSet,
     stamp: Option<Stamp>,
     /// The config file, when there is one.
     pub config_path: Option<PathBuf>,
@@ -88,10 +86,8 @@ impl Configured {
         // Edits reparse the document's last tree incrementally; that tree is whole.
         let mut engine = engine;
         engine.partial = false;
-        let exclude = walk::exclude_set(&engine.config.exclude).unwrap_or_default();
         Configured {
             engine,
-            exclude,
             stamp,
             config_path: path,
             error,
@@ -100,9 +96,7 @@ impl Configured {
 
     /// Whether the config excludes `path` (globs are relative to the config's directory).
     pub fn excludes(&self, path: &Path) -> bool {
-        let base = self.engine.config.base_dir();
-        let rel = path.strip_prefix(&base).unwrap_or(path);
-        walk::is_excluded(&self.exclude, rel)
+        self.engine.config_excludes(path)
     }
 }
 
@@ -130,7 +124,7 @@ impl Engines {
     /// The engine for a file in `dir` (config discovery from `dir` upwards), and whether a
     /// config file was read anew because it changed or appeared.
     pub fn for_dir(&self, dir: Option<&Path>) -> (Arc<Configured>, bool) {
-        let path = dir.and_then(Config::discover);
+        let path = dir.and_then(crate::project::config_in);
         let stamp = path.as_deref().and_then(stamp_of);
         let mut cache = lock(&self.cache);
         let seen_before = !cache.is_empty();
