@@ -47,6 +47,13 @@ pub enum Command {
     },
     /// Run the language server over stdio (for editors)
     Server,
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell, e.g. bash
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `wsalint man > wsalint.1`, or `wsalint man | man -l -`
+    Man,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

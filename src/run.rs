@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use clap::CommandFactory;
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor};
@@ -38,7 +39,32 @@ pub fn main(cli: Cli) -> i32 {
         Some(Command::Rules { format, config }) => rules(format, config.as_ref()),
         Some(Command::Explain { code, config }) => explain(&code, config.as_ref()),
         Some(Command::Server) => crate::server::run(crate::server::Options::default()),
+        Some(Command::Completions { shell }) => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "wsalint", &mut script);
+            print_bytes(&script)
+        }
+        Some(Command::Man) => {
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => print_bytes(&page),
+                Err(e) => {
+                    eprintln!("error: cannot render the manual page: {e}");
+                    EXIT_ERROR
+                }
+            }
+        }
         None => check(cli.check),
+    }
+}
+
+/// Writes generated text (a completion script, the manual page) to standard output; a closed
+/// pipe ends it quietly. The text is built first: the generators panic on a write error.
+fn print_bytes(bytes: &[u8]) -> i32 {
+    let mut out = std::io::stdout().lock();
+    match report_written(out.write_all(bytes).and_then(|_| out.flush())) {
+        Ok(()) => EXIT_OK,
+        Err(code) => code,
     }
 }
 
@@ -695,6 +721,8 @@ fn check(args: CheckArgs) -> i32 {
         .baseline
         .as_ref()
         .map(|p| format!("recorded in baseline `{}`", path_string(p)));
+    // A count of the files read on a terminal's standard error, for a long run.
+    let progress = crate::progress::Progress::for_check(args.quiet || stdin.is_some());
     // Findings the baseline hid, over every analysis of the run.
     let baseline_hid = std::sync::atomic::AtomicUsize::new(0);
     // One analysis: lint, and for each file as it is done, report suppressions that suppress
@@ -778,7 +806,7 @@ fn check(args: CheckArgs) -> i32 {
                     };
                     if let Some(setup) = setup {
                         let first = first.filter(|f| !setup.engine.config_excludes(f));
-                        let mut routed = first.chain(&mut route);
+                        let mut routed = first.chain(&mut route).inspect(|_| progress.file_read());
                         let report = setup
                             .engine
                             .stream(&mut routed, args.jobs, &mut |file| each(&setup, file));
@@ -794,7 +822,8 @@ fn check(args: CheckArgs) -> i32 {
                     };
                     let mut list = list
                         .into_iter()
-                        .filter(|f| !setup.engine.config_excludes(f));
+                        .filter(|f| !setup.engine.config_excludes(f))
+                        .inspect(|_| progress.file_read());
                     let report = setup
                         .engine
                         .stream(&mut list, args.jobs, &mut |file| each(&setup, file));
@@ -874,11 +903,14 @@ fn check(args: CheckArgs) -> i32 {
         let mut report = analyze(&mut |file| {
             tally.add(&file.findings);
             if written.is_ok() {
-                written = printer
-                    .findings(&file.findings, &opts, &mut out)
-                    .and_then(|_| out.flush());
+                written = progress.suspend(|| {
+                    printer
+                        .findings(&file.findings, &opts, &mut out)
+                        .and_then(|_| out.flush())
+                });
             }
         });
+        progress.finish();
         tally.files_checked = report.files_checked;
         tally.files_parsed = report.files_parsed;
         print_warnings(display, &mut report.warnings, &missing_paths, args.quiet);
@@ -906,6 +938,7 @@ fn check(args: CheckArgs) -> i32 {
     }
 
     let mut report = collect();
+    progress.finish();
     if args.add_ignore {
         let done = fix::add_ignores(&report, !args.diff);
         print_warnings(display, &mut report.warnings, &missing_paths, args.quiet);
@@ -927,7 +960,7 @@ fn check(args: CheckArgs) -> i32 {
                 if files == 1 { "file" } else { "files" }
             );
         }
-        return if missing || !done.warnings.is_empty() {
+        return if missing || setups.failed() || !done.warnings.is_empty() {
             EXIT_ERROR
         } else {
             EXIT_OK
@@ -986,7 +1019,11 @@ fn check(args: CheckArgs) -> i32 {
                 sanitize_for_terminal(&path.display().to_string())
             );
         }
-        return if missing { EXIT_ERROR } else { EXIT_OK };
+        return if missing || setups.failed() {
+            EXIT_ERROR
+        } else {
+            EXIT_OK
+        };
     }
     print_warnings(display, &mut report.warnings, &missing_paths, args.quiet);
     let mut tally = Tally::default();
