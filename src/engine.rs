@@ -655,8 +655,10 @@ impl Engine {
             else {
                 continue;
             };
+            // What the config excludes is no part of the project, as in a whole run.
             let mut unnamed = std::iter::from_fn(|| walk.next())
-                .filter(|p| std::fs::canonicalize(p).is_ok_and(|p| !scope.named_already(&p)));
+                .filter(|p| std::fs::canonicalize(p).is_ok_and(|p| !scope.named_already(&p)))
+                .filter(|p| !self.config_excludes(p));
             ordered(
                 &mut unnamed,
                 |path, worker| index.lint_path(&path, worker).deferred,

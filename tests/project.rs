@@ -134,3 +134,27 @@ fn a_staged_file_sees_facts_of_the_three_project_wide_rules_in_other_files() {
     std::fs::remove_file(app.join("lib/spawn.c")).unwrap();
     assert_eq!(lines(&app, &staged), Vec::<String>::new());
 }
+
+/// What the config excludes is no part of the project: a run that names one file reads the
+/// rest of the project without it, as a run over the whole project walks without it; the
+/// exclusion holds from any directory (globs are relative to the config's directory).
+#[test]
+fn excluded_files_give_no_facts_to_a_file_named_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let top = tmp.path();
+    project(top);
+    write(&top.join("app/wsalint.toml"), "exclude = [\"lib/**\"]\n");
+    let finding = "`WSAStartup` is called, but nothing in the project calls `WSACleanup` [WSA105]";
+    assert_eq!(
+        lines(&top.join("app"), &["."]),
+        [format!("src/init.c:5:12: warning: {finding}")]
+    );
+    assert_eq!(
+        lines(&top.join("app"), &["src/init.c"]),
+        [format!("src/init.c:5:12: warning: {finding}")]
+    );
+    assert_eq!(
+        lines(&top.join("app/src"), &["init.c"]),
+        [format!("init.c:5:12: warning: {finding}")]
+    );
+}
