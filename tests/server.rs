@@ -712,3 +712,31 @@ fn big_documents_and_odd_uris_are_never_dropped_in_silence() {
     );
     assert_eq!(c.shutdown(), Some(0));
 }
+
+/// The editor agrees with `check` on `per-file-ignores`: globs relative to the config's
+/// directory turn a rule off in the files they match, and nowhere else.
+#[test]
+fn per_file_ignores_apply_in_the_editor() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::write(
+        root.join("wsalint.toml"),
+        "[per-file-ignores]\n\"tests/**\" = [\"iphlpapi-load-cycle\"]\n",
+    )
+    .unwrap();
+    let mut c = Client::start(&root);
+    for (file, expected) in [("tests/t.c", vec![]), ("src/a.c", vec!["WSA001"])] {
+        let path = root.join(file);
+        write_file(&path, LEAK);
+        let uri = file_uri(&path);
+        c.open(&uri, LEAK);
+        let d = c.diagnostics_until(&uri, |_| true);
+        assert_eq!(codes(&d), expected, "{file}");
+    }
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+fn write_file(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
