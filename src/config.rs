@@ -1,4 +1,5 @@
-//! `wsalint.toml` / `.wsalint.toml`: found from the current directory upwards, or `--config`.
+//! `wsalint.toml` / `.wsalint.toml`: for each file the nearest one above it (`project::config_in`),
+//! or `--config`.
 //! Unknown keys and bad values are errors that name the file, line and key.
 
 use std::collections::BTreeMap;

@@ -191,23 +191,14 @@ fn explain(code: &str, config: Option<&PathBuf>) -> i32 {
     }
 }
 
-/// Loads the config: `--config`, else the nearest one upwards, else defaults.
+/// Loads the config of the current directory (`rules`, `explain`): `--config`, else the
+/// nearest one upwards, else defaults.
 pub fn load_config(explicit: Option<&PathBuf>) -> Result<Config, ConfigError> {
-    load_config_from(explicit, None)
-}
-
-/// Loads the config: `--config`, else the nearest one upwards from `start` (the current
-/// directory by default), else defaults.
-pub fn load_config_from(
-    explicit: Option<&PathBuf>,
-    start: Option<&std::path::Path>,
-) -> Result<Config, ConfigError> {
     let path = match explicit {
         Some(p) => Some(p.clone()),
         None => std::env::current_dir().ok().and_then(|d| {
-            let from = start.map_or_else(|| d.clone(), |s| d.join(s));
             // Shown relative to the current directory, like every other path.
-            crate::project::config_in(&from)
+            crate::project::config_in(&d)
                 .map(|p| p.strip_prefix(&d).map(PathBuf::from).unwrap_or(p))
         }),
     };
