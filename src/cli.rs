@@ -78,7 +78,7 @@ pub enum Threshold {
     Error,
 }
 
-#[derive(Args, Debug, Default)]
+#[derive(Args, Clone, Debug, Default)]
 pub struct CheckArgs {
     /// Files and directories to lint (default: the current directory)
     pub paths: Vec<PathBuf>,

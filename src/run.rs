@@ -426,8 +426,8 @@ impl Setup {
 /// The config file of each file of a run (`--config`, else the nearest one above the file, as
 /// ruff and clang-tidy find theirs), and the setup of each config file met, built when its
 /// first file is.
-struct Setups<'a> {
-    args: &'a CheckArgs,
+struct Setups {
+    args: CheckArgs,
     color: bool,
     /// The current directory, resolved: config paths are shown relative to it.
     cwd: PathBuf,
@@ -439,8 +439,8 @@ struct Setups<'a> {
     scope: crate::project::Scope,
 }
 
-impl<'a> Setups<'a> {
-    fn new(args: &'a CheckArgs, color: bool, scope: crate::project::Scope) -> Setups<'a> {
+impl Setups {
+    fn new(args: CheckArgs, color: bool, scope: crate::project::Scope) -> Setups {
         let cwd = std::env::current_dir().unwrap_or_default();
         Setups {
             args,
@@ -490,11 +490,18 @@ impl<'a> Setups<'a> {
         built
             .entry(config.clone())
             .or_insert_with(|| {
-                let mut setup = Setup::build(self.args, config.as_deref(), self.color).ok()?;
+                let mut setup = Setup::build(&self.args, config.as_deref(), self.color).ok()?;
                 setup.engine.scope = Some(self.scope.clone());
                 Some(Arc::new(setup))
             })
             .clone()
+    }
+
+    /// Whether the config of the entry at `path` (a file or a directory, as the walk names it)
+    /// excludes it: the walk skips it, and what is below it.
+    fn excludes(&self, path: &Path) -> bool {
+        self.get(&self.config_of(path))
+            .is_some_and(|setup| setup.engine.config_excludes(path))
     }
 
     /// Whether a config could not be built: the run exits 2.
@@ -511,9 +518,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The files of a walk whose config is `config`, as the walk finds them; the others are set
 /// aside by config, for their own turn. A tree with one config streams whole.
-struct Route<'a, 'b> {
+struct Route<'a> {
     files: &'a mut walk::Walk,
-    setups: &'a Setups<'b>,
+    setups: &'a Setups,
     config: Option<PathBuf>,
     setup: Option<Arc<Setup>>,
     aside: &'a mut Aside,
@@ -532,7 +539,7 @@ impl Aside {
     }
 }
 
-impl Iterator for Route<'_, '_> {
+impl Iterator for Route<'_> {
     type Item = PathBuf;
 
     fn next(&mut self) -> Option<PathBuf> {
@@ -625,9 +632,10 @@ fn check(args: CheckArgs) -> i32 {
     };
     // `--exclude` globs apply to the paths as walked; each config's `exclude` to the paths
     // relative to its directory (`Engine::config_excludes`).
-    let walk_options = WalkOptions {
+    let mut walk_options = WalkOptions {
         no_ignore: args.no_ignore,
         exclude: args.exclude.clone(),
+        prune: None,
     };
     if let Err(e) = walk::exclude_set(&walk_options.exclude) {
         eprintln!("error: {}", sanitize_for_terminal(&e));
@@ -635,11 +643,17 @@ fn check(args: CheckArgs) -> i32 {
     }
     // A project named in part (a pre-commit run names the staged files) is read whole for the
     // facts of the project-wide phase.
-    let setups = Setups::new(
-        &args,
+    // (That reading skips what each config excludes itself: `Engine::complete_projects`.)
+    let setups = Arc::new(Setups::new(
+        args.clone(),
         stderr_color,
         crate::project::Scope::new(&paths, walk_options.clone()),
-    );
+    ));
+    // The walk skips what each entry's config excludes, and what is below it.
+    walk_options.prune = Some({
+        let setups = setups.clone();
+        Arc::new(move |path: &Path| setups.excludes(path))
+    });
     if let Some(file) = &args.show_settings {
         return show_settings(&setups, file);
     }

@@ -559,6 +559,35 @@ fn per_file_ignores_and_exclude_are_relative_to_the_config() {
     );
 }
 
+/// What a config excludes is not walked at all, from any directory: a symlink loop or a FIFO
+/// in an excluded tree earns no warning.
+#[cfg(unix)]
+#[test]
+fn the_walk_skips_what_a_config_excludes() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = std::fs::canonicalize(dir.path()).unwrap().join("proj");
+    write(&proj, "wsalint.toml", "exclude = [\"src/vendor\"]\n");
+    write(&proj, "src/a.c", LEAK);
+    write(&proj, "src/vendor/b.c", LEAK);
+    std::os::unix::fs::symlink(".", proj.join("src/vendor/again")).unwrap();
+    let fifo = proj.join("src/vendor/pipe.c");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    for (cwd, arg, shown) in [
+        (proj.clone(), ".", "src/a.c"),
+        (proj.join("src"), ".", "a.c"),
+        (dir.path().to_path_buf(), "proj", "proj/src/a.c"),
+    ] {
+        let out = run_in(&cwd, &["--format", "gcc", arg]);
+        assert_eq!(
+            out.stdout,
+            format!("{shown}:4:17: {LEAK_GCC}\n"),
+            "from {cwd:?}"
+        );
+        assert_eq!(out.stderr, "", "from {cwd:?}");
+    }
+}
+
 /// `--show-settings FILE`: the config that applies and what it makes of the file.
 #[test]
 fn show_settings_names_the_config_and_the_rules_that_run() {

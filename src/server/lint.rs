@@ -324,6 +324,7 @@ pub fn index_workspace(
         let opts = walk::WalkOptions {
             no_ignore: false,
             exclude: configured.engine.config.exclude.clone(),
+            prune: None,
         };
         let Ok(walked) = walk::discover(std::slice::from_ref(root), &opts) else {
             continue;
