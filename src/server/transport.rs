@@ -51,7 +51,7 @@ pub fn read_loop(mut input: impl BufRead, tx: Sender<Incoming>) {
             Ok(Frame::Eof) => return,
             Ok(Frame::Skipped(why)) => eprintln!("wsalint server: skipped a message: {why}"),
             Ok(Frame::Body(body)) => {
-                let body = match resync_point(&body) {
+                let parsed = serde_json::from_slice(&body).or_else(|e| match resync_point(&body) {
                     Some(at) => {
                         // The message was shorter than its Content-Length: the next frame starts
                         // inside the body.
@@ -63,12 +63,19 @@ pub fn read_loop(mut input: impl BufRead, tx: Sender<Incoming>) {
                         let mut next = body[at..].to_vec();
                         next.append(&mut pushback);
                         pushback = next;
-                        &body[..at]
+                        serde_json::from_slice(&body[..at])
                     }
-                    None => &body[..],
-                };
-                let Some(incoming) = decode(body) else {
-                    continue;
+                    None => Err(e),
+                });
+                let incoming = match parsed {
+                    Ok(value) => decode(value),
+                    Err(e) => {
+                        eprintln!("wsalint server: a message that is not JSON: {e}");
+                        Incoming::Unreadable(
+                            ErrorCode::ParseError,
+                            format!("parse error: the message is not JSON: {e}"),
+                        )
+                    }
                 };
                 if tx.send(incoming).is_err() {
                     return;
@@ -84,11 +91,8 @@ pub fn read_loop(mut input: impl BufRead, tx: Sender<Incoming>) {
 
 /// Where the next frame starts inside a body that is not JSON: at the last `Content-Length:`
 /// in it, or at its end when the body ends with the start of that header (a Content-Length
-/// that was too large by a few bytes). `None` when the body is JSON or holds neither.
+/// that was too large by a few bytes). `None` when it holds neither.
 fn resync_point(body: &[u8]) -> Option<usize> {
-    if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
-        return None;
-    }
     if let Some(at) = rfind_header(body) {
         return Some(at);
     }
@@ -215,18 +219,8 @@ fn read_frame(input: &mut impl BufRead) -> std::io::Result<Frame> {
     Ok(Frame::Body(body))
 }
 
-/// One message body: a JSON-RPC message, or an error for one that cannot be understood.
-fn decode(body: &[u8]) -> Option<Incoming> {
-    let value: serde_json::Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("wsalint server: a message that is not JSON: {e}");
-            return Some(Incoming::Unreadable(
-                ErrorCode::ParseError,
-                format!("parse error: the message is not JSON: {e}"),
-            ));
-        }
-    };
+/// One message: a JSON-RPC message, or an error for one that cannot be understood.
+fn decode(value: serde_json::Value) -> Incoming {
     let id = value.get("id").and_then(|id| match id {
         serde_json::Value::Number(n) => Some(RequestId::from(i32::try_from(n.as_i64()?).ok()?)),
         serde_json::Value::String(s) => Some(RequestId::from(s.clone())),
@@ -234,12 +228,12 @@ fn decode(body: &[u8]) -> Option<Incoming> {
     });
     let invalid = |why: String| {
         eprintln!("wsalint server: a malformed message: {why}");
-        Some(match id.clone() {
+        match id.clone() {
             Some(id) => Incoming::Invalid(id, why),
             None => {
                 Incoming::Unreadable(ErrorCode::InvalidRequest, format!("invalid request: {why}"))
             }
-        })
+        }
     };
     if !value.is_object() {
         return invalid("not a JSON object".into());
@@ -249,7 +243,7 @@ fn decode(body: &[u8]) -> Option<Incoming> {
         Some(_) => return invalid("`method` is not a string".into()),
     }
     match serde_json::from_value::<Message>(value) {
-        Ok(m) => Some(Incoming::Message(m)),
+        Ok(m) => Incoming::Message(m),
         Err(e) => invalid(e.to_string()),
     }
 }
