@@ -47,6 +47,13 @@ pub enum Command {
     },
     /// Run the language server over stdio (for editors)
     Server,
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell, e.g. bash
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `wsalint man > wsalint.1`, or `wsalint man | man -l -`
+    Man,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -71,7 +78,7 @@ pub enum Threshold {
     Error,
 }
 
-#[derive(Args, Debug, Default)]
+#[derive(Args, Clone, Debug, Default)]
 pub struct CheckArgs {
     /// Files and directories to lint (default: the current directory)
     pub paths: Vec<PathBuf>,
@@ -90,9 +97,14 @@ pub struct CheckArgs {
     /// The lowest severity that makes the exit code 1
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub severity_threshold: Option<Threshold>,
-    /// Config file (default: the nearest wsalint.toml or .wsalint.toml upwards)
+    /// Config file for every file (default: for each file, the nearest wsalint.toml or
+    /// .wsalint.toml above it)
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Print which config applies to FILE and what it makes of it (exclusion, the rules that
+    /// run, their severity), then exit
+    #[arg(long, value_name = "FILE")]
+    pub show_settings: Option<PathBuf>,
     /// Paths to skip (glob; repeatable; added to the config's `exclude`)
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,

@@ -1,4 +1,5 @@
-//! `wsalint.toml` / `.wsalint.toml`: found from the current directory upwards, or `--config`.
+//! `wsalint.toml` / `.wsalint.toml`: for each file the nearest one above it (`project::config_in`),
+//! or `--config`.
 //! Unknown keys and bad values are errors that name the file, line and key.
 
 use std::collections::BTreeMap;
@@ -89,9 +90,13 @@ pub struct Config {
     /// Per-rule severity overrides.
     #[serde(default)]
     pub severity: BTreeMap<String, String>,
-    /// Globs of paths not to lint.
+    /// Globs of paths not to lint, relative to the config's directory.
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Rules not reported in the files a glob matches (relative to the config's directory),
+    /// as ruff's `per-file-ignores`: `"tests/**" = ["WSA101"]`.
+    #[serde(default, rename = "per-file-ignores")]
+    pub per_file_ignores: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub resources: Resources,
     /// DLLs whose load/free cycle WSA001 reports.
@@ -131,6 +136,7 @@ impl Default for Config {
             ignore: Vec::new(),
             severity: BTreeMap::new(),
             exclude: Vec::new(),
+            per_file_ignores: BTreeMap::new(),
             resources: Resources::default(),
             dlls: default_dlls(),
             custom_rules: Vec::new(),
@@ -251,6 +257,14 @@ impl Config {
                 ));
             }
         }
+        for glob in config.per_file_ignores.keys() {
+            if let Err(e) = globset::Glob::new(glob) {
+                return Err(error_at(
+                    find_span_after(text, "[per", glob),
+                    format!("`per-file-ignores`: bad glob `{glob}`: {}", e.kind()),
+                ));
+            }
+        }
         Ok(config)
     }
 
@@ -296,22 +310,20 @@ impl Config {
             }
         }
         self.severity = severity;
-        Ok(())
-    }
-
-    /// Finds `wsalint.toml` or `.wsalint.toml` in `dir` or its ancestors.
-    pub fn discover(dir: &Path) -> Option<PathBuf> {
-        let mut cur = Some(dir);
-        while let Some(d) = cur {
-            for name in CONFIG_NAMES {
-                let candidate = d.join(name);
-                if candidate.is_file() {
-                    return Some(candidate);
+        for (glob, list) in self.per_file_ignores.iter_mut() {
+            for item in list.iter_mut() {
+                match selector::resolve(item, rules) {
+                    Ok(resolved) => *item = resolved,
+                    Err(e) => {
+                        return Err(error_at(
+                            find_span_after(&text, "[per", item),
+                            format!("`per-file-ignores.\"{glob}\"`: {e}"),
+                        ))
+                    }
                 }
             }
-            cur = d.parent();
         }
-        None
+        Ok(())
     }
 
     /// The directory relative paths in the config are resolved against.
@@ -410,6 +422,27 @@ closers = ["sclose"]
         assert!(c.resources.is_closer("sclose"));
         assert!(c.resources.is_closer("closesocket"));
         assert_eq!(c.max_file_size, 1000);
+    }
+
+    #[test]
+    fn per_file_ignores_take_globs_and_selectors() {
+        let text = "[per-file-ignores]\n\"tests/**\" = [\"socket-leak\", \"wsa2\"]\n";
+        let mut c = Config::parse(text, Path::new("wsalint.toml")).unwrap();
+        c.resolve_rules(&selector::catalog(&[])).unwrap();
+        assert_eq!(c.per_file_ignores["tests/**"], ["WSA101", "WSA2"]);
+        let e =
+            Config::parse("[per-file-ignores]\n\"a/[\" = []\n", Path::new("w.toml")).unwrap_err();
+        assert_eq!((e.line, e.column), (2, 1));
+        assert!(
+            e.message.starts_with("`per-file-ignores`: bad glob `a/[`"),
+            "{}",
+            e.message
+        );
+        let text = "select = [\"WSA1\"]\n[per-file-ignores]\n\"x.c\" = [\"WSA1\", \"WSA1O1\"]\n";
+        let mut c = Config::parse(text, Path::new("w.toml")).unwrap();
+        let e = c.resolve_rules(&selector::catalog(&[])).unwrap_err();
+        assert_eq!((e.line, e.column), (3, 18));
+        assert!(e.message.contains("did you mean `WSA101`"), "{}", e.message);
     }
 
     #[test]

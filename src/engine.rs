@@ -55,6 +55,13 @@ pub struct Engine {
     /// The model of each project met so far, built when its first file is linted.
     projects: std::sync::Mutex<HashMap<Root, Arc<std::sync::OnceLock<Arc<ProjectModel>>>>>,
     roots: std::sync::Mutex<crate::project::Roots>,
+    /// The config file's directory, resolved: what its globs are relative to (`None` without a
+    /// config file).
+    config_dir: Option<PathBuf>,
+    /// The config's `exclude` globs.
+    exclude: globset::GlobSet,
+    /// The config's `per-file-ignores`: each glob, and the selectors it turns off.
+    per_file_ignores: Vec<(globset::GlobSet, Vec<String>)>,
 }
 
 /// A project as the lint of its files sees it: its index (see `project::index`), and the
@@ -248,6 +255,21 @@ impl Engine {
             .iter()
             .filter_map(|(code, s)| Some((code.to_ascii_uppercase(), Severity::parse(s)?)))
             .collect();
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let config_dir = config
+            .path
+            .as_ref()
+            .and_then(|p| crate::project::dir_of(&cwd.join(p)));
+        // The globs were checked when the config was read.
+        let exclude = crate::walk::exclude_set(&config.exclude).unwrap_or_default();
+        let per_file_ignores = config
+            .per_file_ignores
+            .iter()
+            .filter_map(|(glob, codes)| {
+                let set = crate::walk::exclude_set(std::slice::from_ref(glob)).ok()?;
+                Some((set, codes.clone()))
+            })
+            .collect();
         Ok(Engine {
             config,
             rules,
@@ -257,13 +279,57 @@ impl Engine {
             partial: !pass_all,
             partial_min_bytes: crate::partial::MIN_BYTES,
             severity,
-            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            cwd,
             large: LargeFiles::default(),
             headers: std::sync::Mutex::default(),
             scope: None,
             projects: Default::default(),
             roots: Default::default(),
+            config_dir,
+            exclude,
+            per_file_ignores,
         })
+    }
+
+    /// The file at `path` (as given, or relative to the current directory) relative to the
+    /// config file's directory, which the config's globs are relative to; as given when there
+    /// is no config file or the file is not below its directory.
+    pub fn config_relative(&self, path: &Path) -> PathBuf {
+        let as_given = || path.strip_prefix("./").unwrap_or(path).to_path_buf();
+        let Some(base) = &self.config_dir else {
+            return as_given();
+        };
+        let full = self.cwd.join(path);
+        let resolved = match crate::project::dir_of(&full).zip(full.file_name()) {
+            Some((dir, name)) => dir.join(name),
+            // A file whose directory does not exist (`--stdin-filename`, `--show-settings`).
+            None => crate::project::normalize(&full),
+        };
+        match resolved.strip_prefix(base).ok() {
+            Some(rel) => rel.to_path_buf(),
+            None => as_given(),
+        }
+    }
+
+    /// Whether the config's `exclude` globs exclude the file at `path`.
+    pub fn config_excludes(&self, path: &Path) -> bool {
+        !self.exclude.is_empty()
+            && crate::walk::is_excluded(&self.exclude, &self.config_relative(path))
+    }
+
+    /// The selectors the config's `per-file-ignores` turn off in the file at `path`: those of
+    /// every glob that matches its path (relative to the config's directory) or its name.
+    pub fn per_file_ignored(&self, path: &Path) -> Vec<&str> {
+        if self.per_file_ignores.is_empty() {
+            return Vec::new();
+        }
+        let rel = self.config_relative(path);
+        let name = rel.file_name().map(PathBuf::from).unwrap_or_default();
+        self.per_file_ignores
+            .iter()
+            .filter(|(set, _)| set.is_match(&rel) || set.is_match(&name))
+            .flat_map(|(_, codes)| codes.iter().map(String::as_str))
+            .collect()
     }
 
     /// The path as shown: relative to the current directory when below it.
@@ -533,8 +599,10 @@ impl Engine {
             else {
                 continue;
             };
+            // What the config excludes is no part of the project, as in a whole run.
             let mut unnamed = std::iter::from_fn(|| walk.next())
-                .filter(|p| std::fs::canonicalize(p).is_ok_and(|p| !scope.named_already(&p)));
+                .filter(|p| std::fs::canonicalize(p).is_ok_and(|p| !scope.named_already(&p)))
+                .filter(|p| !self.config_excludes(p));
             ordered(
                 &mut unnamed,
                 |path, worker| index.lint_path(&path, worker).deferred,
@@ -554,6 +622,10 @@ impl Engine {
     /// duplicates, and its suppression comments applied (with what each suppressed).
     fn finish_file(&self, o: FileOutcome) -> Report {
         let mut findings = o.findings;
+        let ignored = self.per_file_ignored(&o.path);
+        if !ignored.is_empty() {
+            findings.retain(|f| !ignored.iter().any(|i| registry::matches(i, &f.code)));
+        }
         for f in &mut findings {
             if let Some(s) = self.severity.get(&f.code) {
                 f.severity = *s;

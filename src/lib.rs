@@ -20,6 +20,7 @@ pub mod node;
 pub mod output;
 pub mod partial;
 pub mod prefilter;
+pub mod progress;
 pub mod project;
 pub mod query;
 pub mod registry;

@@ -14,33 +14,69 @@ pub mod summary;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use crate::config::CONFIG_NAMES;
 use crate::walk::WalkOptions;
-
-/// Files that mark the root of a project.
-const CONFIG_FILES: &[&str] = &["wsalint.toml", ".wsalint.toml"];
 
 /// Entries that mark the root of a version-control checkout (`.git` is a file in a worktree
 /// or a submodule).
 const VCS_MARKERS: &[&str] = &[".git", ".hg", ".svn"];
 
-/// The root of the project of the file at `path` (see the module docs), or `None` when no
-/// config file or checkout is above it (or its directory cannot be resolved, as for a buffer
-/// the editor has not saved): such files belong to the run.
-pub fn root_of(path: &Path) -> Option<PathBuf> {
+/// The nearest config file (`wsalint.toml`, else `.wsalint.toml`) in `dir` or above it: the
+/// one search for a config, which both a file's settings (`check`, the language server) and
+/// its project root come from. `dir` is searched as given; callers resolve it first when it
+/// may hold `..` or links.
+pub fn config_in(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors().find_map(|d| {
+        CONFIG_NAMES
+            .iter()
+            .map(|name| d.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+/// The directory of the file at `path`, resolved (`canonicalize`); `None` when it cannot be
+/// (a buffer the editor has not saved, in a directory that does not exist).
+pub fn dir_of(path: &Path) -> Option<PathBuf> {
     let dir = path.parent().unwrap_or(Path::new(""));
-    let start = std::fs::canonicalize(if dir.as_os_str().is_empty() {
+    std::fs::canonicalize(if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
         dir
     })
-    .ok()?;
-    let marked = |markers: &[&str]| {
-        start
-            .ancestors()
-            .find(|d| markers.iter().any(|m| d.join(m).exists()))
-            .map(Path::to_path_buf)
-    };
-    marked(CONFIG_FILES).or_else(|| marked(VCS_MARKERS))
+    .ok()
+}
+
+/// `path` without `.` and `..` components, resolved as text (for a path that does not exist,
+/// which `canonicalize` cannot resolve).
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The root of the project of the file at `path` (see the module docs), or `None` when no
+/// config file or checkout is above it (or its directory cannot be resolved, as for a buffer
+/// the editor has not saved): such files belong to the run.
+pub fn root_of(path: &Path) -> Option<PathBuf> {
+    let start = dir_of(path)?;
+    if let Some(config) = config_in(&start) {
+        return config.parent().map(Path::to_path_buf);
+    }
+    start
+        .ancestors()
+        .find(|d| VCS_MARKERS.iter().any(|m| d.join(m).exists()))
+        .map(Path::to_path_buf)
 }
 
 /// `root_of`, remembered per directory: a run asks once per directory, not once per file.
@@ -131,6 +167,15 @@ mod tests {
         std::fs::create_dir_all(worktree.join("src")).unwrap();
         std::fs::write(worktree.join(".git"), "gitdir: elsewhere\n").unwrap();
         assert_eq!(root_of(&worktree.join("src/a.c")), Some(worktree));
+    }
+
+    #[test]
+    fn normalize_resolves_dots_as_text() {
+        assert_eq!(
+            normalize(Path::new("/a/b/../c/./d.c")),
+            Path::new("/a/c/d.c")
+        );
+        assert_eq!(normalize(Path::new("../x/../y")), Path::new("../y"));
     }
 
     #[test]

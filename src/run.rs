@@ -1,10 +1,12 @@
 //! What each subcommand does. Returns the process exit code: 0 no finding at or above the
 //! threshold, 1 findings, 2 usage, config or I/O error.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
+use clap::CommandFactory;
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor};
@@ -38,7 +40,32 @@ pub fn main(cli: Cli) -> i32 {
         Some(Command::Rules { format, config }) => rules(format, config.as_ref()),
         Some(Command::Explain { code, config }) => explain(&code, config.as_ref()),
         Some(Command::Server) => crate::server::run(crate::server::Options::default()),
+        Some(Command::Completions { shell }) => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "wsalint", &mut script);
+            print_bytes(&script)
+        }
+        Some(Command::Man) => {
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => print_bytes(&page),
+                Err(e) => {
+                    eprintln!("error: cannot render the manual page: {e}");
+                    EXIT_ERROR
+                }
+            }
+        }
         None => check(cli.check),
+    }
+}
+
+/// Writes generated text (a completion script, the manual page) to standard output; a closed
+/// pipe ends it quietly. The text is built first: the generators panic on a write error.
+fn print_bytes(bytes: &[u8]) -> i32 {
+    let mut out = std::io::stdout().lock();
+    match report_written(out.write_all(bytes).and_then(|_| out.flush())) {
+        Ok(()) => EXIT_OK,
+        Err(code) => code,
     }
 }
 
@@ -165,23 +192,15 @@ fn explain(code: &str, config: Option<&PathBuf>) -> i32 {
     }
 }
 
-/// Loads the config: `--config`, else the nearest one upwards, else defaults.
+/// Loads the config of the current directory (`rules`, `explain`): `--config`, else the
+/// nearest one upwards, else defaults.
 pub fn load_config(explicit: Option<&PathBuf>) -> Result<Config, ConfigError> {
-    load_config_from(explicit, None)
-}
-
-/// Loads the config: `--config`, else the nearest one upwards from `start` (the current
-/// directory by default), else defaults.
-pub fn load_config_from(
-    explicit: Option<&PathBuf>,
-    start: Option<&std::path::Path>,
-) -> Result<Config, ConfigError> {
     let path = match explicit {
         Some(p) => Some(p.clone()),
         None => std::env::current_dir().ok().and_then(|d| {
-            let from = start.map_or_else(|| d.clone(), |s| d.join(s));
             // Shown relative to the current directory, like every other path.
-            Config::discover(&from).map(|p| p.strip_prefix(&d).map(PathBuf::from).unwrap_or(p))
+            crate::project::config_in(&d)
+                .map(|p| p.strip_prefix(&d).map(PathBuf::from).unwrap_or(p))
         }),
     };
     match path {
@@ -281,12 +300,14 @@ fn stdin_name(args: &CheckArgs) -> Result<Option<PathBuf>, String> {
 }
 
 /// Lints standard input as the file `name`: decoded like a file, shown as `name`. The config's
-/// `exclude` globs apply to the name as they do to a file named on the command line.
-fn lint_stdin(engine: &Engine, name: &std::path::Path) -> Report {
+/// `exclude` globs (relative to its directory) and `--exclude` apply to the name as they do to a
+/// file named on the command line.
+fn lint_stdin(engine: &Engine, name: &Path, cli_exclude: &[String]) -> Report {
     let shown = engine.display_path(name);
-    match walk::exclude_set(&engine.config.exclude) {
-        Ok(set) if walk::is_excluded(&set, &shown) => return Report::default(),
-        _ => {}
+    let excluded_here =
+        walk::exclude_set(cli_exclude).is_ok_and(|set| walk::is_excluded(&set, &shown));
+    if excluded_here || engine.config_excludes(&shown) {
+        return Report::default();
     }
     let max = engine.config.max_file_size;
     let mut raw = Vec::new();
@@ -320,6 +341,282 @@ fn lint_stdin(engine: &Engine, name: &std::path::Path) -> Report {
     engine.finish(vec![outcome])
 }
 
+/// What one config file makes of a `check` run, with the command line's options on top: the
+/// engine, and what the report needs of it.
+struct Setup {
+    engine: Engine,
+    /// The codes of every rule that exists (built-in and the config's custom rules).
+    known: Vec<&'static str>,
+}
+
+impl Setup {
+    /// Builds the setup of the config file at `path` (`None`: the defaults). Errors are printed;
+    /// the exit code is returned.
+    fn build(args: &CheckArgs, path: Option<&Path>, color: bool) -> Result<Setup, i32> {
+        let loaded = match path {
+            Some(p) => Config::load(p),
+            None => Ok(Config::default()),
+        };
+        let mut config = loaded.map_err(|e| {
+            print_config_error(&e, color);
+            EXIT_ERROR
+        })?;
+        let custom_rules = custom::load(&config).map_err(|e| {
+            let title = if e.path.extension().is_some_and(|x| x == "toml") {
+                "invalid config"
+            } else {
+                "invalid custom rule"
+            };
+            print_located_error(title, &e, color);
+            EXIT_ERROR
+        })?;
+        // Every selector names a rule that exists: a typo is an error, not a run that checks
+        // nothing.
+        let catalog = selector::catalog(&custom_rules);
+        config.resolve_rules(&catalog).map_err(|e| {
+            print_config_error(&e, color);
+            EXIT_ERROR
+        })?;
+        let resolve = |flag: &str, list: &[String]| -> Result<Vec<String>, i32> {
+            list.iter()
+                .map(|s| {
+                    selector::resolve(s, &catalog).map_err(|e| {
+                        eprintln!("error: `{flag}`: {e}");
+                        EXIT_ERROR
+                    })
+                })
+                .collect()
+        };
+        let select = resolve("--select", &args.select)?;
+        let ignore = resolve("--ignore", &args.ignore)?;
+        if !select.is_empty() {
+            // As in ruff, a `--select` starts a new selection: the config's `select` and
+            // `ignore` no longer apply, only `--ignore`.
+            config.select = select;
+            config.ignore.clear();
+        }
+        config.ignore.extend(ignore);
+        if let Some(n) = args.max_file_size {
+            config.max_file_size = n;
+        }
+        config.report_unused_suppressions |= args.report_unused_suppressions;
+        let known = registry::RULES
+            .iter()
+            .chain(custom_rules.iter())
+            .map(|r| r.meta().code)
+            .collect();
+        let mut engine = Engine::new(config, custom_rules).map_err(|e| {
+            eprintln!("error: {}", sanitize_for_terminal(&e.to_string()));
+            EXIT_ERROR
+        })?;
+        engine.partial &= !args.full_parse;
+        if engine.rules.is_empty() && !args.quiet {
+            let whose = match path {
+                Some(p) => format!(" of `{}`", sanitize_for_terminal(&path_string(p))),
+                None => String::new(),
+            };
+            eprintln!(
+                "warning: the selection{whose} holds no rule: nothing is checked (see \
+                 `--select`, `--ignore` and the config's `select` and `ignore`)"
+            );
+        }
+        Ok(Setup { engine, known })
+    }
+}
+
+/// The config file of each file of a run (`--config`, else the nearest one above the file, as
+/// ruff and clang-tidy find theirs), and the setup of each config file met, built when its
+/// first file is.
+struct Setups {
+    args: CheckArgs,
+    color: bool,
+    /// The current directory, resolved: config paths are shown relative to it.
+    cwd: PathBuf,
+    /// The config file of each directory (as the walk names it) met so far.
+    by_dir: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+    /// Each config's setup; `None` when it could not be built (said once).
+    built: Mutex<HashMap<Option<PathBuf>, Option<Arc<Setup>>>>,
+    /// What the walk does, for the project-wide phase's `Scope`.
+    scope: crate::project::Scope,
+}
+
+impl Setups {
+    fn new(args: CheckArgs, color: bool, scope: crate::project::Scope) -> Setups {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        Setups {
+            args,
+            color,
+            cwd: std::fs::canonicalize(&cwd).unwrap_or(cwd),
+            by_dir: Mutex::default(),
+            built: Mutex::default(),
+            scope,
+        }
+    }
+
+    /// The config file of the file at `path` (as a path is shown: relative to the current
+    /// directory when below it); `None` for the defaults.
+    fn config_of(&self, path: &Path) -> Option<PathBuf> {
+        if let Some(explicit) = &self.args.config {
+            return Some(explicit.clone());
+        }
+        let parent = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let mut by_dir = lock(&self.by_dir);
+        // Directories come in path order: a bounded cache keeps the run's memory flat.
+        if by_dir.len() > 4096 {
+            by_dir.clear();
+        }
+        by_dir
+            .entry(parent)
+            .or_insert_with(|| {
+                // A name whose directory does not exist (`--stdin-filename`) is placed where it
+                // says.
+                let dir = crate::project::dir_of(path).unwrap_or_else(|| {
+                    let parent = path.parent().unwrap_or(Path::new(""));
+                    crate::project::normalize(&self.cwd.join(parent))
+                });
+                crate::project::config_in(&dir)
+                    .map(|p| p.strip_prefix(&self.cwd).map(PathBuf::from).unwrap_or(p))
+            })
+            .clone()
+    }
+
+    /// The config file that applies in the directory `dir`.
+    fn config_in_dir(&self, dir: &Path) -> Option<PathBuf> {
+        self.config_of(&dir.join("*"))
+    }
+
+    /// The setup of a config file; `None` when it cannot be built (the error is printed once).
+    fn get(&self, config: &Option<PathBuf>) -> Option<Arc<Setup>> {
+        let mut built = lock(&self.built);
+        built
+            .entry(config.clone())
+            .or_insert_with(|| {
+                let mut setup = Setup::build(&self.args, config.as_deref(), self.color).ok()?;
+                setup.engine.scope = Some(self.scope.clone());
+                Some(Arc::new(setup))
+            })
+            .clone()
+    }
+
+    /// Whether the config of the entry at `path` (a file or a directory, as the walk names it)
+    /// excludes it: the walk skips it, and what is below it.
+    fn excludes(&self, path: &Path) -> bool {
+        self.get(&self.config_of(path))
+            .is_some_and(|setup| setup.engine.config_excludes(path))
+    }
+
+    /// Whether a config could not be built: the run exits 2.
+    fn failed(&self) -> bool {
+        lock(&self.built).values().any(Option::is_none)
+    }
+}
+
+/// Locks a mutex even if a thread panicked while holding it: the maps stay consistent between
+/// statements.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The files of a walk whose config is `config`, as the walk finds them; the others are set
+/// aside by config, for their own turn. A tree with one config streams whole.
+struct Route<'a> {
+    files: &'a mut walk::Walk,
+    setups: &'a Setups,
+    config: Option<PathBuf>,
+    setup: Option<Arc<Setup>>,
+    aside: &'a mut Aside,
+}
+
+/// Files set aside by config, the configs in the order met.
+#[derive(Default)]
+struct Aside(Vec<(Option<PathBuf>, Vec<PathBuf>)>);
+
+impl Aside {
+    fn push(&mut self, config: Option<PathBuf>, file: PathBuf) {
+        match self.0.iter_mut().find(|(c, _)| *c == config) {
+            Some((_, files)) => files.push(file),
+            None => self.0.push((config, vec![file])),
+        }
+    }
+}
+
+impl Iterator for Route<'_> {
+    type Item = PathBuf;
+
+    fn next(&mut self) -> Option<PathBuf> {
+        loop {
+            let file = self.files.next()?;
+            let config = self.setups.config_of(&file);
+            if config != self.config {
+                self.aside.push(config, file);
+                continue;
+            }
+            match &self.setup {
+                Some(setup) if !setup.engine.config_excludes(&file) => return Some(file),
+                // Excluded by its config, or its config is broken (said already).
+                _ => continue,
+            }
+        }
+    }
+}
+
+/// `--show-settings FILE`: which config applies to the file and what it makes of it - whether
+/// it is excluded, the rules that run in it with their severity, the size cap.
+fn show_settings(setups: &Setups, file: &Path) -> i32 {
+    let config = setups.config_of(file);
+    let Some(setup) = setups.get(&config) else {
+        return EXIT_ERROR;
+    };
+    let engine = &setup.engine;
+    let shown = engine.display_path(file);
+    let name = |p: &Path| sanitize_for_terminal(&path_string(p));
+    let mut text = format!("file: {}\n", name(&shown));
+    text.push_str(&match (&config, &setups.args.config) {
+        (Some(p), Some(_)) => format!("config: {} (--config)\n", name(p)),
+        (Some(p), None) => format!("config: {}\n", name(p)),
+        (None, _) => "config: none (the defaults)\n".to_string(),
+    });
+    let cli_excluded =
+        walk::exclude_set(&setups.args.exclude).is_ok_and(|set| walk::is_excluded(&set, &shown));
+    text.push_str(if engine.config_excludes(&shown) {
+        "excluded: yes (the config's `exclude`)\n"
+    } else if cli_excluded {
+        "excluded: yes (`--exclude`)\n"
+    } else {
+        "excluded: no\n"
+    });
+    let off = engine.per_file_ignored(&shown);
+    if !off.is_empty() {
+        text.push_str(&format!("per-file-ignores: {}\n", off.join(", ")));
+    }
+    text.push_str(&format!("max_file_size: {}\n", engine.config.max_file_size));
+    let rules: Vec<&RuleMeta> = engine
+        .rules
+        .iter()
+        .map(|r| r.meta())
+        .filter(|m| !off.iter().any(|o| registry::matches(o, m.code)))
+        .collect();
+    let width = rules.iter().map(|m| m.name.len()).max().unwrap_or(0);
+    text.push_str(&format!("rules: {}\n", rules.len()));
+    for m in rules {
+        let severity = engine
+            .config
+            .severity
+            .get(m.code)
+            .map_or(m.severity.as_str(), String::as_str);
+        text.push_str(&format!(
+            "  {:<8} {:<width$} {severity}\n",
+            m.code,
+            sanitize_for_terminal(m.name)
+        ));
+    }
+    let mut out = std::io::stdout().lock();
+    match report_written(out.write_all(text.as_bytes()).and_then(|_| out.flush())) {
+        Ok(()) => EXIT_OK,
+        Err(code) => code,
+    }
+}
+
 fn check(args: CheckArgs) -> i32 {
     let stderr_color = use_color(args.color, std::io::stderr().is_terminal());
     let stdin = match stdin_name(&args) {
@@ -329,65 +626,67 @@ fn check(args: CheckArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let start = stdin
-        .as_ref()
-        .and_then(|n| n.parent())
-        .filter(|p| !p.as_os_str().is_empty());
-    let mut config = match load_config_from(args.config.as_ref(), start) {
-        Ok(c) => c,
-        Err(e) => {
-            print_config_error(&e, stderr_color);
-            return EXIT_ERROR;
-        }
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
     };
-    let custom_rules = match custom::load(&config) {
-        Ok(r) => r,
-        Err(e) => {
-            let title = if e.path.extension().is_some_and(|x| x == "toml") {
-                "invalid config"
-            } else {
-                "invalid custom rule"
-            };
-            print_located_error(title, &e, stderr_color);
-            return EXIT_ERROR;
-        }
+    // `--exclude` globs apply to the paths as walked; each config's `exclude` to the paths
+    // relative to its directory (`Engine::config_excludes`).
+    let mut walk_options = WalkOptions {
+        no_ignore: args.no_ignore,
+        exclude: args.exclude.clone(),
+        prune: None,
     };
-    // Every selector names a rule that exists: a typo is an error, not a run that checks
-    // nothing.
-    let catalog = selector::catalog(&custom_rules);
-    if let Err(e) = config.resolve_rules(&catalog) {
-        print_config_error(&e, stderr_color);
+    if let Err(e) = walk::exclude_set(&walk_options.exclude) {
+        eprintln!("error: {}", sanitize_for_terminal(&e));
         return EXIT_ERROR;
     }
-    let resolve = |flag: &str, list: &[String]| -> Result<Vec<String>, i32> {
-        list.iter()
-            .map(|s| {
-                selector::resolve(s, &catalog).map_err(|e| {
-                    eprintln!("error: `{flag}`: {e}");
-                    EXIT_ERROR
-                })
+    // A project named in part (a pre-commit run names the staged files) is read whole for the
+    // facts of the project-wide phase.
+    // (That reading skips what each config excludes itself: `Engine::complete_projects`.)
+    let setups = Arc::new(Setups::new(
+        args.clone(),
+        stderr_color,
+        crate::project::Scope::new(&paths, walk_options.clone()),
+    ));
+    // The walk skips what each entry's config excludes, and what is below it.
+    walk_options.prune = Some({
+        let setups = setups.clone();
+        Arc::new(move |path: &Path| setups.excludes(path))
+    });
+    if let Some(file) = &args.show_settings {
+        return show_settings(&setups, file);
+    }
+    // The configs of the paths named are read first: an error in one stops the run before any
+    // output. Configs further down are read when their first file is.
+    let named: Vec<Option<PathBuf>> = match &stdin {
+        Some(name) => vec![setups.config_of(name)],
+        None => paths
+            .iter()
+            .map(|p| {
+                if p.is_dir() {
+                    setups.config_in_dir(p)
+                } else {
+                    setups.config_of(p)
+                }
             })
-            .collect()
+            .collect(),
     };
-    let (select, ignore) = match (
-        resolve("--select", &args.select),
-        resolve("--ignore", &args.ignore),
-    ) {
-        (Ok(s), Ok(i)) => (s, i),
-        (Err(code), _) | (_, Err(code)) => return code,
+    let mut first = None;
+    for config in &named {
+        match setups.get(config) {
+            Some(setup) => {
+                first.get_or_insert(setup);
+            }
+            None => return EXIT_ERROR,
+        }
+    }
+    // Every setup shows paths the same way (relative to the current directory).
+    let Some(shown) = first else {
+        return EXIT_ERROR;
     };
-    if !select.is_empty() {
-        // As in ruff, a `--select` starts a new selection: the config's `select` and `ignore`
-        // no longer apply, only `--ignore`.
-        config.select = select;
-        config.ignore.clear();
-    }
-    config.ignore.extend(ignore);
-    config.exclude.extend(args.exclude.iter().cloned());
-    if let Some(n) = args.max_file_size {
-        config.max_file_size = n;
-    }
-    config.report_unused_suppressions |= args.report_unused_suppressions;
+    let display = &shown.engine;
     let baseline = match &args.baseline {
         Some(path) => match Baseline::load(path) {
             Ok(b) => Some(b),
@@ -398,34 +697,6 @@ fn check(args: CheckArgs) -> i32 {
         },
         None => None,
     };
-    let mut engine = match Engine::new(config, custom_rules.clone()) {
-        Ok(mut e) => {
-            e.partial &= !args.full_parse;
-            e
-        }
-        Err(e) => {
-            eprintln!("error: {}", sanitize_for_terminal(&e.to_string()));
-            return EXIT_ERROR;
-        }
-    };
-    if engine.rules.is_empty() && !args.quiet {
-        eprintln!(
-            "warning: the selection holds no rule: nothing is checked (see `--select`, `--ignore` \
-             and the config's `select` and `ignore`)"
-        );
-    }
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let walk_options = WalkOptions {
-        no_ignore: args.no_ignore,
-        exclude: engine.config.exclude.clone(),
-    };
-    // A project named in part (a pre-commit run names the staged files) is read whole for the
-    // facts of the project-wide phase.
-    engine.scope = Some(crate::project::Scope::new(&paths, walk_options.clone()));
     // The explicit paths are checked now; the files are found while they are linted, anew for
     // each analysis (`--fix` lints again after each round).
     let walk = || walk::Walk::new(&paths, &walk_options);
@@ -448,24 +719,16 @@ fn check(args: CheckArgs) -> i32 {
         // Nothing to lint: the error is all there is to say (JSON and SARIF still write their
         // log, which records it).
         for w in walk().map(|w| w.warnings).unwrap_or_default() {
-            print_path_error(&engine, &w);
+            print_path_error(display, &w);
         }
         return EXIT_ERROR;
     }
-    let known: Vec<&str> = registry::RULES
-        .iter()
-        .chain(custom_rules.iter())
-        .map(|r| r.meta().code)
-        .collect();
-    let active: Vec<&str> = engine.rules.iter().map(|r| r.meta().code).collect();
-    let rules = unused::RuleSet {
-        known: &known,
-        active: &active,
-    };
     let why = args
         .baseline
         .as_ref()
         .map(|p| format!("recorded in baseline `{}`", path_string(p)));
+    // A count of the files read on a terminal's standard error, for a long run.
+    let progress = crate::progress::Progress::for_check(args.quiet || stdin.is_some());
     // Findings the baseline hid, over every analysis of the run.
     let baseline_hid = std::sync::atomic::AtomicUsize::new(0);
     // One analysis: lint, and for each file as it is done, report suppressions that suppress
@@ -475,14 +738,29 @@ fn check(args: CheckArgs) -> i32 {
             .as_ref()
             .zip(args.baseline.as_ref())
             .map(|(b, path)| b.matcher(path));
-        let mut each = |mut file: Report| {
-            if engine.config.report_unused_suppressions {
-                unused::report(
-                    &mut file,
-                    &rules,
-                    &engine.config.select,
-                    &engine.config.ignore,
-                );
+        let mut each = |setup: &Setup, mut file: Report| {
+            let config = &setup.engine.config;
+            if config.report_unused_suppressions {
+                // A rule `per-file-ignores` turns off in this file did not run in it.
+                let off = file
+                    .suppressions
+                    .first()
+                    .map(|s| setup.engine.per_file_ignored(&s.path))
+                    .unwrap_or_default();
+                let active: Vec<&str> = setup
+                    .engine
+                    .rules
+                    .iter()
+                    .map(|r| r.meta().code)
+                    .filter(|code| !off.iter().any(|o| registry::matches(o, code)))
+                    .collect();
+                let rules = unused::RuleSet {
+                    known: &setup.known,
+                    active: &active,
+                };
+                let mut ignore = config.ignore.clone();
+                ignore.extend(off.iter().map(|o| o.to_string()));
+                unused::report(&mut file, &rules, &config.select, &ignore);
             }
             if let (Some(m), Some(why)) = (matcher.as_mut(), &why) {
                 let hidden = m.apply(&mut file.findings, why);
@@ -492,22 +770,74 @@ fn check(args: CheckArgs) -> i32 {
         };
         match &stdin {
             Some(name) => {
-                let mut report = lint_stdin(&engine, name);
-                each(Report {
-                    findings: std::mem::take(&mut report.findings),
-                    suppressions: std::mem::take(&mut report.suppressions),
-                    ..Report::default()
-                });
+                let Some(setup) = setups.get(&setups.config_of(name)) else {
+                    return Report::default();
+                };
+                let mut report = lint_stdin(&setup.engine, name, &args.exclude);
+                each(
+                    &setup,
+                    Report {
+                        findings: std::mem::take(&mut report.findings),
+                        suppressions: std::mem::take(&mut report.suppressions),
+                        ..Report::default()
+                    },
+                );
                 report
             }
             None => {
                 let Ok(mut files) = walk() else {
                     return Report::default();
                 };
-                let mut report = engine.stream(&mut files, args.jobs, &mut each);
-                files.warnings.append(&mut report.warnings);
-                report.warnings = files.warnings;
-                report
+                let mut total = Report::default();
+                let add = |report: Report, total: &mut Report| {
+                    total.warnings.extend(report.warnings);
+                    total.files_checked += report.files_checked;
+                    total.files_parsed += report.files_parsed;
+                    total.bytes += report.bytes;
+                };
+                // The files of the first config met stream as the walk finds them; those of
+                // other configs (a nested `wsalint.toml`, a second project named) wait for
+                // their config's turn.
+                let mut aside = Aside::default();
+                if let Some(file) = files.next() {
+                    let config = setups.config_of(&file);
+                    let setup = setups.get(&config);
+                    let mut first = std::iter::once(file);
+                    let mut route = Route {
+                        files: &mut files,
+                        setups: &setups,
+                        config,
+                        setup: setup.clone(),
+                        aside: &mut aside,
+                    };
+                    if let Some(setup) = setup {
+                        let first = first.filter(|f| !setup.engine.config_excludes(f));
+                        let mut routed = first.chain(&mut route).inspect(|_| progress.file_read());
+                        let report = setup
+                            .engine
+                            .stream(&mut routed, args.jobs, &mut |file| each(&setup, file));
+                        add(report, &mut total);
+                    } else {
+                        first.by_ref().for_each(drop);
+                        route.by_ref().for_each(drop);
+                    }
+                }
+                for (config, list) in std::mem::take(&mut aside.0) {
+                    let Some(setup) = setups.get(&config) else {
+                        continue;
+                    };
+                    let mut list = list
+                        .into_iter()
+                        .filter(|f| !setup.engine.config_excludes(f))
+                        .inspect(|_| progress.file_read());
+                    let report = setup
+                        .engine
+                        .stream(&mut list, args.jobs, &mut |file| each(&setup, file));
+                    add(report, &mut total);
+                }
+                files.warnings.append(&mut total.warnings);
+                total.warnings = files.warnings;
+                total
             }
         }
     };
@@ -533,7 +863,8 @@ fn check(args: CheckArgs) -> i32 {
         Threshold::Error => Severity::Error,
     };
     let exit = |tally: &Tally| {
-        if missing {
+        // A config met under a named directory could not be read (the error is printed).
+        if missing || setups.failed() {
             EXIT_ERROR
         } else if !args.exit_zero && tally.any_at_least(threshold) {
             EXIT_FINDINGS
@@ -578,14 +909,17 @@ fn check(args: CheckArgs) -> i32 {
         let mut report = analyze(&mut |file| {
             tally.add(&file.findings);
             if written.is_ok() {
-                written = printer
-                    .findings(&file.findings, &opts, &mut out)
-                    .and_then(|_| out.flush());
+                written = progress.suspend(|| {
+                    printer
+                        .findings(&file.findings, &opts, &mut out)
+                        .and_then(|_| out.flush())
+                });
             }
         });
+        progress.finish();
         tally.files_checked = report.files_checked;
         tally.files_parsed = report.files_parsed;
-        print_warnings(&engine, &mut report.warnings, &missing_paths, args.quiet);
+        print_warnings(display, &mut report.warnings, &missing_paths, args.quiet);
         warn_unmatched_baseline(&tally);
         if stdin.is_none() && report.files_checked == 0 && report.warnings.is_empty() && !args.quiet
         {
@@ -610,9 +944,10 @@ fn check(args: CheckArgs) -> i32 {
     }
 
     let mut report = collect();
+    progress.finish();
     if args.add_ignore {
         let done = fix::add_ignores(&report, !args.diff);
-        print_warnings(&engine, &mut report.warnings, &missing_paths, args.quiet);
+        print_warnings(display, &mut report.warnings, &missing_paths, args.quiet);
         if args.diff {
             return print_diff(&args, &done);
         }
@@ -631,7 +966,7 @@ fn check(args: CheckArgs) -> i32 {
                 if files == 1 { "file" } else { "files" }
             );
         }
-        return if missing || !done.warnings.is_empty() {
+        return if missing || setups.failed() || !done.warnings.is_empty() {
             EXIT_ERROR
         } else {
             EXIT_OK
@@ -690,9 +1025,13 @@ fn check(args: CheckArgs) -> i32 {
                 sanitize_for_terminal(&path.display().to_string())
             );
         }
-        return if missing { EXIT_ERROR } else { EXIT_OK };
+        return if missing || setups.failed() {
+            EXIT_ERROR
+        } else {
+            EXIT_OK
+        };
     }
-    print_warnings(&engine, &mut report.warnings, &missing_paths, args.quiet);
+    print_warnings(display, &mut report.warnings, &missing_paths, args.quiet);
     let mut tally = Tally::default();
     tally.add(&report.findings);
     warn_unmatched_baseline(&tally);

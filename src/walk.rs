@@ -19,7 +19,13 @@ pub struct Warning {
 pub struct WalkOptions {
     pub no_ignore: bool,
     pub exclude: Vec<String>,
+    /// Entries the walk skips, with what is below them, besides `exclude` (what each file's
+    /// config excludes, relative to the config's directory).
+    pub prune: Option<Prune>,
 }
+
+/// Whether the walk skips an entry (and what is below it).
+pub type Prune = std::sync::Arc<dyn Fn(&Path) -> bool + Send + Sync>;
 
 #[derive(Debug, Default)]
 pub struct Walked {
@@ -90,6 +96,7 @@ pub struct Walk {
     root: PathBuf,
     no_ignore: bool,
     exclude: GlobSet,
+    prune: Option<Prune>,
     /// Ids of the directories walked (shared with the walker's entry filter).
     seen_dirs: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<FileId>>>,
     /// Ids of the files that may be reached under another name.
@@ -155,6 +162,7 @@ impl Walk {
             root: PathBuf::new(),
             no_ignore: opts.no_ignore,
             exclude,
+            prune: opts.prune.clone(),
             seen_dirs: Default::default(),
             seen_files,
             warnings,
@@ -189,9 +197,10 @@ impl Walk {
             .hidden(true)
             .sort_by_file_name(|a, b| a.cmp(b));
         let exclude = self.exclude.clone();
+        let prune = self.prune.clone();
         let seen = self.seen_dirs.clone();
         builder.filter_entry(move |e| {
-            if is_excluded(&exclude, e.path()) {
+            if is_excluded(&exclude, e.path()) || prune.as_ref().is_some_and(|p| p(e.path())) {
                 return false;
             }
             // A directory walked already (through a link to it) is not walked again. Links

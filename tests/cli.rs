@@ -528,3 +528,94 @@ fn a_file_reaches_winsock_through_a_project_header() {
          `fetch_status` [WSA104]\n"
     );
 }
+
+/// Shell completions and the manual page come from the same command-line definition, so every
+/// flag is in them.
+#[test]
+fn completions_and_the_manual_page_know_every_flag() {
+    let run = |args: &[&str]| {
+        let out = wsalint().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let bash = run(&["completions", "bash"]);
+    assert!(bash.contains("_wsalint()"), "{bash}");
+    assert!(bash.contains("--show-settings"));
+    assert!(bash.contains("--severity-threshold"));
+    let zsh = run(&["completions", "zsh"]);
+    assert!(zsh.starts_with("#compdef wsalint\n"), "{zsh}");
+    let fish = run(&["completions", "fish"]);
+    assert!(fish.contains("complete -c wsalint"), "{fish}");
+    let man = run(&["man"]);
+    assert!(man.contains("\n.TH wsalint 1 "), "{man}");
+    assert!(man.contains(r"\-\-show\-settings"));
+    let out = wsalint().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A long run on a terminal shows its progress on standard error, and clears it; a pipe, CI and
+/// `--quiet` never see it. The terminal is a pseudo-terminal from util-linux's `script`.
+#[cfg(target_os = "linux")]
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: no `script` to make a terminal with");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // 7,500 small functions: a few seconds for a debug build with one worker.
+    let body: String = (0..2500)
+        .map(|n| format!("int work_{n}(SOCKET s)\n{{\n    if (s == INVALID_SOCKET) return -1;\n    return closesocket(s);\n}}\n"))
+        .collect();
+    for name in ["a.c", "b.c", "c.c"] {
+        std::fs::write(
+            dir.path().join(name),
+            format!("#include <winsock2.h>\n{body}"),
+        )
+        .unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_wsalint");
+    let on_terminal = |extra: &str, ci: Option<&str>| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-qec", &format!("'{bin}' --jobs 1 {extra} .")])
+            .arg("/dev/null")
+            .current_dir(dir.path())
+            .env("TERM", "xterm");
+        for var in [
+            "CI",
+            "GITHUB_ACTIONS",
+            "TF_BUILD",
+            "GITLAB_CI",
+            "BUILDKITE",
+            "JENKINS_URL",
+        ] {
+            cmd.env_remove(var);
+        }
+        if let Some(value) = ci {
+            cmd.env("CI", value);
+        }
+        String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned()
+    };
+    let shown = on_terminal("", None);
+    assert!(shown.contains("linting file 1 ("), "{shown:?}");
+    // Cleared before the summary, which ends the output alone on its line.
+    assert!(
+        shown.ends_with("\u{1b}[2KNo findings in 3 files.\r\n"),
+        "{shown:?}"
+    );
+    for (extra, ci) in [("", Some("true")), ("--quiet", None)] {
+        let out = on_terminal(extra, ci);
+        assert!(!out.contains("linting file"), "{extra} {ci:?}: {out:?}");
+    }
+    let piped = wsalint()
+        .current_dir(dir.path())
+        .args(["--jobs", "1", "."])
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&piped.stderr), "");
+}

@@ -429,6 +429,206 @@ fn config_is_found_upwards_or_given() {
     );
 }
 
+/// Each file takes the nearest config above it, wherever wsalint runs from (`cd /tmp &&
+/// wsalint ~/proj/src` uses `~/proj/wsalint.toml`); a nested config wins below it; `--config`
+/// applies to every file.
+#[test]
+fn config_is_found_per_file_from_anywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let top = std::fs::canonicalize(dir.path()).unwrap();
+    write(
+        &top,
+        "proj/wsalint.toml",
+        "[severity]\nWSA001 = \"error\"\n",
+    );
+    write(&top, "proj/src/a.c", LEAK);
+    write(
+        &top,
+        "proj/vendor/lib/wsalint.toml",
+        "ignore = [\"WSA001\"]\n",
+    );
+    write(&top, "proj/vendor/lib/b.c", LEAK);
+    write(&top, "other/c.c", LEAK);
+    std::fs::create_dir_all(top.join("elsewhere")).unwrap();
+    let elsewhere = top.join("elsewhere");
+    let error = LEAK_GCC.replace("warning:", "error:");
+    let out = run_in(&elsewhere, &["--format", "gcc", "../proj"]);
+    assert_eq!(out.stdout, format!("../proj/src/a.c:4:17: {error}\n"));
+    assert_eq!(out.code, 1);
+    // Files named one by one, of three configs (the defaults for `other/`).
+    let out = run_in(
+        &elsewhere,
+        &[
+            "--format",
+            "gcc",
+            "../proj/src/a.c",
+            "../proj/vendor/lib/b.c",
+            "../other/c.c",
+        ],
+    );
+    assert_eq!(
+        out.stdout,
+        format!("../other/c.c:4:17: {LEAK_GCC}\n../proj/src/a.c:4:17: {error}\n")
+    );
+    // An absolute path, as a pre-commit hook or an editor passes it.
+    let abs = top.join("proj/src");
+    let out = run_in(&elsewhere, &["--format", "gcc", abs.to_str().unwrap()]);
+    assert_eq!(
+        out.stdout,
+        format!("{}:4:17: {error}\n", abs.join("a.c").display())
+    );
+    // `--config` wins for every file.
+    let out = run_in(
+        &elsewhere,
+        &[
+            "--config",
+            "../proj/vendor/lib/wsalint.toml",
+            "../proj",
+            "../other",
+        ],
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "No findings in 3 files.\n"),
+        "{}",
+        out.stderr
+    );
+    // A broken config under a named directory is an error (exit 2); the others are linted.
+    write(
+        &top,
+        "proj/vendor/lib/wsalint.toml",
+        "ignore = [\"WSA1O1\"]\n",
+    );
+    let out = run_in(&elsewhere, &["--format", "gcc", "../proj"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, format!("../proj/src/a.c:4:17: {error}\n"));
+    // Shown as a path is: relative to the current directory when below it.
+    let broken = top.join("proj/vendor/lib/wsalint.toml");
+    assert_located(
+        &out.stderr,
+        "invalid config",
+        &format!("{}:1:11:", broken.display()),
+    );
+}
+
+/// `per-file-ignores` (ruff's): globs relative to the config's directory, from any directory;
+/// a rule turned off in a file does not make its suppressions there unused. `exclude` globs are
+/// relative to the config's directory too.
+#[test]
+fn per_file_ignores_and_exclude_are_relative_to_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = std::fs::canonicalize(dir.path()).unwrap().join("proj");
+    write(
+        &proj,
+        "wsalint.toml",
+        "exclude = [\"src/gen/**\"]\n[per-file-ignores]\n\"tests/**\" = [\"iphlpapi-load-cycle\"]\n\"fixture_*.c\" = [\"WSA0\"]\n",
+    );
+    write(&proj, "src/a.c", LEAK);
+    write(&proj, "src/gen/g.c", LEAK);
+    write(&proj, "src/fixture_1.c", LEAK);
+    write(
+        &proj,
+        "tests/t.c",
+        &leak_with("// wsalint-ignore WSA001", At::Same),
+    );
+    for (cwd, arg, shown) in [
+        (proj.clone(), ".", "src/a.c"),
+        (proj.join("src"), "..", "../src/a.c"),
+    ] {
+        let out = run_in(
+            &cwd,
+            &["--format", "gcc", "--report-unused-suppressions", arg],
+        );
+        assert_eq!(
+            out.stdout,
+            format!("{shown}:4:17: {LEAK_GCC}\n"),
+            "from {cwd:?}"
+        );
+    }
+    // Without the table, every file shows (and the comment in tests/t.c is used).
+    let text = std::fs::read_to_string(proj.join("wsalint.toml")).unwrap();
+    write(
+        &proj,
+        "wsalint.toml",
+        text.split("[per-file").next().unwrap(),
+    );
+    let out = run_in(&proj, &["--format", "gcc", "--report-unused-suppressions"]);
+    assert_eq!(
+        out.stdout,
+        format!("src/a.c:4:17: {LEAK_GCC}\nsrc/fixture_1.c:4:17: {LEAK_GCC}\n")
+    );
+}
+
+/// What a config excludes is not walked at all, from any directory: a symlink loop or a FIFO
+/// in an excluded tree earns no warning.
+#[cfg(unix)]
+#[test]
+fn the_walk_skips_what_a_config_excludes() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = std::fs::canonicalize(dir.path()).unwrap().join("proj");
+    write(&proj, "wsalint.toml", "exclude = [\"src/vendor\"]\n");
+    write(&proj, "src/a.c", LEAK);
+    write(&proj, "src/vendor/b.c", LEAK);
+    std::os::unix::fs::symlink(".", proj.join("src/vendor/again")).unwrap();
+    let fifo = proj.join("src/vendor/pipe.c");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    for (cwd, arg, shown) in [
+        (proj.clone(), ".", "src/a.c"),
+        (proj.join("src"), ".", "a.c"),
+        (dir.path().to_path_buf(), "proj", "proj/src/a.c"),
+    ] {
+        let out = run_in(&cwd, &["--format", "gcc", arg]);
+        assert_eq!(
+            out.stdout,
+            format!("{shown}:4:17: {LEAK_GCC}\n"),
+            "from {cwd:?}"
+        );
+        assert_eq!(out.stderr, "", "from {cwd:?}");
+    }
+}
+
+/// `--show-settings FILE`: the config that applies and what it makes of the file.
+#[test]
+fn show_settings_names_the_config_and_the_rules_that_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let top = std::fs::canonicalize(dir.path()).unwrap();
+    write(
+        &top,
+        "proj/wsalint.toml",
+        "select = [\"WSA001\", \"socket-leak\"]\nexclude = [\"gen\"]\n[severity]\nWSA101 = \"error\"\n[per-file-ignores]\n\"tests/**\" = [\"WSA001\"]\n",
+    );
+    std::fs::create_dir_all(top.join("elsewhere")).unwrap();
+    let config = top.join("proj/wsalint.toml");
+    let out = run_in(
+        &top.join("elsewhere"),
+        &["--show-settings", "../proj/tests/t.c"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "file: ../proj/tests/t.c\nconfig: {}\nexcluded: no\nper-file-ignores: WSA001\n\
+             max_file_size: 8388608\nrules: 1\n  WSA101   socket-leak error\n",
+            config.display()
+        )
+    );
+    let out = run_in(&top.join("proj"), &["--show-settings", "gen/x.c"]);
+    assert_eq!(
+        out.stdout,
+        "file: gen/x.c\nconfig: wsalint.toml\nexcluded: yes (the config's `exclude`)\n\
+         max_file_size: 8388608\nrules: 2\n  WSA001   iphlpapi-load-cycle warning\n  \
+         WSA101   socket-leak         error\n"
+    );
+    let out = run_in(&top.join("elsewhere"), &["--show-settings", "x.c"]);
+    assert!(
+        out.stdout
+            .starts_with("file: x.c\nconfig: none (the defaults)\nexcluded: no\n"),
+        "{}",
+        out.stdout
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Config: every error
 
@@ -437,7 +637,7 @@ fn config_errors_name_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.c", LEAK);
     let cases: &[(&str, &str)] = &[
-        ("bogus = 1\n", "wsalint.toml:1:1: `bogus`: unknown field `bogus`, expected one of `select`, `ignore`, `severity`, `exclude`, `resources`, `dlls`, `custom_rules`, `max_file_size`, `report_unused_suppressions`"),
+        ("bogus = 1\n", "wsalint.toml:1:1: `bogus`: unknown field `bogus`, expected one of `select`, `ignore`, `severity`, `exclude`, `per-file-ignores`, `resources`, `dlls`, `custom_rules`, `max_file_size`, `report_unused_suppressions`"),
         ("[resources]\ncloser = [\"x\"]\n", "wsalint.toml:2:1: `resources.closer`: unknown field `closer`, expected one of `socket_types`, `unsigned_socket_types`, `creators`, `closers`, `owners`, `loaders`, `valid_checks`"),
         ("max_file_size = \"big\"\n", "wsalint.toml:1:17: `max_file_size`: invalid type: string \"big\", expected u64"),
         ("select = \"WSA001\"\n", "wsalint.toml:1:10: `select`: invalid type: string \"WSA001\", expected a sequence"),

@@ -178,3 +178,27 @@ fn headers_and_wrappers_elsewhere_count_in_a_file_named_alone() {
     let alone = lines(&top.join("app"), &["src/client.c"]);
     assert!(alone.iter().all(|l| !l.contains("WSA101")), "{alone:#?}");
 }
+
+/// What the config excludes is no part of the project: a run that names one file reads the
+/// rest of the project without it, as a run over the whole project walks without it; the
+/// exclusion holds from any directory (globs are relative to the config's directory).
+#[test]
+fn excluded_files_give_no_facts_to_a_file_named_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let top = tmp.path();
+    project(top);
+    write(&top.join("app/wsalint.toml"), "exclude = [\"lib/**\"]\n");
+    let finding = "`WSAStartup` is called, but nothing in the project calls `WSACleanup` [WSA105]";
+    assert_eq!(
+        lines(&top.join("app"), &["."]),
+        [format!("src/init.c:5:12: warning: {finding}")]
+    );
+    assert_eq!(
+        lines(&top.join("app"), &["src/init.c"]),
+        [format!("src/init.c:5:12: warning: {finding}")]
+    );
+    assert_eq!(
+        lines(&top.join("app/src"), &["init.c"]),
+        [format!("init.c:5:12: warning: {finding}")]
+    );
+}

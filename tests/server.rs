@@ -626,3 +626,117 @@ fn safe_fixes_as_quick_fixes_and_fix_all() {
     c.diagnostics_until(&uri, |d| d.is_empty());
     assert_eq!(c.shutdown(), Some(0));
 }
+
+/// A frame whose Content-Length is not a number, is missing or is one byte short costs that
+/// frame alone: the server reads on from the next header and answers every later request, and
+/// a body that is not JSON gets JSON-RPC's parse error (with a null id).
+#[test]
+fn broken_frames_never_make_the_server_deaf() {
+    let mut c = Client::spawn();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    c.notify("initialized", json!({}));
+    let body = br#"{"jsonrpc":"2.0","id":77,"method":"shutdown"}"#;
+    let broken: [(&str, Vec<u8>); 3] = [
+        ("not a number", b"Content-Length: 4O\r\n\r\n".to_vec()),
+        (
+            "missing",
+            b"Content-Type: application/json\r\n\r\n".to_vec(),
+        ),
+        (
+            "one byte short",
+            format!("Content-Length: {}\r\n\r\n", body.len() - 1).into_bytes(),
+        ),
+    ];
+    for (why, header) in broken {
+        c.raw(&[header, body.to_vec()].concat());
+        let r = c.request("textDocument/hover", json!({}));
+        assert_eq!(r["error"]["code"], -32601, "after a frame with {why}: {r}");
+    }
+    let parse_errors: Vec<&Value> = c
+        .seen
+        .iter()
+        .filter(|v| v["id"].is_null() && v["error"]["code"] == -32700)
+        .collect();
+    assert_eq!(parse_errors.len(), 1, "{:?}", c.seen);
+    // None of the broken frames was taken for the `shutdown` it carried.
+    assert!(c.seen.iter().all(|v| v["id"] != 77), "{:?}", c.seen);
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+/// A document over the size cap is told why it has no findings; document URIs that are not
+/// valid as written (raw non-ASCII, a `%` that starts no escape) are linted and answered in the
+/// client's own spelling, and one that is no URI at all gets a message.
+#[test]
+fn big_documents_and_odd_uris_are_never_dropped_in_silence() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Client::start(dir.path());
+    let root = dir.path().to_str().unwrap();
+    for uri in [
+        format!("file://{root}/Größe 1.c"),
+        format!("file://{root}/100%ZZ.c"),
+    ] {
+        c.open(&uri, LEAK);
+        let d = c.diagnostics_until(&uri, |d| !d.is_empty());
+        assert_eq!(codes(&d), ["WSA001"], "{uri}");
+    }
+    let big = file_uri(&dir.path().join("big.c"));
+    let mut text = LEAK.to_string();
+    text.push_str(&"int filler;\n".repeat(10 * 1024 * 1024 / 12));
+    c.open(&big, &text);
+    let d = c.diagnostics_until(&big, |d| !d.is_empty());
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["severity"], 3, "information");
+    let message = d[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "wsalint does not lint this file: {} bytes is over the size cap of 8388608 bytes",
+            text.len()
+        )),
+        "{message}"
+    );
+    c.open("no scheme at all", LEAK);
+    let deadline = Instant::now() + WAIT;
+    let shown = loop {
+        let v = c.recv(deadline).expect("a message about the URI");
+        if v["method"] == "window/showMessage" {
+            break v;
+        }
+    };
+    assert_eq!(shown["params"]["type"], 1);
+    assert_eq!(
+        shown["params"]["message"],
+        "wsalint cannot lint `no scheme at all`: it is not a URI"
+    );
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+/// The editor agrees with `check` on `per-file-ignores`: globs relative to the config's
+/// directory turn a rule off in the files they match, and nowhere else.
+#[test]
+fn per_file_ignores_apply_in_the_editor() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::write(
+        root.join("wsalint.toml"),
+        "[per-file-ignores]\n\"tests/**\" = [\"iphlpapi-load-cycle\"]\n",
+    )
+    .unwrap();
+    let mut c = Client::start(&root);
+    for (file, expected) in [("tests/t.c", vec![]), ("src/a.c", vec!["WSA001"])] {
+        let path = root.join(file);
+        write_file(&path, LEAK);
+        let uri = file_uri(&path);
+        c.open(&uri, LEAK);
+        let d = c.diagnostics_until(&uri, |_| true);
+        assert_eq!(codes(&d), expected, "{file}");
+    }
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+fn write_file(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}

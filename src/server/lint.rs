@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use globset::GlobSet;
 use tree_sitter::Tree;
 
 use crate::config::{Config, ConfigError};
@@ -38,7 +37,6 @@ fn stamp_of(path: &Path) -> Option<Stamp> {
 /// An engine built from one config file (or from the defaults).
 pub struct Configured {
     pub engine: Engine,
-    exclude: GlobSet,
     stamp: Option<Stamp>,
     /// The config file, when there is one.
     pub config_path: Option<PathBuf>,
@@ -88,10 +86,8 @@ impl Configured {
         // Edits reparse the document's last tree incrementally; that tree is whole.
         let mut engine = engine;
         engine.partial = false;
-        let exclude = walk::exclude_set(&engine.config.exclude).unwrap_or_default();
         Configured {
             engine,
-            exclude,
             stamp,
             config_path: path,
             error,
@@ -100,9 +96,7 @@ impl Configured {
 
     /// Whether the config excludes `path` (globs are relative to the config's directory).
     pub fn excludes(&self, path: &Path) -> bool {
-        let base = self.engine.config.base_dir();
-        let rel = path.strip_prefix(&base).unwrap_or(path);
-        walk::is_excluded(&self.exclude, rel)
+        self.engine.config_excludes(path)
     }
 }
 
@@ -130,7 +124,7 @@ impl Engines {
     /// The engine for a file in `dir` (config discovery from `dir` upwards), and whether a
     /// config file was read anew because it changed or appeared.
     pub fn for_dir(&self, dir: Option<&Path>) -> (Arc<Configured>, bool) {
-        let path = dir.and_then(Config::discover);
+        let path = dir.and_then(crate::project::config_in);
         let stamp = path.as_deref().and_then(stamp_of);
         let mut cache = lock(&self.cache);
         let seen_before = !cache.is_empty();
@@ -245,13 +239,27 @@ pub fn lint_text(
 ) -> Linted {
     let source = Arc::new(Source::from_text(text, Encoding::Utf8));
     let engine = &configured.engine;
-    if source.text.len() as u64 > engine.config.max_file_size
-        || path.is_some_and(|p| configured.excludes(p))
-    {
+    let max = engine.config.max_file_size;
+    if source.text.len() as u64 > max {
+        // `check` skips such a file with a warning; the editor is told why it sees nothing.
+        let skipped = format!(
+            "wsalint does not lint this file: {} bytes is over the size cap of {max} bytes \
+             (`max_file_size` in wsalint.toml)",
+            source.text.len()
+        );
         return Linted {
             source,
             findings: Vec::new(),
             tree: None,
+            skipped: Some(skipped),
+        };
+    }
+    if path.is_some_and(|p| configured.excludes(p)) {
+        return Linted {
+            source,
+            findings: Vec::new(),
+            tree: None,
+            skipped: None,
         };
     }
     let (outcome, tree) = engine.lint_source_reusing(shown, source.clone(), old, worker);
@@ -284,6 +292,7 @@ pub fn lint_text(
         source,
         findings,
         tree,
+        skipped: None,
     }
 }
 
@@ -293,6 +302,8 @@ pub struct Linted {
     pub source: Arc<Source>,
     pub findings: Vec<Finding>,
     pub tree: Option<(Lang, Tree)>,
+    /// Why the buffer was not linted at all, when that is worth telling (it is too large).
+    pub skipped: Option<String>,
 }
 
 /// The most files the background index reads; a bigger workspace is indexed in part.
@@ -313,6 +324,7 @@ pub fn index_workspace(
         let opts = walk::WalkOptions {
             no_ignore: false,
             exclude: configured.engine.config.exclude.clone(),
+            prune: None,
         };
         let Ok(walked) = walk::discover(std::slice::from_ref(root), &opts) else {
             continue;

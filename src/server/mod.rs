@@ -39,6 +39,7 @@ use crate::source::{Encoding, Source};
 
 use lint::{lock, Engines, Index};
 use position::PosEnc;
+use transport::{Outbox, Outgoing};
 
 /// How the server behaves; the defaults are what `wsalint server` uses.
 pub struct Options {
@@ -72,14 +73,15 @@ pub fn serve(
     options: Options,
 ) -> i32 {
     let (in_tx, in_rx) = mpsc::channel();
-    let (out_tx, out_rx) = mpsc::channel();
+    let outbox = Arc::new(Outbox::default());
+    let out = outbox.clone();
     let spawned = std::thread::Builder::new()
         .name("wsalint-lsp-reader".into())
         .spawn(move || transport::read_loop(BufReader::new(input), in_tx))
         .and_then(|_| {
             std::thread::Builder::new()
                 .name("wsalint-lsp-writer".into())
-                .spawn(move || transport::write_loop(output, out_rx))
+                .spawn(move || transport::write_loop(output, &out))
         });
     let writer = match spawned {
         Ok(w) => w,
@@ -88,9 +90,10 @@ pub fn serve(
             return 2;
         }
     };
-    let code = session(in_rx, out_tx, options);
-    // The other threads hold senders too; the writer only finishes once they are gone, so do
-    // not wait for it long: a message still in flight at `exit` is of no use to anyone.
+    let code = session(in_rx, outbox.clone(), options);
+    // The writer finishes with the messages waiting; do not wait for it long: a message still
+    // in flight at `exit` is of no use to anyone.
+    outbox.close();
     let deadline = Instant::now() + Duration::from_millis(200);
     while !writer.is_finished() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(5));
@@ -113,6 +116,8 @@ struct Doc {
     tree: Option<(Lang, Tree)>,
     edits: Vec<InputEdit>,
     tree_base: u64,
+    /// The URI as the client spelled it, when that was not a valid URI (`uri::parse_lenient`).
+    spelled: Option<String>,
 }
 
 impl Doc {
@@ -133,6 +138,8 @@ struct Linted {
     version: i32,
     source: Arc<Source>,
     findings: Vec<Finding>,
+    /// Why the document was not linted (it is over the size cap).
+    skipped: Option<String>,
 }
 
 /// What the lint thread is told.
@@ -157,14 +164,14 @@ struct State {
     index: Mutex<Index>,
     /// Config files whose error is published, with the file it is published on.
     config_errors: Mutex<HashMap<PathBuf, PathBuf>>,
-    out: Sender<Message>,
+    out: Arc<Outbox>,
     lint_tx: Mutex<Sender<LintEvent>>,
 }
 
 impl State {
     fn send(&self, msg: impl Into<Message>) {
-        // The writer is gone only when the client is: nothing to do then.
-        let _ = self.out.send(msg.into());
+        // The writer is gone only when the client is: the outbox drops the message then.
+        self.out.send(msg.into());
     }
 
     fn notify<N: lsp_types::notification::Notification>(&self, params: N::Params) {
@@ -225,6 +232,7 @@ impl State {
             source,
             findings,
             tree,
+            skipped,
         } = match linted {
             Ok(r) => r,
             Err(_) => {
@@ -240,6 +248,7 @@ impl State {
             version,
             source,
             findings,
+            skipped,
         });
         if let Some(doc) = lock(&self.docs).get_mut(uri) {
             if doc.version == version {
@@ -261,16 +270,50 @@ impl State {
         if docs.get(uri).is_none_or(|d| d.version != linted.version) {
             return;
         }
-        let diagnostics = linted
+        let mut diagnostics: Vec<lsp_types::Diagnostic> = linted
             .findings
             .iter()
             .map(|f| actions::to_lsp(f, uri, self.enc))
             .collect();
-        self.notify::<lsp_types::notification::PublishDiagnostics>(PublishDiagnosticsParams {
+        if let Some(why) = &linted.skipped {
+            // No finding is not the same as not linted: say so where the user looks.
+            diagnostics.push(lsp_types::Diagnostic {
+                severity: Some(lsp_types::DiagnosticSeverity::INFORMATION),
+                source: Some("wsalint".into()),
+                message: why.clone(),
+                ..lsp_types::Diagnostic::default()
+            });
+        }
+        let spelled = docs.get(uri).and_then(|d| d.spelled.as_deref());
+        self.publish_diagnostics(uri, spelled, diagnostics, Some(linted.version));
+    }
+
+    /// Publishes a document's diagnostics under the URI as the client spelled it (`spelled`,
+    /// when it was not a valid URI and was read leniently), so that the client finds its
+    /// document.
+    fn publish_diagnostics(
+        &self,
+        uri: &Uri,
+        spelled: Option<&str>,
+        diagnostics: Vec<lsp_types::Diagnostic>,
+        version: Option<i32>,
+    ) {
+        let params = PublishDiagnosticsParams {
             uri: uri.clone(),
             diagnostics,
-            version: Some(linted.version),
-        });
+            version,
+        };
+        let Ok(mut params) = serde_json::to_value(params) else {
+            return;
+        };
+        if let Some(spelled) = spelled {
+            params["uri"] = spelled.into();
+        }
+        use lsp_types::notification::Notification as _;
+        self.send(Notification::new(
+            lsp_types::notification::PublishDiagnostics::METHOD.to_string(),
+            params,
+        ));
     }
 
     /// The lint of a document's current version: the latest one, or a fresh one.
@@ -559,7 +602,7 @@ fn error_response(id: RequestId, code: ErrorCode, message: impl Into<String>) ->
 }
 
 /// The whole conversation with one client; returns the exit code.
-fn session(rx: Receiver<transport::Incoming>, out: Sender<Message>, options: Options) -> i32 {
+fn session(rx: Receiver<transport::Incoming>, out: Arc<Outbox>, options: Options) -> i32 {
     use transport::Incoming;
     // 1. Wait for `initialize`.
     let (init_id, info) = loop {
@@ -571,16 +614,15 @@ fn session(rx: Receiver<transport::Incoming>, out: Sender<Message>, options: Opt
                 break (req.id, client_info(&req.params));
             }
             Incoming::Message(Message::Request(req)) => {
-                let _ = out.send(error_response(
+                out.send(error_response(
                     req.id,
                     ErrorCode::ServerNotInitialized,
                     "the server is not initialized",
                 ));
             }
             Incoming::Message(Message::Notification(n)) if n.method == "exit" => return 1,
-            Incoming::Invalid(id, why) => {
-                let _ = out.send(transport::invalid_request(id, why));
-            }
+            Incoming::Invalid(id, why) => out.send(transport::invalid_request(id, why)),
+            Incoming::Unreadable(code, why) => out.send(Outgoing::Unanswerable(code, why)),
             Incoming::Message(_) => {}
         }
     };
@@ -591,7 +633,7 @@ fn session(rx: Receiver<transport::Incoming>, out: Sender<Message>, options: Opt
             version: Some(env!("CARGO_PKG_VERSION").into()),
         }),
     };
-    let _ = out.send(Message::Response(Response::new_ok(init_id, result)));
+    out.send(Message::Response(Response::new_ok(init_id, result)));
 
     let (lint_tx, lint_rx) = mpsc::channel();
     let state = Arc::new(State {
@@ -629,6 +671,10 @@ fn session(rx: Receiver<transport::Incoming>, out: Sender<Message>, options: Opt
             Incoming::Message(m) => m,
             Incoming::Invalid(id, why) => {
                 state.send(transport::invalid_request(id, why));
+                continue;
+            }
+            Incoming::Unreadable(code, why) => {
+                state.out.send(Outgoing::Unanswerable(code, why));
                 continue;
             }
         };
@@ -703,7 +749,15 @@ fn register_watchers(state: &State) {
     ));
 }
 
-fn handle_request(state: &Arc<State>, req: Request, worker: &mut Worker) {
+fn handle_request(state: &Arc<State>, mut req: Request, worker: &mut Worker) {
+    if let Err(bad) = uri::repair_params(&mut req.params) {
+        state.send(error_response(
+            req.id,
+            ErrorCode::InvalidParams,
+            format!("`{bad}` is not a URI"),
+        ));
+        return;
+    }
     match req.method.as_str() {
         "textDocument/codeAction" => {
             let params: CodeActionParams = match serde_json::from_value(req.params) {
@@ -745,7 +799,20 @@ fn handle_request(state: &Arc<State>, req: Request, worker: &mut Worker) {
     }
 }
 
-fn handle_notification(state: &Arc<State>, n: Notification) {
+fn handle_notification(state: &Arc<State>, mut n: Notification) {
+    // A URI that is not valid as written (raw non-ASCII, `%ZZ`) is read as the client meant
+    // it; one that is no URI at all is said, not dropped in silence.
+    let spellings = match uri::repair_params(&mut n.params) {
+        Ok(s) => s,
+        Err(bad) => {
+            eprintln!("wsalint server: `{}`: {bad:?} is not a URI", n.method);
+            state.notify::<lsp_types::notification::ShowMessage>(lsp_types::ShowMessageParams {
+                typ: lsp_types::MessageType::ERROR,
+                message: format!("wsalint cannot lint `{bad}`: it is not a URI"),
+            });
+            return;
+        }
+    };
     match n.method.as_str() {
         "textDocument/didOpen" => {
             let Ok(p) = serde_json::from_value::<DidOpenTextDocumentParams>(n.params) else {
@@ -768,6 +835,10 @@ fn handle_notification(state: &Arc<State>, n: Notification) {
                     tree: None,
                     edits: Vec::new(),
                     tree_base: 0,
+                    spelled: spellings
+                        .into_iter()
+                        .find(|(u, _)| *u == doc.uri)
+                        .map(|(_, s)| s),
                 },
             );
             state.tell(LintEvent::Open(doc.uri));
@@ -813,13 +884,7 @@ fn handle_notification(state: &Arc<State>, n: Notification) {
                     // What is on disk now counts for the project-wide phase again.
                     state.tell(LintEvent::Disk(path.clone()));
                 }
-                state.notify::<lsp_types::notification::PublishDiagnostics>(
-                    PublishDiagnosticsParams {
-                        uri: uri.clone(),
-                        diagnostics: Vec::new(),
-                        version: None,
-                    },
-                );
+                state.publish_diagnostics(&uri, doc.spelled.as_deref(), Vec::new(), None);
             }
             drop(docs);
             state.tell(LintEvent::Closed(uri));

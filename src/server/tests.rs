@@ -3,6 +3,7 @@
 
 use std::io::{Read, Write};
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -76,10 +77,14 @@ impl Read for ChannelReader {
     }
 }
 
-struct ChannelWriter(Sender<Vec<u8>>);
+struct ChannelWriter(Sender<Vec<u8>>, Option<Arc<Mutex<()>>>);
 
 impl Write for ChannelWriter {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        let _open = self
+            .1
+            .as_ref()
+            .map(|g| g.lock().unwrap_or_else(|e| e.into_inner()));
         let _ = self.0.send(b.to_vec());
         Ok(b.len())
     }
@@ -97,19 +102,24 @@ struct Session {
 
 impl Session {
     fn start() -> Session {
+        Session::start_with(None, Options::default())
+    }
+
+    /// A session whose writes wait while `gate` is held (a client that stops reading).
+    fn start_with(gate: Option<Arc<Mutex<()>>>, options: Options) -> Session {
         let (in_tx, in_rx) = mpsc::channel();
         let (out_tx, out_rx) = mpsc::channel();
         let server = std::thread::spawn(move || {
             let options = Options {
                 extra_rules: vec![&TestFix],
-                ..Options::default()
+                ..options
             };
             serve(
                 ChannelReader {
                     rx: in_rx,
                     buf: Vec::new(),
                 },
-                ChannelWriter(out_tx),
+                ChannelWriter(out_tx, gate),
                 options,
             )
         });
@@ -247,6 +257,57 @@ fn fixes_become_quickfixes_and_fix_all() {
     assert_eq!(d[0]["range"]["start"]["line"], 3);
 
     s.request(4, "shutdown", Value::Null);
+    s.send(json!({"jsonrpc": "2.0", "method": "exit"}));
+    assert_eq!(s.server.take().unwrap().join().unwrap(), 0);
+    drop(s.to_server.take());
+}
+
+/// A client that stops reading while edits keep coming (a frozen editor): once it reads again,
+/// it gets the latest diagnostics of its document, not one publish per superseded edit.
+#[test]
+fn a_client_that_stops_reading_gets_only_the_latest_diagnostics() {
+    let gate = Arc::new(Mutex::new(()));
+    let options = Options {
+        debounce: Duration::from_millis(1),
+        max_wait: Duration::from_millis(1),
+        ..Options::default()
+    };
+    let mut s = Session::start_with(Some(gate.clone()), options);
+    let uri = "untitled:frozen";
+    let frozen = gate.lock().unwrap();
+    s.send(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument":
+        {"uri": uri, "languageId": "c", "version": 1, "text": "void f(int s) { if (s < 0) return; }\n"}}}),
+    );
+    let last = 40;
+    for version in 2..=last {
+        let text = format!(
+            "void f(int s) {{ {} }}\n",
+            "if (s < 0) return; ".repeat(version)
+        );
+        s.send(
+            json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}}),
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Every edit is linted while the client reads nothing.
+    std::thread::sleep(Duration::from_millis(1500));
+    drop(frozen);
+    let mut publishes = 0;
+    loop {
+        let v = s.next();
+        if v["method"] == "textDocument/publishDiagnostics" {
+            publishes += 1;
+            if v["params"]["version"] == last {
+                assert_eq!(v["params"]["diagnostics"].as_array().unwrap().len(), last);
+                break;
+            }
+        }
+    }
+    // The one being written when the client froze, and the latest.
+    assert!(publishes <= 2, "{publishes} publishes");
+    s.request(1, "shutdown", Value::Null);
     s.send(json!({"jsonrpc": "2.0", "method": "exit"}));
     assert_eq!(s.server.take().unwrap().join().unwrap(), 0);
     drop(s.to_server.take());
