@@ -710,7 +710,7 @@ impl Engine {
         for list in [&res_types.0, &res_types.1] {
             holding.extend(list.iter().map(String::as_str));
         }
-        let (names, types) = index.definitions(&holding);
+        let (names, types) = index.definitions(|t| self.needles.names(t.as_bytes()), &holding);
         let (prefilter, needles, _) = filters(&self.rules, &config, &names, &types);
         Arc::new(ProjectModel {
             index,
@@ -1134,17 +1134,30 @@ fn filters(
 }
 
 /// Parses `text`, only the `plan`ned ranges when there is a plan (see `partial`), whole when
-/// there is none or when the partial parse has a syntax error across a cut; `None` when the
-/// parse ran out of time.
+/// there is none or when the partial parse has a syntax error across a cut (`None` then, with
+/// `whole_on_error` false); `None` when the parse ran out of time.
 pub fn parse_planned(
     parser: &mut Parser,
     text: &[u8],
     plan: Option<&[tree_sitter::Range]>,
+    whole_on_error: bool,
 ) -> Option<Tree> {
     let budget = time_budget(text.len());
     let started = Instant::now();
     let mut in_budget = |_: &ParseState| over_budget(started, budget);
-    let tree = parse_within(parser, text, plan, None, &mut in_budget);
+    let tree = match plan {
+        Some(ranges) if !whole_on_error => {
+            let _ = parser.set_included_ranges(ranges);
+            let tree = parser.parse_with_options(
+                &mut |i, _| text.get(i..).unwrap_or_default(),
+                None,
+                Some(ParseOptions::new().progress_callback(&mut in_budget)),
+            );
+            let _ = parser.set_included_ranges(&[]);
+            tree.filter(|t| !crate::partial::broken(t, ranges))
+        }
+        _ => parse_within(parser, text, plan, None, &mut in_budget),
+    };
     if tree.is_none() {
         parser.reset();
     }

@@ -131,7 +131,7 @@ impl Needles {
     }
 
     /// Whether the identifier `id` names something a rule looks at.
-    fn names(&self, id: &[u8]) -> bool {
+    pub fn names(&self, id: &[u8]) -> bool {
         if id.len() > MAX_NAME {
             return false;
         }

@@ -71,7 +71,7 @@ fn strip_tag(ty: &str) -> &str {
 }
 
 /// `const SOCKET` -> `SOCKET`, `::SOCKET` -> `SOCKET`.
-fn normalize_type(ty: &str) -> String {
+pub(crate) fn normalize_type(ty: &str) -> String {
     let ty = ty
         .trim()
         .trim_start_matches("const ")

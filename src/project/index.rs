@@ -24,6 +24,9 @@ use crate::facts::Facts;
 /// Files larger than this are left out of the index (the lint itself warns about them).
 const MAX_INDEXED_BYTES: u64 = 4 << 20;
 
+/// Functions longer than this are not read for their summary: wrappers are short.
+const MAX_WRAPPER_BYTES: usize = 4 << 10;
+
 /// How many rounds of wrappers of wrappers are looked for (each round parses the functions
 /// that call what the previous round found).
 const SUMMARY_ROUNDS: usize = 3;
@@ -67,8 +70,15 @@ impl Index {
             .iter()
             .filter_map(|p| std::fs::canonicalize(p).ok())
             .collect();
+        // A header's definitions count in its includers; a source file's only in itself, where
+        // its own facts read them.
         let scans = in_parallel(&resolved, threads, |path, _| {
-            read(path, config).map(|text| FileScan::of(&text))
+            let text = read(path, config)?;
+            Some(if is_source(path) {
+                FileScan::includes_of(&text)
+            } else {
+                FileScan::of(&text)
+            })
         });
         let mut index = Index::default();
         for (path, scan) in resolved.iter().zip(scans) {
@@ -109,7 +119,7 @@ impl Index {
                 let text = read(path, config)?;
                 let finder = finder.as_ref()?;
                 finder.find(&text[..])?;
-                Some(self.shapes_of(path, &text, &names, parser))
+                Some(self.shapes_of(path, &text, &names, config, parser))
             });
             for found in round.into_iter().flatten() {
                 {
@@ -139,6 +149,7 @@ impl Index {
         path: &Path,
         text: &[u8],
         names: &[&str],
+        config: &Config,
         parsers: &mut Parsers,
     ) -> Vec<Shape> {
         let Ok(source) = crate::source::Source::decode(text) else {
@@ -148,27 +159,49 @@ impl Index {
         let needles = crate::partial::Needles::new(names, &[], &[]);
         let plan = crate::partial::plan(&source, &needles, crate::partial::MIN_BYTES);
         let parser = parsers.get(lang);
-        let Some(tree) = crate::engine::parse_planned(parser, &source.text, plan.as_deref()) else {
+        let tree = match plan {
+            // Small files are parsed whole.
+            None if source.text.len() <= crate::partial::MIN_BYTES => {
+                crate::engine::parse_planned(parser, &source.text, None, true)
+            }
+            // A large file the planner cannot cut would be parsed whole: its wrappers are left
+            // out rather than paying for that parse.
+            None => None,
+            // Wrappers are short: long items are left out, and a cut parse with a syntax error
+            // is not retried whole.
+            Some(ranges) => {
+                let short: Vec<tree_sitter::Range> = ranges
+                    .into_iter()
+                    .filter(|r| r.end_byte - r.start_byte <= MAX_WRAPPER_BYTES)
+                    .collect();
+                crate::engine::parse_planned(parser, &source.text, Some(&short), false)
+            }
+        };
+        let Some(tree) = tree else {
             return Vec::new();
         };
         let imports = self.imports(path);
-        let facts = Facts::build_with(
-            tree.root_node(),
-            &source.text,
-            &Config::default(),
-            Some(&imports),
-        );
+        let facts = Facts::build_with(tree.root_node(), &source.text, config, Some(&imports));
         summary::shapes(&facts)
     }
 
-    /// The names the project's macros rename (`swrite`) and the aliases its typedefs make of
-    /// a socket type (`sock_t`, given the socket types `holding`), in every file: what may
-    /// stand in a file for a name a rule looks for.
-    pub fn definitions<'a>(&'a self, holding: &[&'a str]) -> (Vec<&'a str>, Vec<&'a str>) {
+    /// The names the project's macros rename to something `wanted` (`swrite`, renamed to
+    /// `send`) and the aliases its typedefs make of a socket type (`sock_t`, given the socket
+    /// types `holding`), in every file: what may stand in a file for a name a rule looks for.
+    pub fn definitions<'a>(
+        &'a self,
+        wanted: impl Fn(&str) -> bool,
+        holding: &[&'a str],
+    ) -> (Vec<&'a str>, Vec<&'a str>) {
         let mut names: Vec<&str> = Vec::new();
         let mut types: Vec<&str> = holding.to_vec();
         for scan in self.files.values() {
-            names.extend(scan.renames.keys().map(String::as_str));
+            names.extend(
+                scan.renames
+                    .iter()
+                    .filter(|(_, target)| wanted(target))
+                    .map(|(name, _)| name.as_str()),
+            );
         }
         // Aliases of aliases: a few rounds.
         for _ in 0..3 {
@@ -224,6 +257,12 @@ impl Index {
         let Some(start) = self.files.get(file) else {
             return imports;
         };
+        // A file under a directory named for another system is not made Windows code by a
+        // portable header it includes.
+        let elsewhere = file.components().any(|c| {
+            let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+            OTHER_SYSTEM_DIRS.contains(&c.as_str())
+        });
         let mut seen: HashSet<&Path> = HashSet::from([file]);
         let mut queue: std::collections::VecDeque<(&Path, &Include)> =
             start.includes.iter().map(|i| (file, i)).collect();
@@ -237,7 +276,13 @@ impl Index {
             let Some(scan) = self.files.get(header) else {
                 continue;
             };
-            for (k, v) in &scan.renames {
+            // A header that renames a Winsock function itself (`#define send(a, b, c, d)
+            // FreeRTOS_send(...)`) is the port layer of another system.
+            for (k, v) in scan
+                .renames
+                .iter()
+                .filter(|(k, _)| !crate::facts::library::is_library_call(k))
+            {
                 imports
                     .renames
                     .entry(k.clone())
@@ -255,11 +300,36 @@ impl Index {
             imports.windows_header |= scan
                 .includes
                 .iter()
-                .any(|i| crate::facts::platform::is_windows_header(&i.header));
+                .any(|i| i.for_windows && is_winsock_header(&i.header));
             queue.extend(scan.includes.iter().map(|i| (header, i)));
         }
+        imports.windows_header &= !elsewhere;
         imports
     }
+}
+
+/// Directories whose files are built for another system than Windows.
+const OTHER_SYSTEM_DIRS: &[&str] = &[
+    "unix", "posix", "linux", "netware", "dos", "os2", "darwin", "macos", "freebsd", "openbsd",
+    "netbsd", "solaris", "haiku", "vms", "amiga", "zephyr", "freertos", "lwip",
+];
+
+/// Whether an `#include`d header is Winsock's own (`winsock2.h`, `ws2tcpip.h`...).
+fn is_winsock_header(header: &str) -> bool {
+    let base = header.rsplit(['/', '\\']).next().unwrap_or(header);
+    ["winsock2.h", "winsock.h", "ws2tcpip.h", "mswsock.h"]
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(base))
+}
+
+/// A source file (`.c`, `.cpp`...), not a header: nothing includes it.
+fn is_source(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().as_str(),
+            "c" | "cc" | "cpp" | "cxx" | "c++"
+        )
+    })
 }
 
 /// Reads a file of the project for the index, `None` when it cannot be read or is too large.
@@ -415,6 +485,36 @@ mod tests {
         assert!(!imports.windows_header);
         assert!(!index.imports(&canon(&paths[2])).windows_header);
         assert!(index.imports(&canon(&paths[4])).windows_header);
+    }
+
+    #[test]
+    fn port_layers_and_other_systems_are_not_windows() {
+        let (_tmp, paths) = project(&[
+            ("src/unix/io.c", "#include \"../net.h\"\n"),
+            ("src/io.c", "#include \"net.h\"\n"),
+            (
+                "src/net.h",
+                "#ifdef _WIN32\n#include <winsock2.h>\n#endif\n#include \"port.h\"\n",
+            ),
+            (
+                "src/port.h",
+                "#define send(a, b, c, d) FreeRTOS_send(a, b, c, d)\n#define sclose(s) closesocket(s)\n\
+                 #if ARCH == ARCH_WIN32\n#include <winsock2.h>\n#endif\n",
+            ),
+            ("src/embedded.c", "#include \"port.h\"\n"),
+        ]);
+        let index = Index::build(&paths, &Config::default(), 1);
+        let unix = index.imports(&canon(&paths[0]));
+        let portable = index.imports(&canon(&paths[1]));
+        assert!(!unix.windows_header && portable.windows_header);
+        assert!(
+            !portable.renames.contains_key("send"),
+            "{:?}",
+            portable.renames
+        );
+        assert!(portable.renames.contains_key("sclose"));
+        // `winsock2.h` under a condition of the project's own may be for any build.
+        assert!(!index.imports(&canon(&paths[4])).windows_header);
     }
 
     #[test]

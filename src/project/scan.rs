@@ -14,6 +14,10 @@ pub struct Include {
     pub header: String,
     /// `#include "x.h"` (searched next to the file first) rather than `#include <x.h>`.
     pub quoted: bool,
+    /// Whether the Windows build compiles it for sure: it is under a Windows condition
+    /// (`#ifdef _WIN32`), or under no condition but the header's include guard. An include under
+    /// a condition of the project's own (`#if MG_ARCH == MG_ARCH_WIN32`) may be for any build.
+    pub for_windows: bool,
 }
 
 /// What one file defines for the files that include it.
@@ -45,11 +49,50 @@ impl FileScan {
             )
         };
         let mut scan = FileScan::default();
-        for (start, line) in logical_lines(&code) {
+        // The conditionals open around each directive: whether each is an include guard
+        // (`#ifndef X` followed by `#define X`).
+        let mut open: Vec<bool> = Vec::new();
+        let mut guard_candidate: Option<String> = None;
+        for (start, line) in directive_lines(&code) {
             let trimmed = line.trim_start();
             if let Some(directive) = trimmed.strip_prefix('#') {
                 let directive = directive.trim_start();
+                let word: String = directive
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphabetic())
+                    .collect();
+                let is_guard = guard_candidate
+                    .take()
+                    .is_some_and(|g| defined_name(directive) == Some(g.as_str()));
+                if is_guard {
+                    if let Some(top) = open.last_mut() {
+                        *top = true;
+                    }
+                }
+                match word.as_str() {
+                    "if" | "ifdef" => open.push(false),
+                    "ifndef" => {
+                        open.push(false);
+                        guard_candidate = directive[word.len()..]
+                            .split_whitespace()
+                            .next()
+                            .map(str::to_string);
+                    }
+                    "endif" => {
+                        open.pop();
+                    }
+                    _ => {}
+                }
+                let unconditional = open.iter().all(|guard| *guard);
+                let sure =
+                    unconditional || platform::platform_in(&regions, start) == Platform::Windows;
+                let before = scan.includes.len();
                 scan.add_directive(text, start, directive, for_windows(start));
+                if scan.includes.len() > before {
+                    if let Some(last) = scan.includes.last_mut() {
+                        last.for_windows = sure;
+                    }
+                }
                 if let Some(name) = defined_name(directive) {
                     let here = match platform::platform_in(&regions, start) {
                         p @ (Platform::Windows | Platform::NonWindows) => p,
@@ -73,6 +116,19 @@ impl FileScan {
         scan
     }
 
+    /// Only the includes of `text`: what the index needs of a source file, whose own
+    /// definitions its facts read when it is linted (no other file includes it).
+    pub fn includes_of(text: &[u8]) -> FileScan {
+        let mut scan = FileScan::default();
+        for (start, line) in directive_lines(text) {
+            let directive = line.trim_start().trim_start_matches('#').trim_start();
+            if directive.starts_with("include") {
+                scan.add_directive(text, start, directive, true);
+            }
+        }
+        scan
+    }
+
     fn add_directive(&mut self, text: &[u8], start: usize, directive: &str, for_windows: bool) {
         if let Some(rest) = directive.strip_prefix("include") {
             // The path was blanked with the strings: read it from the original text.
@@ -89,6 +145,7 @@ impl FileScan {
                 self.includes.push(Include {
                     header: original[1..1 + end].trim().to_string(),
                     quoted: open == '"',
+                    for_windows: false,
                 });
             }
             return;
@@ -199,36 +256,42 @@ pub fn blank_comments_and_strings(text: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The logical lines of `text` (backslash-newline joins physical lines), each with the offset
-/// where it starts.
-fn logical_lines(text: &[u8]) -> impl Iterator<Item = (usize, String)> + '_ {
+/// The preprocessor directives of `text`, each as its logical line (backslash-newline joins
+/// physical lines) with the offset where it starts; other lines are skipped without copying.
+fn directive_lines(text: &[u8]) -> impl Iterator<Item = (usize, String)> + '_ {
     let mut pos = 0;
     std::iter::from_fn(move || {
-        if pos >= text.len() {
-            return None;
-        }
-        let start = pos;
-        let mut line = String::new();
-        loop {
-            let end = text[pos..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(text.len(), |i| pos + i);
-            let physical = String::from_utf8_lossy(&text[pos..end]);
-            let physical = physical.trim_end_matches('\r');
-            pos = (end + 1).min(text.len().max(end + 1));
-            match physical.strip_suffix('\\') {
-                Some(joined) if end < text.len() => {
-                    line.push_str(joined);
-                    line.push(' ');
-                }
-                _ => {
-                    line.push_str(physical);
-                    break;
+        while pos < text.len() {
+            let start = pos;
+            let end = memchr::memchr(b'\n', &text[pos..]).map_or(text.len(), |i| pos + i);
+            let first = text[pos..end].iter().position(|b| !b.is_ascii_whitespace());
+            if first.is_none_or(|f| text[pos + f] != b'#') {
+                // A line continued by a backslash continues a directive only if it began one.
+                pos = end + 1;
+                continue;
+            }
+            let mut line = String::new();
+            let mut from = pos;
+            loop {
+                let end = memchr::memchr(b'\n', &text[from..]).map_or(text.len(), |i| from + i);
+                let physical = String::from_utf8_lossy(&text[from..end]);
+                let physical = physical.trim_end_matches('\r');
+                from = end + 1;
+                match physical.strip_suffix('\\') {
+                    Some(joined) if end < text.len() => {
+                        line.push_str(joined);
+                        line.push(' ');
+                    }
+                    _ => {
+                        line.push_str(physical);
+                        break;
+                    }
                 }
             }
+            pos = from;
+            return Some((start, line));
         }
-        Some((start, line))
+        None
     })
 }
 
@@ -295,11 +358,13 @@ mod tests {
             vec![
                 Include {
                     header: "net/compat.h".into(),
-                    quoted: true
+                    quoted: true,
+                    for_windows: true
                 },
                 Include {
                     header: "winsock2.h".into(),
-                    quoted: false
+                    quoted: false,
+                    for_windows: true
                 }
             ]
         );
@@ -363,6 +428,13 @@ mod tests {
                 ("USE_WINSOCK", Platform::Windows)
             ]
         );
+    }
+
+    #[test]
+    fn a_source_file_gives_its_includes_only() {
+        let s = FileScan::includes_of(b"#include \"net.h\"\n#define sclose closesocket\nint x;\n");
+        assert_eq!(s.includes.len(), 1);
+        assert!(s.renames.is_empty());
     }
 
     #[test]

@@ -61,7 +61,20 @@ pub fn shapes(facts: &Facts) -> Vec<Shape> {
                 shape.passes_param_to.push(call.name.clone());
             }
         }
+        // Only a function declared to return a socket creates one: `int` functions return
+        // what a creator returned as an error code (`if (fd < 0) return fd;`) as often.
+        let returns_socket = f
+            .node
+            .field("declarator")
+            .is_some_and(|d| d.kind_name() == "function_declarator")
+            && f.node.field("type").is_some_and(|t| {
+                let ty = crate::facts::sockets::normalize_type(facts.text_of(t));
+                facts.socket_types.holding.contains(&ty)
+            });
         crate::facts::walk_pruned(f.body, |n| {
+            if !returns_socket {
+                return false;
+            }
             // A lambda's `return` is not the function's.
             if n.kind_name() == "lambda_expression" {
                 return false;
@@ -248,7 +261,9 @@ mod tests {
         let s = shapes_of(
             "SOCKET open_tcp(void) { SOCKET s; s = socket(AF_INET, SOCK_STREAM, 0); if (s == INVALID_SOCKET) return INVALID_SOCKET; return s; }\n\
              SOCKET direct(int v6) { return v6 ? socket(AF_INET6, 1, 0) : socket(AF_INET, 1, 0); }\n\
-             int size(void) { return 4; }\n",
+             int size(void) { return 4; }\n\
+             int init(struct h *h) { int fd = socket(AF_INET, 1, 0); if (fd < 0) return fd; h->fd = fd; return 0; }\n\
+             SOCKET *table(void) { return socket(AF_INET, 1, 0); }\n",
         );
         let names: Vec<(&str, &[String])> = s
             .iter()
