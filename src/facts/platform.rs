@@ -451,6 +451,13 @@ pub fn next_directive_at_depth(text: &[u8], from: usize) -> usize {
 /// its `#else` is Windows) or only one POSIX target (`#ifdef __linux__`).
 type TextPlatform = (Platform, bool);
 
+/// The platform a conditional's branch selects, from its directive (`if`, `ifdef`, `ifndef`,
+/// `elif`) and condition text (see `classify_text`).
+pub(crate) fn branch_platform(directive: &str, rest: &str) -> Platform {
+    let directive = if directive == "elif" { "if" } else { directive };
+    classify_text(directive, rest).0
+}
+
 /// Classifies a simple `#if`/`#ifdef` condition from its text: `NAME`, `defined(NAME)`,
 /// `!defined NAME`, `0`, and `&&` chains of those.
 fn classify_text(directive: &str, rest: &str) -> TextPlatform {

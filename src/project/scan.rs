@@ -35,6 +35,14 @@ pub struct FileScan {
     pub platform_macros: HashMap<String, Platform>,
 }
 
+/// A conditional open around a directive (see `FileScan::of`).
+struct Level {
+    /// An include guard: `#ifndef X` followed by `#define X`.
+    guard: bool,
+    /// The current branch tests the platform only (`#ifdef _WIN32`, `#elif defined(_WIN32)`).
+    platform: bool,
+}
+
 impl FileScan {
     /// Reads the directives and typedefs of `text`. Definitions in branches never compiled for
     /// Windows (`#ifndef _WIN32`, `#if 0`) are left out: the facts describe the Windows build.
@@ -50,8 +58,9 @@ impl FileScan {
         };
         let mut scan = FileScan::default();
         // The conditionals open around each directive: whether each is an include guard
-        // (`#ifndef X` followed by `#define X`).
-        let mut open: Vec<bool> = Vec::new();
+        // (`#ifndef X` followed by `#define X`), and whether its branch tests the platform and
+        // nothing else.
+        let mut open: Vec<Level> = Vec::new();
         let mut guard_candidate: Option<String> = None;
         for (start, line) in directive_lines(&code) {
             let trimmed = line.trim_start();
@@ -66,13 +75,26 @@ impl FileScan {
                     .is_some_and(|g| defined_name(directive) == Some(g.as_str()));
                 if is_guard {
                     if let Some(top) = open.last_mut() {
-                        *top = true;
+                        top.guard = true;
                     }
                 }
+                let rest = &directive[word.len()..];
+                let platform_test = || platform::branch_platform(&word, rest) != Platform::Unknown;
                 match word.as_str() {
-                    "if" | "ifdef" => open.push(false),
+                    "if" | "ifdef" => open.push(Level {
+                        guard: false,
+                        platform: platform_test(),
+                    }),
+                    "elif" => {
+                        if let Some(top) = open.last_mut() {
+                            top.platform = platform_test();
+                        }
+                    }
                     "ifndef" => {
-                        open.push(false);
+                        open.push(Level {
+                            guard: false,
+                            platform: platform_test(),
+                        });
                         guard_candidate = directive[word.len()..]
                             .split_whitespace()
                             .next()
@@ -83,7 +105,7 @@ impl FileScan {
                     }
                     _ => {}
                 }
-                let unconditional = open.iter().all(|guard| *guard);
+                let unconditional = open.iter().all(|level| level.guard);
                 let sure =
                     unconditional || platform::platform_in(&regions, start) == Platform::Windows;
                 let before = scan.includes.len();
@@ -94,8 +116,13 @@ impl FileScan {
                     }
                 }
                 if let Some(name) = defined_name(directive) {
+                    // A macro defined on Windows under a further condition (`#ifdef _WIN32`,
+                    // then `#if WINAPI_FAMILY_PARTITION(...)`, `#define CURL_WINDOWS_UWP`)
+                    // names a kind of Windows build: its absence says nothing of the platform.
+                    let only_platform = open.iter().all(|level| level.guard || level.platform);
                     let here = match platform::platform_in(&regions, start) {
-                        p @ (Platform::Windows | Platform::NonWindows) => p,
+                        Platform::Windows if only_platform => Platform::Windows,
+                        Platform::NonWindows => Platform::NonWindows,
                         _ => Platform::Unknown,
                     };
                     let entry = scan.platform_macros.entry(name.to_string()).or_insert(here);
@@ -413,6 +440,8 @@ mod tests {
     fn the_project_s_own_platform_macros() {
         let s = scan(
             "#ifndef _WIN32\n#define MHD_POSIX_SOCKETS 1\n#define BOTH 1\n#else\n#define USE_WINSOCK\n#define BOTH 2\n#endif\n\
+             #ifdef USE_WATT32\n#define W 1\n#elif defined(_WIN32)\n#define USE_WINSOCK2 2\n\
+             #if WINAPI_FAMILY_PARTITION(WINAPI_PARTITION_APP)\n#define CURL_WINDOWS_UWP\n#endif\n#endif\n\
              #define EVERYWHERE 1\n#ifdef HAVE_CONFIG\n#define MAYBE 1\n#endif\n",
         );
         let mut found: Vec<(&str, Platform)> = s
@@ -425,7 +454,8 @@ mod tests {
             found,
             vec![
                 ("MHD_POSIX_SOCKETS", Platform::NonWindows),
-                ("USE_WINSOCK", Platform::Windows)
+                ("USE_WINSOCK", Platform::Windows),
+                ("USE_WINSOCK2", Platform::Windows)
             ]
         );
     }
