@@ -143,7 +143,6 @@ pub fn quoted_includes(text: &[u8]) -> Vec<&str> {
 /// portable wrapper `compat.h` of a small project). `windows.h` alone does not count: half of
 /// every Windows program includes it for other reasons.
 pub fn includes_winsock(text: &[u8]) -> bool {
-    const WINSOCK: &[&str] = &["winsock2.h", "winsock.h", "ws2tcpip.h", "mswsock.h"];
     text.split(|&b| b == b'\n').any(|line| {
         let Some(rest) = line.trim_ascii_start().strip_prefix(b"#") else {
             return false;
@@ -157,9 +156,7 @@ pub fn includes_winsock(text: &[u8]) -> bool {
             .or_else(|| rest.strip_prefix(b"\""))
             .and_then(|r| r.split(|&b| b == b'>' || b == b'"').next())
             .unwrap_or_default();
-        let name = String::from_utf8_lossy(name).to_ascii_lowercase();
-        let base = name.rsplit(['/', '\\']).next().unwrap_or(&name);
-        WINSOCK.contains(&base)
+        crate::facts::platform::is_winsock_header(&String::from_utf8_lossy(name))
     })
 }
 

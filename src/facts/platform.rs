@@ -96,6 +96,14 @@ fn includes_windows_header(facts: &crate::facts::Facts) -> bool {
 }
 
 /// Whether an `#include`d header (`winsock2.h`, `<sys\\windows.h>`) is one of Windows's.
+/// Whether an `#include`d header is Winsock's own (`winsock2.h`, `ws2tcpip.h`...), by its
+/// base name in any case.
+pub fn is_winsock_header(header: &str) -> bool {
+    const WINSOCK: &[&str] = &["winsock2.h", "winsock.h", "ws2tcpip.h", "mswsock.h"];
+    let base = header.rsplit(['/', '\\']).next().unwrap_or(header);
+    WINSOCK.iter().any(|h| h.eq_ignore_ascii_case(base))
+}
+
 pub fn is_windows_header(header: &str) -> bool {
     let base = header.rsplit(['/', '\\']).next().unwrap_or(header);
     WINDOWS_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(base))

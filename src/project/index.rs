@@ -257,12 +257,9 @@ impl Index {
         let Some(start) = self.files.get(file) else {
             return imports;
         };
-        // A file under a directory named for another system is not made Windows code by a
-        // portable header it includes.
-        let elsewhere = file.components().any(|c| {
-            let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
-            OTHER_SYSTEM_DIRS.contains(&c.as_str())
-        });
+        // A file built for another system is not made Windows code by a portable header it
+        // includes.
+        let elsewhere = for_another_system(file);
         let mut seen: HashSet<&Path> = HashSet::from([file]);
         let mut queue: std::collections::VecDeque<(&Path, &Include)> =
             start.includes.iter().map(|i| (file, i)).collect();
@@ -300,7 +297,7 @@ impl Index {
             imports.windows_header |= scan
                 .includes
                 .iter()
-                .any(|i| i.for_windows && is_winsock_header(&i.header));
+                .any(|i| i.for_windows && crate::facts::platform::is_winsock_header(&i.header));
             queue.extend(scan.includes.iter().map(|i| (header, i)));
         }
         imports.windows_header &= !elsewhere;
@@ -314,12 +311,28 @@ const OTHER_SYSTEM_DIRS: &[&str] = &[
     "netbsd", "solaris", "haiku", "vms", "amiga", "zephyr", "freertos", "lwip",
 ];
 
-/// Whether an `#include`d header is Winsock's own (`winsock2.h`, `ws2tcpip.h`...).
-fn is_winsock_header(header: &str) -> bool {
-    let base = header.rsplit(['/', '\\']).next().unwrap_or(header);
-    ["winsock2.h", "winsock.h", "ws2tcpip.h", "mswsock.h"]
-        .iter()
-        .any(|h| h.eq_ignore_ascii_case(base))
+/// Whether a file is built for another system than Windows by its path: under a directory
+/// named for one (`unix/`, `netware/`), or named for one (`pcap-bt-monitor-linux.c`,
+/// `sock_posix.c`) and not for Windows too (`compat_win32_unix.c`).
+fn for_another_system(file: &Path) -> bool {
+    let mut dirs = file.components().rev().skip(1);
+    let in_dir = dirs.any(|c| {
+        let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+        OTHER_SYSTEM_DIRS.contains(&c.as_str())
+    });
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let words: Vec<&str> = stem.split(['-', '_', '.']).collect();
+    let named = words.iter().any(|w| OTHER_SYSTEM_DIRS.contains(w))
+        && !words.iter().any(|w| {
+            matches!(
+                *w,
+                "win" | "win32" | "win64" | "windows" | "winsock" | "wsa"
+            )
+        });
+    in_dir || named
 }
 
 /// A source file (`.c`, `.cpp`...), not a header: nothing includes it.
@@ -502,6 +515,9 @@ mod tests {
                  #if ARCH == ARCH_WIN32\n#include <winsock2.h>\n#endif\n",
             ),
             ("src/embedded.c", "#include \"port.h\"\n"),
+            ("src/bt-monitor-linux.c", "#include \"net.h\"\n"),
+            ("src/sock_win32_posix.c", "#include \"net.h\"\n"),
+            ("src/tool_doswin.c", "#include \"net.h\"\n"),
         ]);
         let index = Index::build(&paths, &Config::default(), 1);
         let unix = index.imports(&canon(&paths[0]));
@@ -515,6 +531,9 @@ mod tests {
         assert!(portable.renames.contains_key("sclose"));
         // `winsock2.h` under a condition of the project's own may be for any build.
         assert!(!index.imports(&canon(&paths[4])).windows_header);
+        // Named for another system, unless for Windows too.
+        let windows = |i: usize| index.imports(&canon(&paths[i])).windows_header;
+        assert_eq!((windows(5), windows(6), windows(7)), (false, true, true));
     }
 
     #[test]
