@@ -354,6 +354,18 @@ impl<'t> Call<'t> {
     pub fn arg(&self, i: usize) -> Option<Node<'t>> {
         self.args.get(i).copied()
     }
+
+    /// Whether a macro renamed the callee (`swrite` under `#define swrite(s, b, n) send(s, b,
+    /// n, 0)`): the call as written is the macro's, whose arity is its own. Qualifiers and
+    /// member access are not renames (`::send`, `std::send`, `conn.Close`).
+    pub fn renamed_by_macro(&self) -> bool {
+        let last = self
+            .written
+            .rsplit(['.', ':', '>'])
+            .next()
+            .unwrap_or(&self.written);
+        last != self.name
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1249,16 +1261,16 @@ pub(crate) mod tests {
         let names = facts_of(Lang::Cpp, code, |f| {
             f.calls
                 .iter()
-                .map(|c| (c.name.clone(), c.member))
+                .map(|c| (c.name.clone(), c.member, c.renamed_by_macro()))
                 .collect::<Vec<_>>()
         });
         assert_eq!(
             names,
             vec![
-                ("closesocket".to_string(), false),
-                ("closesocket".to_string(), false),
-                ("closesocket".to_string(), false),
-                ("Close".to_string(), true),
+                ("closesocket".to_string(), false, true),
+                ("closesocket".to_string(), false, true),
+                ("closesocket".to_string(), false, false),
+                ("Close".to_string(), true, false),
             ]
         );
     }

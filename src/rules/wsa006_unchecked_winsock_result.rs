@@ -131,9 +131,8 @@ impl Rule for UncheckedWinsockResult {
         {
             return;
         }
-        // A macro that renames the call may fill in arguments (`#define swrite(s, b, n)
-        // send(s, b, n, 0)`): its arity is its own.
-        let renamed = written.trim_start_matches("::") != name;
+        // A macro that renames the call may fill in arguments: its arity is its own.
+        let renamed = call.renamed_by_macro();
         if !CHECKED
             .iter()
             .any(|(n, arity)| *n == name && (renamed || call.args.len() == *arity))
@@ -147,10 +146,7 @@ impl Rule for UncheckedWinsockResult {
                 .is_some_and(|n| facts.text_of(crate::facts::unwrap_parens(n)).trim() == "0");
         // The call as written: `swrite`, which calls `send`.
         let shown = if renamed {
-            format!(
-                "`{}`, which calls `{name}`,",
-                written.trim_start_matches("::")
-            )
+            format!("`{}`, which calls `{name}`,", written.trim_start_matches("::"))
         } else {
             format!("`{name}`")
         };
