@@ -196,7 +196,8 @@ impl Worker {
         }
     }
 
-    fn parser(&mut self, lang: Lang) -> &mut Parser {
+    /// This worker's parser for `lang`, made on first use.
+    pub(crate) fn parser(&mut self, lang: Lang) -> &mut Parser {
         self.parsers[lang.index()].get_or_insert_with(|| {
             let mut p = Parser::new();
             // The grammars are compiled in and match the tree-sitter version: cannot fail.

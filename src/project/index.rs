@@ -115,11 +115,11 @@ impl Index {
             }
             let names: Vec<&str> = wanted.iter().map(String::as_str).collect();
             let finder = aho_corasick::AhoCorasick::new(&names).ok();
-            let round = in_parallel(files, threads, |path, parser| {
+            let round = in_parallel(files, threads, |path, worker| {
                 let text = read(path, config)?;
                 let finder = finder.as_ref()?;
                 finder.find(&text[..])?;
-                Some(self.shapes_of(path, &text, &names, config, parser))
+                Some(self.shapes_of(path, &text, &names, config, worker))
             });
             for found in round.into_iter().flatten() {
                 {
@@ -150,7 +150,7 @@ impl Index {
         text: &[u8],
         names: &[&str],
         config: &Config,
-        parsers: &mut Parsers,
+        worker: &mut crate::engine::Worker,
     ) -> Vec<Shape> {
         let Ok(source) = crate::source::Source::decode(text) else {
             return Vec::new();
@@ -158,7 +158,7 @@ impl Index {
         let lang = crate::lang::choose(path, &source.text);
         let needles = crate::partial::Needles::new(names, &[], &[]);
         let plan = crate::partial::plan(&source, &needles, crate::partial::MIN_BYTES);
-        let parser = parsers.get(lang);
+        let parser = worker.parser(lang);
         let tree = match plan {
             // Small files are parsed whole.
             None if source.text.len() <= crate::partial::MIN_BYTES => {
@@ -373,45 +373,30 @@ fn shared_prefix(a: &Path, b: &Path) -> usize {
         .count()
 }
 
-/// A parser per language, made when first needed.
-#[derive(Default)]
-struct Parsers([Option<tree_sitter::Parser>; 2]);
-
-impl Parsers {
-    fn get(&mut self, lang: crate::lang::Lang) -> &mut tree_sitter::Parser {
-        self.0[lang.index()].get_or_insert_with(|| {
-            let mut p = tree_sitter::Parser::new();
-            p.set_language(&lang.grammar())
-                .expect("bundled grammar matches tree-sitter");
-            p
-        })
-    }
-}
-
 /// `work` over every item on `threads` plain threads (not the run's thread pool: the index is
 /// built while that pool's workers wait for it), results in the items' order.
 fn in_parallel<T: Send>(
     items: &[PathBuf],
     threads: usize,
-    work: impl Fn(&Path, &mut Parsers) -> Option<T> + Sync,
+    work: impl Fn(&Path, &mut crate::engine::Worker) -> Option<T> + Sync,
 ) -> Vec<Option<T>> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<T>>> = Mutex::new((0..items.len()).map(|_| None).collect());
     std::thread::scope(|s| {
         for _ in 0..threads.clamp(1, 64) {
             s.spawn(|| {
-                let mut parsers = Parsers::default();
+                let mut worker = crate::engine::Worker::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = items.get(i) else { break };
                     // A bug on one file must not take the index down: the file is left out.
                     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        work(path, &mut parsers)
+                        work(path, &mut worker)
                     }));
                     let r = match r {
                         Ok(r) => r,
                         Err(_) => {
-                            parsers = Parsers::default();
+                            worker = crate::engine::Worker::new();
                             None
                         }
                     };
