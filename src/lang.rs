@@ -104,8 +104,26 @@ pub fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// Whether `text` holds `word` as a whole identifier: `s` in `close(s)`, not in `s_len` or
+/// `sizeof`.
+pub fn has_word(text: &[u8], word: &[u8]) -> bool {
+    let edge = |i: usize| text.get(i).is_none_or(|&b| !is_ident_byte(b));
+    !word.is_empty()
+        && memchr::memmem::find_iter(text, word)
+            .any(|i| (i == 0 || edge(i - 1)) && edge(i + word.len()))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn whole_words_only() {
+        assert!(has_word(b"close(s);", b"s"));
+        assert!(has_word(b"s", b"s"));
+        assert!(!has_word(b"n = s_len + sizeof x;", b"s"));
+        assert!(has_word(b"c->fd = 1", b"fd"));
+        assert!(!has_word(b"x", b""));
+    }
+
     use super::*;
 
     #[test]

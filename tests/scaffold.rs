@@ -141,8 +141,11 @@ fn new_rule_writes_the_three_places_and_the_list_entry() {
     assert_eq!(read(root.join("src/rules/mod.rs")), list);
 }
 
-/// The generated rule builds and passes as generated, in a full copy of the checkout (its own
-/// target directory under `target/tmp`, kept between runs: minutes the first time).
+/// The generated rule builds and passes as generated, in a full copy of the checkout. Its
+/// target directory is `WSALINT_SCAFFOLD_TARGET_DIR` when set (CI gives the checkout's own, so
+/// only the copied crate is compiled: run the test binary itself then, as cargo holds that
+/// directory's lock while it runs tests), else one under `target/tmp`, kept between runs:
+/// minutes the first time.
 #[test]
 #[ignore = "builds a copy of the crate; run by .ci/run"]
 fn a_new_rule_builds_and_passes_its_fixtures() {
@@ -170,11 +173,14 @@ fn a_new_rule_builds_and_passes_its_fixtures() {
     );
     let (ok, out) = new_rule(&root, &["WSA999", "scaffold-check"]);
     assert!(ok, "{out}");
+    let target = std::env::var_os("WSALINT_SCAFFOLD_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| work.join("target"));
     let cargo = |args: &[&str], bless: bool| {
         let mut cmd = Command::new(env!("CARGO"));
         cmd.current_dir(&root)
             .args(args)
-            .env("CARGO_TARGET_DIR", work.join("target"))
+            .env("CARGO_TARGET_DIR", &target)
             .env_remove("WSALINT_BLESS");
         if bless {
             cmd.env("WSALINT_BLESS", "1");

@@ -522,11 +522,9 @@ fn key_of(facts: &Facts, node: Node) -> Option<String> {
 /// Whether the text of `node` holds one of `words` as a whole word.
 fn mentions(text: &[u8], node: Node, words: &[String]) -> bool {
     let text = &text[node.byte_range()];
-    let edge = |i: usize| text.get(i).is_none_or(|&b| !crate::lang::is_ident_byte(b));
-    words.iter().any(|w| {
-        memchr::memmem::find_iter(text, w.as_bytes())
-            .any(|i| (i == 0 || edge(i - 1)) && edge(i + w.len()))
-    })
+    words
+        .iter()
+        .any(|w| crate::lang::has_word(text, w.as_bytes()))
 }
 
 fn base_of(key: &str) -> &str {

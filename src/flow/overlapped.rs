@@ -309,12 +309,7 @@ pub fn pending_at_exits<'t>(facts: &Facts<'t>) -> Vec<Pending<'t>> {
 
 /// Whether `text` names `var` as a whole word.
 fn mentions(text: &str, var: &str) -> bool {
-    text.match_indices(var).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + var.len()..].chars().next();
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        !word(before) && !word(after)
-    })
+    crate::lang::has_word(text.as_bytes(), var.as_bytes())
 }
 
 /// Whether a leaf condition with this outcome says a wait saw its object signalled

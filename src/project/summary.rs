@@ -120,7 +120,11 @@ fn on_every_path(call: Node, body: Node, facts: &Facts, params: &[&str]) -> bool
             | "lambda_expression" => return false,
             "if_statement" | "switch_statement" | "conditional_expression" => {
                 let condition = parent.field("condition").map(|c| facts.text_of(c));
-                let about_param = condition.is_some_and(|c| params.iter().any(|p| has_word(c, p)));
+                let about_param = condition.is_some_and(|c| {
+                    params
+                        .iter()
+                        .any(|p| crate::lang::has_word(c.as_bytes(), p.as_bytes()))
+                });
                 // The condition itself runs on every path.
                 let in_condition = parent
                     .field("condition")
@@ -134,17 +138,6 @@ fn on_every_path(call: Node, body: Node, facts: &Facts, params: &[&str]) -> bool
         node = parent;
     }
     false
-}
-
-/// Whether `text` holds `word` as a whole identifier.
-fn has_word(text: &str, word: &str) -> bool {
-    let bytes = text.as_bytes();
-    text.match_indices(word).any(|(i, _)| {
-        let before = i.checked_sub(1).map(|j| bytes[j]);
-        let after = bytes.get(i + word.len()).copied();
-        !before.is_some_and(crate::lang::is_ident_byte)
-            && !after.is_some_and(crate::lang::is_ident_byte)
-    })
 }
 
 /// The callees whose result `value` (a returned expression of the function `function`) is:
