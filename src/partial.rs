@@ -113,7 +113,13 @@ impl Needles {
     /// `socket_types`: `SOCKET` and the configured socket types.
     pub fn new(names: &[&str], socket_types: &[&str]) -> Needles {
         let mut anywhere: Vec<&str> = ANY_CASE.to_vec();
-        anywhere.extend(names.iter().filter(|n| !is_identifier(n)));
+        // Cut like the pre-filter's needles (a superset of the items, built in linear time).
+        anywhere.extend(
+            names
+                .iter()
+                .filter(|n| !is_identifier(n))
+                .map(|n| crate::prefilter::cut(n)),
+        );
         anywhere.sort_unstable();
         anywhere.dedup();
         Needles {

@@ -175,16 +175,17 @@ pub fn load_config_from(
     explicit: Option<&PathBuf>,
     start: Option<&std::path::Path>,
 ) -> Result<Config, ConfigError> {
-    let path = match explicit {
-        Some(p) => Some(p.clone()),
-        None => std::env::current_dir().ok().and_then(|d| {
-            let from = start.map_or_else(|| d.clone(), |s| d.join(s));
-            // Shown relative to the current directory, like every other path.
-            Config::discover(&from).map(|p| p.strip_prefix(&d).map(PathBuf::from).unwrap_or(p))
-        }),
-    };
+    if let Some(p) = explicit {
+        return Config::load(p);
+    }
+    let path = std::env::current_dir().ok().and_then(|d| {
+        let from = start.map_or_else(|| d.clone(), |s| d.join(s));
+        // Shown relative to the current directory, like every other path.
+        Config::discover(&from).map(|p| p.strip_prefix(&d).map(PathBuf::from).unwrap_or(p))
+    });
     match path {
-        Some(p) => Config::load(&p),
+        // A discovered config is the checkout's own file: it stays inside its directory.
+        Some(p) => Config::load_within(&p, Some(p.parent().unwrap_or(std::path::Path::new("")))),
         None => Ok(Config::default()),
     }
 }

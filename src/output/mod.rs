@@ -69,6 +69,19 @@ pub trait Printer: Send {
     }
 }
 
+/// A path at the start of a line of the line formats (gcc, msvc), so that no file name turns
+/// the line into something else: control characters replaced, and a name that starts with `::`
+/// (`::error title=X::a.c`, which a GitHub Actions log reads as a workflow command) led by the
+/// current directory (`./::error title=X::a.c`, the same file).
+pub fn line_start_path(path: &str, separator: &str) -> String {
+    let path = crate::source::sanitize_for_terminal(path);
+    if path.starts_with("::") {
+        format!(".{separator}{path}")
+    } else {
+        path
+    }
+}
+
 /// The findings that are not suppressed: what every format but SARIF prints.
 pub fn visible(findings: &[Finding]) -> impl Iterator<Item = &Finding> {
     findings.iter().filter(|f| f.suppression.is_none())
