@@ -13,6 +13,15 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// A run shorter than this shows no progress.
 const DELAY: Duration = Duration::from_secs(1);
 
+/// The delay before the bar shows: `DELAY`, or `WSALINT_PROGRESS_DELAY_MS` when set (the
+/// tests show the bar at once instead of depending on how fast the machine lints).
+fn delay() -> Duration {
+    std::env::var("WSALINT_PROGRESS_DELAY_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(DELAY, Duration::from_millis)
+}
+
 /// The progress of one run; does nothing when progress is not wanted.
 pub struct Progress {
     bar: Option<ProgressBar>,
@@ -36,7 +45,7 @@ impl Progress {
             let _ = std::thread::Builder::new()
                 .name("wsalint-progress".into())
                 .spawn(move || {
-                    std::thread::sleep(DELAY);
+                    std::thread::sleep(delay());
                     if !done.load(Ordering::SeqCst) {
                         shown.set_draw_target(ProgressDrawTarget::stderr_with_hz(10));
                         shown.enable_steady_tick(Duration::from_millis(100));

@@ -584,7 +584,8 @@ fn progress_shows_on_a_terminal_only() {
         cmd.args(["-qec", &format!("'{bin}' --jobs 1 {extra} .")])
             .arg("/dev/null")
             .current_dir(dir.path())
-            .env("TERM", "xterm");
+            .env("TERM", "xterm")
+            .env("WSALINT_PROGRESS_DELAY_MS", "0");
         for var in [
             "CI",
             "GITHUB_ACTIONS",

@@ -563,10 +563,15 @@ fn is_success_status(facts: &Facts, node: Node) -> bool {
     matches!(t, "0" | "NO_ERROR" | "ERROR_SUCCESS" | "S_OK" | "0L")
 }
 
+/// How many parentheses, casts and arms `value_context` goes up through: each occurrence walks
+/// up, so a chain of 100,000 `?:` would be quadratic.
+const MAX_VALUE_WRAPPERS: usize = 32;
+
 /// The node whose value an expression passes on: up through parentheses, casts and the arms
-/// of `?:` and `,`.
-fn value_context(mut node: Node) -> (Node, Option<Node>) {
-    while let Some(p) = node.parent() {
+/// of `?:` and `,`; no parent past `MAX_VALUE_WRAPPERS` of them.
+fn value_context<'t>(facts: &Facts<'t>, mut node: Node<'t>) -> (Node<'t>, Option<Node<'t>>) {
+    for _ in 0..MAX_VALUE_WRAPPERS {
+        let Some(p) = facts.parent(node) else { break };
         let through = match p.kind_name() {
             "parenthesized_expression" | "cast_expression" => true,
             "conditional_expression" => p.field("condition") != Some(node),
@@ -689,7 +694,7 @@ impl<'a, 't> Analysis<'a, 't> {
     /// is not (the variable may hold what it was given).
     fn created_into(&self, call: Node<'t>) -> Option<Node<'t>> {
         let target = creation_target(call)?;
-        let (value, _) = value_context(call);
+        let (value, _) = value_context(self.facts, call);
         is_creation(self, value).then_some(target)
     }
 
@@ -953,14 +958,18 @@ impl<'a, 't> Analysis<'a, 't> {
     /// An occurrence of a tracked variable (or of an alias of one): what its context does.
     fn occurrence(&self, node: Node<'t>, var: usize, alias: bool, out: &mut Vec<(usize, Ev<'t>)>) {
         let facts = self.facts;
-        let (value, parent) = value_context(node);
-        let Some(parent) = parent else { return };
+        let (value, parent) = value_context(facts, node);
+        let Some(parent) = parent else {
+            // Wrapped too deep to follow: where the value goes is unknown, so it escapes.
+            out.push((node.start_byte(), Ev::Escape { var }));
+            return;
+        };
         let pos = node.start_byte();
         let escape = (pos, Ev::Escape { var });
         match parent.kind_name() {
             "argument_list" => {
-                let Some(call_node) = parent
-                    .parent()
+                let Some(call_node) = facts
+                    .parent(parent)
                     .filter(|p| p.kind_name() == "call_expression")
                 else {
                     // A constructor argument: `Socket sock(s);`, `new Conn(s)`.
