@@ -261,6 +261,12 @@ impl Config {
         Config::load_within(path, None)
     }
 
+    /// Reads and validates a config file found by search (`project::config_in`): the
+    /// checkout's own file, so it must stay inside its own directory.
+    pub fn load_discovered(path: &Path) -> Result<Config, ConfigError> {
+        Config::load_within(path, Some(path.parent().unwrap_or(Path::new(""))))
+    }
+
     /// Reads and validates a config file; a discovered one must stay inside its own directory
     /// (`root`), see `read_named_file`.
     pub fn load_within(path: &Path, root: Option<&Path>) -> Result<Config, ConfigError> {

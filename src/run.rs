@@ -204,7 +204,7 @@ pub fn load_config(explicit: Option<&PathBuf>) -> Result<Config, ConfigError> {
     });
     match path {
         // A discovered config is the checkout's own file: it stays inside its directory.
-        Some(p) => Config::load_within(&p, Some(p.parent().unwrap_or(std::path::Path::new("")))),
+        Some(p) => Config::load_discovered(&p),
         None => Ok(Config::default()),
     }
 }
@@ -354,7 +354,9 @@ impl Setup {
     /// the exit code is returned.
     fn build(args: &CheckArgs, path: Option<&Path>, color: bool) -> Result<Setup, i32> {
         let loaded = match path {
-            Some(p) => Config::load(p),
+            // `--config` may name a file anywhere; a found one is the checkout's own.
+            Some(p) if args.config.as_deref() == Some(p) => Config::load(p),
+            Some(p) => Config::load_discovered(p),
             None => Ok(Config::default()),
         };
         let mut config = loaded.map_err(|e| {
