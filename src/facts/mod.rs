@@ -466,6 +466,9 @@ pub struct Facts<'t> {
     function_parents: Vec<Option<usize>>,
     /// The parents of deeply nested nodes (see `Facts::parent`).
     parents: HashMap<usize, Node<'t>>,
+    /// The scope of the nodes walked through by `scope_of`, by node id and whether a field's
+    /// scope was asked (while the facts are built).
+    scopes: HashMap<(usize, bool), Option<Node<'t>>>,
     pub assignments: Vec<Assignment<'t>>,
     pub loops: Vec<Loop<'t>>,
     pub regions: Vec<Region>,
@@ -539,6 +542,7 @@ impl<'t> Facts<'t> {
             local_index: HashMap::new(),
             function_parents: Vec::new(),
             parents: deep_parents(root),
+            scopes: HashMap::new(),
             windows_code: false,
             windows_program: false,
             records: HashMap::new(),
@@ -678,8 +682,8 @@ impl<'t> Facts<'t> {
             }
         }
         self.decls.extend(params.iter().cloned());
-        if let Some(list) = node
-            .parent()
+        if let Some(list) = self
+            .parent(node)
             .filter(|p| p.kind_name() == "field_declaration_list")
         {
             let short = name.rsplit("::").next().unwrap_or(&name).to_string();
@@ -696,27 +700,47 @@ impl<'t> Facts<'t> {
         });
     }
 
+    /// The scope a declaration at `node` belongs to: the record's field list for a field, else
+    /// the innermost block, function, `for` or lambda; `None` at file scope. Remembered for
+    /// every ancestor walked through, so that the declarations of one deep `#elif` chain cost
+    /// a walk of the chain once, not once each.
+    fn scope_of(&mut self, node: Node<'t>, field: bool) -> Option<Node<'t>> {
+        let kinds: &[&str] = if field {
+            &["field_declaration_list"]
+        } else {
+            &[
+                "compound_statement",
+                "function_definition",
+                "for_statement",
+                "lambda_expression",
+            ]
+        };
+        let mut walked = Vec::new();
+        let mut cur = self.parent(node);
+        let found = loop {
+            let Some(n) = cur else { break None };
+            if kinds.contains(&n.kind_name()) {
+                break Some(n);
+            }
+            if let Some(&known) = self.scopes.get(&(n.id(), field)) {
+                break known;
+            }
+            walked.push(n.id());
+            cur = self.parent(n);
+        };
+        for id in walked {
+            self.scopes.insert((id, field), found);
+        }
+        found
+    }
+
     fn add_declaration(&mut self, node: Node<'t>, root: Node<'t>) {
         let Some(ty_node) = node.field("type") else {
             return;
         };
         let ty = self.text_of(ty_node).to_string();
         let field = node.kind_name() == "field_declaration";
-        let scope_node = if field {
-            self.enclosing_kind(node, &["field_declaration_list"])
-                .unwrap_or(root)
-        } else {
-            self.enclosing_kind(
-                node,
-                &[
-                    "compound_statement",
-                    "function_definition",
-                    "for_statement",
-                    "lambda_expression",
-                ],
-            )
-            .unwrap_or(root)
-        };
+        let scope_node = self.scope_of(node, field).unwrap_or(root);
         let kind = if field {
             DeclKind::Field
         } else if scope_node == root || scope_node.kind_name() == "translation_unit" {
@@ -1119,7 +1143,7 @@ impl<'t> Facts<'t> {
             {
                 return false;
             }
-            node = n.parent();
+            node = self.parent(n);
         }
         false
     }
