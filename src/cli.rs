@@ -114,7 +114,7 @@ pub struct CheckArgs {
     /// Files larger than this many bytes are skipped with a warning
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
-    /// Worker threads (default: one per core)
+    /// Worker threads (default and most: one per core)
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
     /// Colors in human output (auto: on a terminal, unless NO_COLOR is set)

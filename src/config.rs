@@ -202,20 +202,81 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
+/// The most a config file, or a file it names, may hold: far above any real one, and a bound
+/// on what a hostile checkout can make the run read.
+pub const MAX_NAMED_FILE_SIZE: u64 = 1 << 20;
+
+/// Reads a file that a project's own files name (a discovered config, its `custom_rules`):
+/// only a regular file (not `/dev/zero`, a FIFO, `/dev/stdin`), only inside `root` once links
+/// are followed (not `/proc/self/environ`, whose text an error snippet would print), and at
+/// most `MAX_NAMED_FILE_SIZE` bytes. `root` is `None` for a file named on the command line,
+/// which may be anywhere. The error says why, without the file's text.
+pub fn read_named_file(path: &Path, root: Option<&Path>) -> Result<String, String> {
+    use std::io::Read;
+    let describe = |e: std::io::Error| crate::walk::describe_io(&e);
+    let real = std::fs::canonicalize(path).map_err(|e| {
+        // `/dev/stdin` leads to `/proc/self/fd/0`, which leads to a pipe.
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                format!("it is a link that cannot be followed ({})", describe(e))
+            }
+            _ => describe(e),
+        }
+    })?;
+    if let Some(root) = root {
+        let root = match root.as_os_str().is_empty() {
+            true => Path::new("."),
+            false => root,
+        };
+        let root = std::fs::canonicalize(root).map_err(describe)?;
+        if !real.starts_with(&root) {
+            return Err(format!(
+                "it leads outside the project (to `{}`)",
+                real.display()
+            ));
+        }
+    }
+    let meta = std::fs::metadata(&real).map_err(describe)?;
+    if !meta.is_file() {
+        return Err("not a regular file".to_string());
+    }
+    let too_big = || format!("larger than {MAX_NAMED_FILE_SIZE} bytes");
+    if meta.len() > MAX_NAMED_FILE_SIZE {
+        return Err(too_big());
+    }
+    // The length can change between the check and the read: the read is bounded too.
+    let mut raw = Vec::new();
+    std::fs::File::open(&real)
+        .and_then(|f| f.take(MAX_NAMED_FILE_SIZE + 1).read_to_end(&mut raw))
+        .map_err(describe)?;
+    if raw.len() as u64 > MAX_NAMED_FILE_SIZE {
+        return Err(too_big());
+    }
+    String::from_utf8(raw).map_err(|_| "not valid UTF-8".to_string())
+}
+
 impl Config {
-    /// Reads and validates a config file.
+    /// Reads and validates a config file named on the command line (`--config`).
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        Config::load_within(path, None)
+    }
+
+    /// Reads and validates a config file found by search (`project::config_in`): the
+    /// checkout's own file, so it must stay inside its own directory.
+    pub fn load_discovered(path: &Path) -> Result<Config, ConfigError> {
+        Config::load_within(path, Some(path.parent().unwrap_or(Path::new(""))))
+    }
+
+    /// Reads and validates a config file; a discovered one must stay inside its own directory
+    /// (`root`), see `read_named_file`.
+    pub fn load_within(path: &Path, root: Option<&Path>) -> Result<Config, ConfigError> {
         // No position: the file itself is the problem (line 0 says so).
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        let text = read_named_file(path, root).map_err(|why| ConfigError {
             path: path.to_path_buf(),
             span: None,
             line: 0,
             column: 0,
-            message: format!(
-                "cannot read config file `{}`: {}",
-                path.display(),
-                crate::walk::describe_io(&e)
-            ),
+            message: format!("cannot read config file `{}`: {why}", path.display()),
             text: String::new(),
         })?;
         Config::parse(&text, path)

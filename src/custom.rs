@@ -124,23 +124,21 @@ fn placeholders(template: &str) -> Vec<String> {
     out
 }
 
-/// Loads the config's `custom_rules` (paths relative to the config file). Errors are placed in
-/// the query file, or in the config file when the query file cannot be read.
+/// Loads the config's `custom_rules` (paths relative to the config file). Each must be a
+/// regular file inside the config's directory, of bounded size (see
+/// `config::read_named_file`): a cloned repository's config names no file elsewhere. Errors are
+/// placed in the query file, or in the config file when the query file cannot be read.
 pub fn load(config: &Config) -> Result<Vec<&'static dyn Rule>, ConfigError> {
     let base = config.base_dir();
     let mut rules: Vec<&'static dyn Rule> = Vec::new();
     let mut codes: HashSet<String> = HashSet::new();
     for entry in &config.custom_rules {
         let path = base.join(entry);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
+        let text = crate::config::read_named_file(&path, Some(&base)).map_err(|why| {
             config_error(
                 config,
                 entry,
-                format!(
-                    "`custom_rules`: cannot read `{}`: {}",
-                    path.display(),
-                    crate::walk::describe_io(&e)
-                ),
+                format!("`custom_rules`: cannot read `{}`: {why}", path.display()),
             )
         })?;
         let rule = parse(&text, &shown(&path))?;
@@ -167,7 +165,8 @@ fn shown(path: &Path) -> PathBuf {
 /// An error on the config's `custom_rules` entry `entry`.
 fn config_error(config: &Config, entry: &str, message: String) -> ConfigError {
     let path = config.path.clone().unwrap_or_default();
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    // The text the config was parsed from, not the file again (it may have changed).
+    let text = config.text.clone();
     let quoted = format!("\"{entry}\"");
     let span = text.find(&quoted).map(|i| i..i + quoted.len()).or_else(|| {
         text.find("custom_rules")

@@ -156,22 +156,152 @@ impl Drop for LargeFile<'_> {
     }
 }
 
-/// Wall time one file may spend in the parser, and again in the query pass: a guard against
-/// hangs on pathological input, far above what any real file needs (30 s, plus 10 s per MiB).
-fn time_budget(bytes: usize) -> Duration {
+/// The work one file may spend in the parser, and again in the query pass: a guard against
+/// hangs on pathological input, far above what any real file needs. It is counted in steps (the
+/// progress callbacks tree-sitter makes after a fixed amount of work: 100 parser operations, or
+/// 1,000 units of query work), not in time, so that a file is cut at the same point on an idle
+/// machine and on a loaded one, and its findings do not depend on the load. Real code takes
+/// about 6,000 parser steps and 2,000 query steps per MiB.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct StepBudget {
+    base: u64,
+    per_mib: u64,
+}
+
+const PARSE_STEPS: StepBudget = StepBudget {
+    base: 100_000,
+    per_mib: 100_000,
+};
+
+const QUERY_STEPS: StepBudget = StepBudget {
+    base: 50_000,
+    per_mib: 50_000,
+};
+
+impl StepBudget {
+    /// The steps a file of `bytes` bytes may take.
+    fn steps(self, bytes: usize) -> u64 {
+        self.base + self.per_mib * (bytes as u64 >> 20)
+    }
+}
+
+/// The steps a pass has taken, against its budget.
+struct Steps {
+    taken: std::sync::atomic::AtomicU64,
+    budget: u64,
+    /// The CPU time of the thread that takes the steps when it took the first, in nanoseconds
+    /// (0 before): some work is not counted in steps (the query cursor looks up each node's
+    /// field through its ancestors, a cost per node that grows with the depth of an unclosed
+    /// file), so CPU time is a second bound, which load does not change either.
+    cpu_start: std::sync::atomic::AtomicU64,
+    cpu_budget: Duration,
+    /// Set once the CPU bound is passed.
+    over_cpu: std::sync::atomic::AtomicBool,
+}
+
+/// CPU time per file and pass, the second bound of a `Steps`: 30 s plus 10 s per MiB.
+fn cpu_budget(bytes: usize) -> Duration {
     Duration::from_secs(30 + 10 * (bytes as u64 >> 20))
 }
 
-/// Trees deeper than this are not searched for the start of a match below it: the query cursor
-/// stores start depths in 16 bits, and past 65,535 levels its states are never retired.
-const MAX_START_DEPTH: u32 = 50_000;
-
-fn over_budget(started: Instant, budget: Duration) -> ControlFlow<()> {
-    if started.elapsed() > budget {
-        ControlFlow::Break(())
-    } else {
-        ControlFlow::Continue(())
+/// The CPU time the calling thread has used (wall time where the platform has no such clock).
+fn thread_cpu_time() -> Duration {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: a valid pointer to a timespec; the clock id is a constant.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0 {
+            return Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+        }
     }
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
+}
+
+impl Steps {
+    fn new(budget: StepBudget, bytes: usize) -> Steps {
+        Steps {
+            taken: std::sync::atomic::AtomicU64::new(0),
+            budget: budget.steps(bytes),
+            cpu_start: std::sync::atomic::AtomicU64::new(0),
+            cpu_budget: cpu_budget(bytes),
+            over_cpu: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// One more step: `Break` once the budget is spent.
+    fn step(&self) -> ControlFlow<()> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let taken = self.taken.fetch_add(1, Relaxed);
+        if taken % 64 == 0 {
+            let now = thread_cpu_time().as_nanos().max(1) as u64;
+            let start = match self.cpu_start.compare_exchange(0, now, Relaxed, Relaxed) {
+                Ok(_) => now,
+                Err(start) => start,
+            };
+            if Duration::from_nanos(now.saturating_sub(start)) > self.cpu_budget {
+                self.over_cpu.store(true, Relaxed);
+            }
+        }
+        if self.spent() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    fn spent(&self) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.taken.load(Relaxed) > self.budget || self.over_cpu.load(Relaxed)
+    }
+
+    /// The budget, for messages.
+    fn describe(&self) -> String {
+        format!(
+            "{} steps or {} seconds of CPU time",
+            self.budget,
+            self.cpu_budget.as_secs()
+        )
+    }
+}
+
+/// Trees deeper than this are not searched for the start of a match below it (the run says so):
+/// the query cursor keeps a state for each level a match may have started at and visits them
+/// all at every node, which is quadratic in the depth (3,000 nested calls took more than the
+/// whole time budget). Real code stays far below it: an `else if` chain of a thousand branches
+/// is 2,000 levels deep.
+const MAX_START_DEPTH: u32 = 2_000;
+
+/// Whether the tree under `root` is deeper than `limit` levels (an iterative walk that stops at
+/// the first node that deep).
+fn deeper_than(root: tree_sitter::Node, limit: u32) -> bool {
+    let mut cursor = root.walk();
+    let mut depth = 0u32;
+    loop {
+        if cursor.goto_first_child() {
+            depth += 1;
+            if depth > limit {
+                return true;
+            }
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return false;
+            }
+            depth -= 1;
+        }
+    }
+}
+
+/// `--jobs N` capped at the parallelism the machine has: more threads than cores only contend
+/// (`--jobs 100000` would start thousands of them).
+fn max_jobs(n: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    n.min(cores)
 }
 
 /// What one worker keeps between files: a parser per language and a query cursor.
@@ -484,7 +614,7 @@ impl Engine {
                 },
             );
         };
-        match jobs {
+        match jobs.map(max_jobs) {
             Some(n) if n > 0 => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
                 Ok(pool) => pool.install(run),
                 Err(_) => run(),
@@ -492,6 +622,8 @@ impl Engine {
             _ => run(),
         }
         warnings.sort_by(|a, b| a.path.cmp(&b.path));
+        // A file linted again for the project-wide phase says the same thing twice.
+        warnings.dedup_by(|a, b| a.path == b.path && a.message == b.message);
         Report {
             warnings,
             files_checked: totals.checked.into_inner(),
@@ -888,9 +1020,8 @@ impl Engine {
         let lang = lang::choose(path, &source.text);
         let old = old.filter(|(l, _)| *l == lang).map(|(_, t)| t);
         let text = source.text.as_slice();
-        let budget = time_budget(text.len());
-        let started = Instant::now();
-        let mut in_budget = |_: &ParseState| over_budget(started, budget);
+        let steps = Steps::new(PARSE_STEPS, text.len());
+        let mut in_budget = |_: &ParseState| steps.step();
         let plan = match old {
             None if self.partial => {
                 crate::partial::plan(&source, known.needles, self.partial_min_bytes)
@@ -905,8 +1036,8 @@ impl Engine {
             outcome.warning = Some(Warning {
                 path: path.to_path_buf(),
                 message: format!(
-                    "skipped: parsing took longer than {} seconds",
-                    budget.as_secs()
+                    "skipped: parsing took more than its budget of {}",
+                    steps.describe()
                 ),
             });
             return (outcome, None);
@@ -952,10 +1083,9 @@ impl Engine {
         known: Known,
     ) {
         let text = source.text.as_slice();
-        let budget = time_budget(text.len());
+        let steps = Steps::new(QUERY_STEPS, text.len());
         let combined = &self.queries[lang.index()];
         let names = combined.query.capture_names();
-        let started = Instant::now();
         // Two strands meet in the rules: the facts then the flow analyses, which need only the
         // facts; and the query pass then its matches, which need the facts too. On an idle core
         // (the language server lints one file at a time) the strands run side by side, the
@@ -982,7 +1112,7 @@ impl Engine {
             },
             || {
                 let facts_ready = facts_ready;
-                let mut in_budget = |_: &QueryCursorState| over_budget(started, budget);
+                let mut in_budget = |_: &QueryCursorState| steps.step();
                 let mut found: Vec<(usize, Vec<tree_sitter::QueryCapture>)> = Vec::new();
                 let mut matches = cursor.matches_with_options(
                     &combined.query,
@@ -1028,12 +1158,21 @@ impl Engine {
         for (w, problems) in flows {
             let _ = ctx.flows[w.index()].set(problems);
         }
-        if started.elapsed() > budget {
+        if steps.spent() {
             outcome.warning = Some(Warning {
                 path: path.to_path_buf(),
                 message: format!(
-                    "the query pass stopped after {} seconds: findings may be incomplete",
-                    budget.as_secs()
+                    "the query pass stopped after its budget of {}: findings may be \
+                     incomplete",
+                    steps.describe()
+                ),
+            });
+        } else if deeper_than(tree.root_node(), MAX_START_DEPTH) {
+            outcome.warning = Some(Warning {
+                path: path.to_path_buf(),
+                message: format!(
+                    "code nested deeper than {MAX_START_DEPTH} levels is not searched: findings \
+                     may be incomplete"
                 ),
             });
         }
@@ -1143,9 +1282,8 @@ pub fn parse_planned(
     plan: Option<&[tree_sitter::Range]>,
     whole_on_error: bool,
 ) -> Option<Tree> {
-    let budget = time_budget(text.len());
-    let started = Instant::now();
-    let mut in_budget = |_: &ParseState| over_budget(started, budget);
+    let steps = Steps::new(PARSE_STEPS, text.len());
+    let mut in_budget = |_: &ParseState| steps.step();
     let tree = match plan {
         Some(ranges) if !whole_on_error => {
             let _ = parser.set_included_ranges(ranges);
@@ -1343,6 +1481,32 @@ fn trim() {
 #[cfg(test)]
 mod tests {
     use super::LargeFiles;
+    use super::{max_jobs, StepBudget, Steps};
+    use std::ops::ControlFlow;
+
+    #[test]
+    fn jobs_are_capped_at_the_cores() {
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        assert_eq!(max_jobs(100_000), cores);
+        assert_eq!(max_jobs(1), 1);
+    }
+
+    /// The budget is a count of steps: the same file stops at the same step whatever the load.
+    #[test]
+    fn budgets_count_steps() {
+        let budget = StepBudget {
+            base: 3,
+            per_mib: 2,
+        };
+        assert_eq!(budget.steps(1 << 20), 5);
+        let steps = Steps::new(budget, 100);
+        for _ in 0..3 {
+            assert_eq!(steps.step(), ControlFlow::Continue(()));
+        }
+        assert!(!steps.spent());
+        assert_eq!(steps.step(), ControlFlow::Break(()));
+        assert!(steps.spent());
+    }
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::mpsc;
 

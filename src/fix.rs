@@ -237,6 +237,40 @@ fn diff_path(path: &Path) -> String {
     crate::diagnostic::path_string(&relative)
 }
 
+/// A file name in a diff header as git writes one: in double quotes with C escapes when it
+/// holds a control character, a quote or a backslash (a newline in a name would forge a
+/// `+++` line, an escape sequence would reach the terminal); bidirectional formatting
+/// characters are escaped too, byte by byte. `git apply` reads both forms.
+fn diff_name(prefix: &str, path: &str) -> String {
+    let name = format!("{prefix}{path}");
+    let unsafe_char = crate::source::is_unsafe_for_terminal;
+    if !name
+        .chars()
+        .any(|c| c == '"' || c == '\\' || unsafe_char(c))
+    {
+        return name;
+    }
+    let mut out = String::from("\"");
+    for c in name.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if unsafe_char(c) => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("\\{b:03o}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// A unified diff of one file's parse text before and after, lossily shown as UTF-8.
 pub fn unified_diff(path: &str, before: &[u8], after: &[u8]) -> String {
     let old = String::from_utf8_lossy(before);
@@ -245,7 +279,7 @@ pub fn unified_diff(path: &str, before: &[u8], after: &[u8]) -> String {
     let mut out = diff
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .header(&diff_name("a/", path), &diff_name("b/", path))
         .to_string();
     if !out.is_empty() && !out.ends_with('\n') {
         out.push('\n');
@@ -431,12 +465,50 @@ fn each_file(
     result
 }
 
+/// The directory a fixed file must stay in once links are followed: the project of `path`
+/// (the nearest directory above it, as written, with a config file or a checkout marker), else
+/// the directory `path` names. Found without following links, so that a link in the tree
+/// (`vendor -> /usr/include`) does not move the project along with it.
+fn fix_root(path: &Path) -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    let mut abs = PathBuf::new();
+    for part in cwd.join(path).components() {
+        match part {
+            std::path::Component::ParentDir => {
+                abs.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => abs.push(other),
+        }
+    }
+    let dir = abs.parent()?;
+    let marked = |markers: &[&str]| {
+        dir.ancestors()
+            .find(|d| markers.iter().any(|m| d.join(m).exists()))
+            .map(Path::to_path_buf)
+    };
+    let root = marked(&["wsalint.toml", ".wsalint.toml"])
+        .or_else(|| marked(&[".git", ".hg", ".svn"]))
+        .unwrap_or_else(|| dir.to_path_buf());
+    std::fs::canonicalize(root).ok()
+}
+
 /// Writes the fixed parse text `text` of `source` back to `path` in the file's own encoding,
-/// atomically, unless the file changed since `source` was read.
+/// unless the file changed since `source` was read. A symbolic link is followed only to a file
+/// inside the project (see `fix_root`): a cloned repository's `x.c -> ~/.bashrc` is never
+/// rewritten. The file is replaced atomically (a temporary file, then a rename), except when
+/// that would lose something (see `write_in_place`).
 pub fn write_fixed(path: &Path, source: &Source, text: &[u8]) -> Result<(), String> {
     // Write to the file a symbolic link points to, not over the link.
     let target: PathBuf =
         std::fs::canonicalize(path).map_err(|e| format!("not fixed: cannot resolve: {e}"))?;
+    let root = fix_root(path).ok_or("not fixed: cannot resolve its project")?;
+    if !target.starts_with(&root) {
+        return Err(format!(
+            "not fixed: it leads outside the project (to `{}`)",
+            crate::source::sanitize_for_terminal(&target.display().to_string())
+        ));
+    }
     let original = source.encode(&source.text);
     let unchanged = || -> Result<(), String> {
         let now = crate::engine::read_regular_file(&target, i64::MAX as u64)
@@ -447,9 +519,12 @@ pub fn write_fixed(path: &Path, source: &Source, text: &[u8]) -> Result<(), Stri
         Ok(())
     };
     unchanged()?;
-    let permissions = std::fs::metadata(&target)
-        .map_err(|e| format!("not fixed: cannot read its permissions: {e}"))?
-        .permissions();
+    let meta = std::fs::metadata(&target)
+        .map_err(|e| format!("not fixed: cannot read its permissions: {e}"))?;
+    if write_in_place(&meta) {
+        return overwrite(&target, &source.encode(text), unchanged);
+    }
+    let permissions = meta.permissions();
     let dir = target
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -468,6 +543,57 @@ pub fn write_fixed(path: &Path, source: &Source, text: &[u8]) -> Result<(), Stri
     // `tmp` is dropped on this early return).
     unchanged()?;
     tmp.persist(&target).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+/// Whether a file is written in place rather than replaced: a replacement is a new file, so a
+/// file with several hard links would keep its old text under its other names, and a file of
+/// another owner (a run as root over a user's tree) would become the runner's.
+#[cfg(unix)]
+fn write_in_place(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: `geteuid` has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    meta.nlink() > 1 || meta.uid() != me
+}
+
+#[cfg(not(unix))]
+fn write_in_place(_meta: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Writes `bytes` over the file `target` (a resolved path) in place, checking just before that
+/// it still holds what was read: opened without following a link and without creating a file,
+/// refused unless it is the same regular file, truncated to the new length after the write.
+fn overwrite(
+    target: &Path,
+    bytes: &[u8],
+    unchanged: impl Fn() -> Result<(), String>,
+) -> Result<(), String> {
+    let io = |e: std::io::Error| format!("not fixed: cannot write: {e}");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let before = std::fs::symlink_metadata(target).map_err(io)?;
+    let mut file = options.open(target).map_err(io)?;
+    let opened = file.metadata().map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if !opened.is_file() || (opened.dev(), opened.ino()) != (before.dev(), before.ino()) {
+            return Err("not fixed: the file changed since it was read".to_string());
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (before, &opened);
+    unchanged()?;
+    file.write_all(bytes).map_err(io)?;
+    file.set_len(bytes.len() as u64).map_err(io)?;
+    file.sync_all().map_err(io)?;
     Ok(())
 }
 
@@ -580,5 +706,16 @@ mod tests {
         let d = unified_diff("x.c", b"a\nb\n", b"a\nc\n");
         assert!(d.starts_with("--- a/x.c\n+++ b/x.c\n"), "{d}");
         assert!(d.contains("-b\n+c\n"), "{d}");
+    }
+
+    #[test]
+    fn diff_names_are_quoted_as_git_quotes_them() {
+        let d = unified_diff("x\n+++ b/evil.c\x1b[2J\u{202e}\"\\.c", b"a\n", b"b\n");
+        let header = "--- \"a/x\\n+++ b/evil.c\\033[2J\\342\\200\\256\\\"\\\\.c\"\n";
+        assert!(d.starts_with(header), "{d}");
+        assert_eq!(d.lines().filter(|l| l.starts_with("+++")).count(), 1, "{d}");
+        assert!(!d.chars().any(|c| c == '\x1b' || c == '\u{202e}'), "{d}");
+        // Plain names stay as they are, non-ASCII letters included.
+        assert!(unified_diff("é.c", b"a\n", b"b\n").starts_with("--- a/é.c\n"));
     }
 }

@@ -107,7 +107,13 @@ impl Needles {
     /// one of them stays in the parse for the loop or hand-off that calls it.
     pub fn new(names: &[&str], socket_types: &[&str], helper_calls: &[&'static str]) -> Needles {
         let mut anywhere: Vec<&str> = ANY_CASE.to_vec();
-        anywhere.extend(names.iter().filter(|n| !is_identifier(n)));
+        // Cut like the pre-filter's needles (a superset of the items, built in linear time).
+        anywhere.extend(
+            names
+                .iter()
+                .filter(|n| !is_identifier(n))
+                .map(|n| crate::prefilter::cut(n)),
+        );
         anywhere.sort_unstable();
         anywhere.dedup();
         Needles {

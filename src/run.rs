@@ -195,16 +195,16 @@ fn explain(code: &str, config: Option<&PathBuf>) -> i32 {
 /// Loads the config of the current directory (`rules`, `explain`): `--config`, else the
 /// nearest one upwards, else defaults.
 pub fn load_config(explicit: Option<&PathBuf>) -> Result<Config, ConfigError> {
-    let path = match explicit {
-        Some(p) => Some(p.clone()),
-        None => std::env::current_dir().ok().and_then(|d| {
-            // Shown relative to the current directory, like every other path.
-            crate::project::config_in(&d)
-                .map(|p| p.strip_prefix(&d).map(PathBuf::from).unwrap_or(p))
-        }),
-    };
+    if let Some(p) = explicit {
+        return Config::load(p);
+    }
+    let path = std::env::current_dir().ok().and_then(|d| {
+        // Shown relative to the current directory, like every other path.
+        crate::project::config_in(&d).map(|p| p.strip_prefix(&d).map(PathBuf::from).unwrap_or(p))
+    });
     match path {
-        Some(p) => Config::load(&p),
+        // A discovered config is the checkout's own file: it stays inside its directory.
+        Some(p) => Config::load_discovered(&p),
         None => Ok(Config::default()),
     }
 }
@@ -354,7 +354,9 @@ impl Setup {
     /// the exit code is returned.
     fn build(args: &CheckArgs, path: Option<&Path>, color: bool) -> Result<Setup, i32> {
         let loaded = match path {
-            Some(p) => Config::load(p),
+            // `--config` may name a file anywhere; a found one is the checkout's own.
+            Some(p) if args.config.as_deref() == Some(p) => Config::load(p),
+            Some(p) => Config::load_discovered(p),
             None => Ok(Config::default()),
         };
         let mut config = loaded.map_err(|e| {

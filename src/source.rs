@@ -263,7 +263,7 @@ impl Source {
 
 /// Control characters (C0, DEL, C1: the stuff of ANSI escapes) and the bidirectional
 /// formatting characters that make a terminal show text in another order than it is stored.
-fn is_unsafe_for_terminal(ch: char) -> bool {
+pub fn is_unsafe_for_terminal(ch: char) -> bool {
     ch.is_control()
         || matches!(ch, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }

@@ -248,7 +248,7 @@ fn deep_nesting_does_not_overflow() {
         // left to hold a finding: that run only has to end cleanly.
         let slow = name.starts_with("unclosed") || name.starts_with("parens");
         let stopped = stderr(&out).contains(&format!("warning: {name}: the query pass stopped"))
-            || stderr(&out).contains(&format!("warning: {name}: skipped: parsing took longer"));
+            || stderr(&out).contains(&format!("warning: {name}: skipped: parsing took more"));
         let unclosed = name.starts_with("unclosed") && matches!(out.status.code(), Some(0 | 1));
         assert!(
             stdout(&out).starts_with(&format!("{name}:1:28: warning: `iphlpapi.dll`"))
@@ -494,4 +494,467 @@ fn paths_stay_relative_as_given() {
         .output()
         .unwrap();
     assert_eq!(stdout(&out), format!("a/b/leak.c:{LEAK_GCC}\n"));
+}
+
+/// A run whose exit code is not asserted (0, 1 or 2), still under the hang guard.
+fn run_any(dir: &Path, args: &[&str]) -> Output {
+    Command::cargo_bin("wsalint")
+        .unwrap()
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .timeout(HANG_GUARD)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// 20,000 levels of every kind of nesting C and C++ allow (each kind overflowed the stack at
+/// 3,500 to 8,000 levels, or took minutes, before), each with a function that holds a WSA001
+/// finding: every file ends with that finding, and a file nested past the query's depth limit
+/// says so. (100,000 levels take seconds each in a release build; in a debug build on a loaded
+/// machine, minutes for all.)
+#[test]
+fn twenty_thousand_levels_of_every_kind_of_nesting() {
+    let n = 20_000;
+    let rep = |s: &str| s.repeat(n);
+    let list = |s: &str, sep: &str| vec![s; n].join(sep);
+    let head = "#include <winsock2.h>\nvoid f(SOCKET s, struct t *x, int p) { HMODULE h = \
+                LoadLibraryA(\"iphlpapi.dll\"); FreeLibrary(h);\n";
+    let else_ifs: String = (1..n)
+        .map(|i| format!(" else if (p == {i}) closesocket(s);"))
+        .collect();
+    let bodies = [
+        (
+            "braces.c",
+            format!("{}closesocket(s);{}", rep("{"), rep("}")),
+        ),
+        (
+            "ipx.c",
+            format!("if (p == AF_IPX) {}x;{}", rep("{"), rep("}")),
+        ),
+        ("arrow.c", format!("closesocket(x{});", rep("->a"))),
+        (
+            "text.c",
+            format!(
+                "h = LoadLibrary({}\"iphlpapi.dll\"{});",
+                rep("TEXT("),
+                rep(")")
+            ),
+        ),
+        (
+            "and.c",
+            format!("while ({}) closesocket(s);", list("p", " && ")),
+        ),
+        ("plus.c", format!("closesocket({});", list("s", " + "))),
+        (
+            "parens.c",
+            format!("if ({}s == -1{}) closesocket(s);", rep("("), rep(")")),
+        ),
+        (
+            "ternary.c",
+            format!("s = {}s; closesocket(s);", rep("p ? s : ")),
+        ),
+        ("casts.c", format!("closesocket({}s);", rep("(SOCKET)"))),
+        (
+            "calls.c",
+            format!("closesocket({}s{});", rep("g("), rep(")")),
+        ),
+        ("not.c", format!("if ({}s) closesocket(s);", rep("!"))),
+        (
+            "subscript.c",
+            format!("closesocket({}0{});", rep("a["), rep("]")),
+        ),
+        (
+            "else-if.c",
+            format!("if (p == 0) closesocket(s);{else_ifs}"),
+        ),
+        ("ifs.c", format!("{}closesocket(s);", rep("if (p) "))),
+        ("whiles.c", format!("{}closesocket(s);", rep("while (p) "))),
+        (
+            "do.c",
+            format!("{}closesocket(s);{}", rep("do { "), rep(" } while (p);")),
+        ),
+        (
+            "init.c",
+            format!("int v = {}0{}; closesocket(s);", rep("{"), rep("}")),
+        ),
+        ("comma.c", format!("closesocket(({}));", list("s", ", "))),
+        (
+            "assign.c",
+            format!(
+                "{}socket(AF_INET, SOCK_STREAM, 0); closesocket(s);",
+                rep("s = ")
+            ),
+        ),
+        (
+            "switch.c",
+            format!(
+                "switch (p) {{ {}closesocket(s);{}",
+                rep("case 0: switch (p) { "),
+                rep(" }") + " }"
+            ),
+        ),
+        ("addr.c", format!("closesocket({}s);", rep("*&"))),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut files: Vec<(String, String)> = bodies
+        .into_iter()
+        .map(|(name, body)| (name.to_string(), format!("{head}{body}\n}}\n")))
+        .collect();
+    let leak = "void f(void) { HMODULE h = LoadLibraryA(\"iphlpapi.dll\"); FreeLibrary(h); }\n";
+    files.push((
+        "pp-parens.c".into(),
+        format!(
+            "#if {}defined(_WIN32){}\n{leak}#endif\n",
+            rep("("),
+            rep(")")
+        ),
+    ));
+    files.push((
+        "pp-and.c".into(),
+        format!("#if {}\n{leak}#endif\n", list("defined(_WIN32)", " && ")),
+    ));
+    files.push((
+        "pp-nested.c".into(),
+        format!("{}{leak}{}", rep("#ifdef _WIN32\n"), rep("#endif\n")),
+    ));
+    files.push((
+        "pp-elif.c".into(),
+        format!(
+            "#if A\nint a;\n{}#else\n{leak}#endif\n",
+            rep("#elif B\nint b;\n")
+        ),
+    ));
+    files.push((
+        "struct.c".into(),
+        format!("{}SOCKET s;{}\n{leak}", rep("struct a { "), rep(" };")),
+    ));
+    files.push((
+        "namespaces.cpp".into(),
+        format!("{}{leak}{}", rep("namespace a { "), rep("}")),
+    ));
+    files.push((
+        "lambdas.cpp".into(),
+        format!(
+            "{leak}void g(SOCKET s) {{ auto l = {}closesocket(s);{} }}\n",
+            rep("[&]() { return "),
+            rep(" };")
+        ),
+    ));
+    for (name, text) in &files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    // One run over all of them (the files are linted side by side); the guard is per file.
+    let out = Command::cargo_bin("wsalint")
+        .unwrap()
+        .current_dir(dir.path())
+        .timeout(HANG_GUARD * files.len() as u32)
+        .args(["--format", "gcc", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let deep = |name: &str| {
+        format!("warning: {name}: code nested deeper than 2000 levels is not searched: findings may be incomplete")
+    };
+    for warning in stderr(&out).lines() {
+        assert!(
+            files.iter().any(|(name, _)| warning == deep(name)),
+            "{warning}"
+        );
+    }
+    for (name, text) in &files {
+        // The finding, unless the function is itself nested past the limit (and the run says
+        // so): an `#elif` chain nests each branch in the one before.
+        let line = text[..text.find("LoadLibraryA").unwrap()]
+            .matches('\n')
+            .count()
+            + 1;
+        let found = format!("{name}:{line}:");
+        let past_limit =
+            ["pp-nested.c", "pp-elif.c", "namespaces.cpp", "struct.c"].contains(&name.as_str());
+        assert!(
+            stdout(&out)
+                .lines()
+                .any(|l| l.starts_with(&found) && l.ends_with("[WSA001]"))
+                || (past_limit && stderr(&out).lines().any(|l| l == deep(name))),
+            "{name}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn one_file_of_many_small_functions_is_linear() {
+    // Each function declares its own `s`: a lookup must not read every other function's.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("many.c"), big_file(1 << 20)).unwrap();
+    let out = gcc(dir.path(), "many.c");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).ends_with("[WSA001]\n"), "{}", stdout(&out));
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn a_100_kb_dll_name_in_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "dlls = [\"{}\", \"{}\", \"iphlpapi.dll\"]\n",
+        "a".repeat(100_000),
+        "a.".repeat(50_000)
+    );
+    std::fs::write(dir.path().join("wsalint.toml"), config).unwrap();
+    std::fs::write(dir.path().join("leak.c"), LEAK).unwrap();
+    let out = gcc(dir.path(), "leak.c");
+    assert_eq!(stdout(&out), format!("leak.c:{LEAK_GCC}\n"));
+}
+
+#[test]
+fn jobs_beyond_the_machine_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..8 {
+        std::fs::write(dir.path().join(format!("leak{i}.c")), LEAK).unwrap();
+    }
+    let out = run(dir.path(), &["--format", "gcc", "--jobs", "100000", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out).lines().count(), 8, "{}", stdout(&out));
+    assert_eq!(stderr(&out), "");
+}
+
+/// The config a cloned repository holds names `custom_rules` it must not read: each run ends
+/// with a clear error at once (no hang on `/dev/stdin`, no unbounded read of `/dev/zero`), and
+/// never shows what the file holds.
+#[cfg(unix)]
+#[test]
+fn custom_rules_outside_the_project_or_not_regular_files_are_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let project = root.path().join("repo");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(project.join("leak.c"), LEAK).unwrap();
+    std::fs::write(root.path().join("outside.scm"), "; code: ABC001\n").unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", project.join("env.scm")).unwrap();
+    for (entry, why) in [
+        ("/proc/self/environ", "leads outside the project"),
+        ("env.scm", "leads outside the project"),
+        ("/dev/zero", "leads outside the project"),
+        ("/dev/stdin", "leads outside the project"),
+        ("../outside.scm", "leads outside the project"),
+        (".", "not a regular file"),
+    ] {
+        std::fs::write(
+            project.join("wsalint.toml"),
+            format!("custom_rules = [\"{entry}\"]\n"),
+        )
+        .unwrap();
+        let out = Command::cargo_bin("wsalint")
+            .unwrap()
+            .current_dir(&project)
+            .env("WSALINT_TEST_SECRET", "hunter2-in-the-environment")
+            .timeout(HANG_GUARD)
+            .args(["leak.c"])
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{entry}: {err}");
+        // `/dev/stdin` leads outside, or to a pipe that has no name.
+        let link = entry == "/dev/stdin" && err.contains("a link that cannot be followed");
+        assert!(
+            err.contains("`custom_rules`: cannot read") && (err.contains(why) || link),
+            "{entry}: {err}"
+        );
+        assert!(!err.contains("hunter2"), "{entry}: {err}");
+        assert!(!stdout(&out).contains("hunter2"), "{entry}");
+    }
+    // A custom rule inside the project, reached through a link inside it, still loads.
+    std::fs::create_dir(project.join("rules")).unwrap();
+    std::fs::write(
+        project.join("rules/raw.scm"),
+        "; code: ABC001\n; name: raw-closesocket\n; severity: warning\n; message: raw call\n\
+         ((call_expression function: (identifier) @f) @match (#eq? @f \"FreeLibrary\"))\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("rules/raw.scm", project.join("linked.scm")).unwrap();
+    std::fs::write(
+        project.join("wsalint.toml"),
+        "custom_rules = [\"linked.scm\"]\n",
+    )
+    .unwrap();
+    let out = run_any(&project, &["--format", "gcc", "leak.c"]);
+    assert!(
+        stdout(&out).contains("[ABC001]"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+/// A discovered config that is a link out of its directory is refused the same way (one named
+/// on the command line is the user's choice); one that is not a regular file is not a config
+/// (the run goes on with the defaults, never blocked or filling memory).
+#[cfg(unix)]
+#[test]
+fn a_discovered_config_must_be_a_regular_file_of_its_directory() {
+    for target in ["/proc/self/environ", "/dev/zero", "/dev/stdin"] {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(target, dir.path().join("wsalint.toml")).unwrap();
+        std::fs::write(dir.path().join("leak.c"), LEAK).unwrap();
+        let out = Command::cargo_bin("wsalint")
+            .unwrap()
+            .current_dir(dir.path())
+            .env("WSALINT_TEST_SECRET", "hunter2-in-the-environment")
+            .timeout(HANG_GUARD)
+            .args(["leak.c"])
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert!(!err.contains("hunter2"), "{target}: {err}");
+        if target == "/proc/self/environ" {
+            assert_eq!(out.status.code(), Some(2), "{target}: {err}");
+            assert!(
+                err.contains(
+                    "cannot read config file `wsalint.toml`: it leads outside the project"
+                ),
+                "{target}: {err}"
+            );
+        } else {
+            assert_eq!(out.status.code(), Some(1), "{target}: {err}");
+            assert!(stdout(&out).contains("[WSA001]") || stdout(&out).contains("WSA001"));
+        }
+    }
+}
+
+/// A file with a safe fix (`close` on a socket).
+const FIXABLE: &str = "#include <winsock2.h>\nvoid f(SOCKET s)\n{\n    close(s);\n}\n";
+
+#[cfg(unix)]
+#[test]
+fn fix_never_writes_through_a_link_that_leaves_the_project() {
+    let root = tempfile::tempdir().unwrap();
+    let project = root.path().join("repo");
+    std::fs::create_dir_all(project.join(".git")).unwrap();
+    let victim = root.path().join("victim.c");
+    std::fs::write(&victim, FIXABLE).unwrap();
+    std::os::unix::fs::symlink("../victim.c", project.join("x.c")).unwrap();
+    std::os::unix::fs::symlink(root.path(), project.join("vendor")).unwrap();
+    for name in ["x.c", "vendor/victim.c"] {
+        let out = run(&project, &["--fix", name]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(
+            stderr(&out).contains(&format!(
+                "warning: {name}: not fixed: it leads outside the project"
+            )),
+            "{name}: {}",
+            stderr(&out)
+        );
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), FIXABLE);
+    }
+    // A link inside the project is followed.
+    std::fs::write(project.join("real.c"), FIXABLE).unwrap();
+    std::os::unix::fs::symlink("real.c", project.join("inner.c")).unwrap();
+    let out = run(&project, &["--fix", "inner.c"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(std::fs::read_to_string(project.join("real.c"))
+        .unwrap()
+        .contains("closesocket(s)"));
+}
+
+#[cfg(unix)]
+#[test]
+fn fix_keeps_hard_links_and_the_owner() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.c");
+    std::fs::write(&file, FIXABLE).unwrap();
+    std::fs::hard_link(&file, dir.path().join("b.c")).unwrap();
+    let inode = std::fs::metadata(&file).unwrap().ino();
+    let out = run(dir.path(), &["--fix", "a.c"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let fixed = FIXABLE.replace("close(s)", "closesocket(s)");
+    // The same file under both names, fixed.
+    assert_eq!(std::fs::metadata(&file).unwrap().ino(), inode);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), fixed);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("b.c")).unwrap(),
+        fixed
+    );
+    // Run as root over another user's file, the file stays that user's.
+    // SAFETY: `geteuid` has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        let other = dir.path().join("other.c");
+        std::fs::write(&other, FIXABLE).unwrap();
+        std::os::unix::fs::chown(&other, Some(4242), Some(4242)).unwrap();
+        let out = run(dir.path(), &["--fix", "other.c"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let meta = std::fs::metadata(&other).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (4242, 4242));
+        assert_eq!(std::fs::read_to_string(&other).unwrap(), fixed);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn file_names_cannot_forge_lines_or_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("::error title=X::a.c"), LEAK).unwrap();
+    for (format, start) in [("gcc", "./::error"), ("msvc", ".\\::error")] {
+        let out = run(dir.path(), &["--format", format, "."]);
+        assert_eq!(out.status.code(), Some(1));
+        for line in stdout(&out).lines().chain(stderr(&out).lines()) {
+            assert!(!line.starts_with("::"), "{format}: {line}");
+        }
+        let start = if format == "msvc" && cfg!(unix) {
+            "./::error"
+        } else {
+            start
+        };
+        assert!(
+            stdout(&out).starts_with(start),
+            "{format}: {}",
+            stdout(&out)
+        );
+    }
+    // `--diff`: a newline in a name forges no `+++` header, an escape reaches no terminal.
+    let evil = "x\n+++ y.c\x1b[2J.c";
+    std::fs::write(dir.path().join(evil), FIXABLE).unwrap();
+    let out = run(dir.path(), &["--diff", evil]);
+    assert_eq!(out.status.code(), Some(1));
+    let diff = stdout(&out);
+    assert_eq!(
+        diff.lines().filter(|l| l.starts_with("+++")).count(),
+        1,
+        "{diff}"
+    );
+    assert!(
+        diff.starts_with("--- \"a/x\\n+++ y.c\\033[2J.c\"\n"),
+        "{diff}"
+    );
+    assert!(!diff.contains('\x1b'), "{diff}");
+}
+
+#[test]
+fn the_help_line_escapes_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    // A DLL name of the config, quoted by the message and by the fix's help.
+    let dll = "evil\u{1b}]0;pwned\u{7}.dll";
+    std::fs::write(
+        dir.path().join("wsalint.toml"),
+        "dlls = [\"evil\\u001b]0;pwned\\u0007.dll\"]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("esc.c"), LEAK.replace("iphlpapi.dll", dll)).unwrap();
+    for format in ["human", "gcc", "msvc", "github"] {
+        let out = run(
+            dir.path(),
+            &["--format", format, "--color", "never", "esc.c"],
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let s = stdout(&out);
+        assert!(
+            !s.chars().any(|c| c.is_control() && c != '\n'),
+            "{format}: {s:?}"
+        );
+        if format == "human" {
+            assert!(s.contains("= help: load `evil?]0;pwned?.dll` once"), "{s}");
+        }
+    }
 }

@@ -442,19 +442,31 @@ pub fn is_constant_true(cond: Node, text: &[u8]) -> bool {
 /// `i < 3`, `tries <= MAX_RETRIES`, `n-- > 0`, `attempt < kAttempts`: a counter against a
 /// constant (a number or an all-caps / `k`-prefixed name).
 fn is_counter_bound(cond: Node, text: &[u8]) -> bool {
-    let cond = unwrap_condition(cond);
-    if cond.kind_name() != "binary_expression" {
-        return false;
-    }
-    let op = cond.field("operator").map(|o| o.kind_name()).unwrap_or("");
-    if !matches!(op, "<" | "<=" | ">" | ">=" | "!=") {
-        // `&&` combinations: bounded when either side is.
-        if op == "&&" {
-            return [cond.field("left"), cond.field("right")]
-                .into_iter()
-                .flatten()
-                .any(|c| is_counter_bound(c, text));
+    // `&&` combinations are bounded when either side is; their chains are taken from a work
+    // list (a chain of any length is one level of recursion per `&&` otherwise).
+    let mut work = vec![cond];
+    while let Some(cond) = work.pop() {
+        let cond = unwrap_condition(cond);
+        if cond.kind_name() != "binary_expression" {
+            continue;
         }
+        let op = cond.field("operator").map(|o| o.kind_name()).unwrap_or("");
+        if op == "&&" {
+            work.extend(
+                [cond.field("right"), cond.field("left")]
+                    .into_iter()
+                    .flatten(),
+            );
+        } else if compares_with_constant(cond, op, text) {
+            return true;
+        }
+    }
+    false
+}
+
+/// `is_counter_bound` for one comparison `cond` with operator `op`.
+fn compares_with_constant(cond: Node, op: &str, text: &[u8]) -> bool {
+    if !matches!(op, "<" | "<=" | ">" | ">=" | "!=") {
         return false;
     }
     let is_const = |n: Node| {

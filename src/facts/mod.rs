@@ -23,11 +23,11 @@
 //! - What does a macro rename to? [`Facts::resolve_rename`] (`#define close closesocket`); the
 //!   global function a callee names however spelled: [`global_callee`].
 //! - Where is a name declared, with which type? [`Facts::decl_of`] (at an offset, scopes and
-//!   branches considered), [`Facts::decls_named`], [`Facts::declared_type`]; what is assigned
+//!   branches considered), [`Facts::decls_named`], [`Facts::outer_decls_named`] (globals and fields), [`Facts::declared_type`]; what is assigned
 //!   where: [`Facts::assignments`].
 //! - Is this expression a cast, and to what? [`Facts::cast_of`]; what is under the casts and
 //!   parentheses? [`unwrap_casts`], [`unwrap_parens`], [`value_arms`] (each arm of a `?:`).
-//! - The text of a node: [`Facts::text_of`]; an ancestor of some kinds: [`enclosing_kind`]; a
+//! - The text of a node: [`Facts::text_of`]; an ancestor of some kinds: [`Facts::enclosing_kind`] (or [`enclosing_kind`] without the facts), the parent of a node on deep code: [`Facts::parent`]; a
 //!   declarator's name: [`declarator_name`]; is one node inside another? [`Facts::within`];
 //!   walking a subtree without recursion: [`walk`], [`walk_pruned`].
 //! - Does a finding rest on a syntax error? [`Facts::rests_on_error`], [`Facts::in_error`].
@@ -179,6 +179,43 @@ pub fn rename_target(value: &str, function_like: bool) -> Option<&str> {
                 && v.bytes().all(crate::lang::is_ident_byte)
                 && !v.as_bytes()[0].is_ascii_digit()
         })
+    }
+}
+
+/// Nodes deeper than this have their parent recorded in `Facts::parent`: tree-sitter finds a
+/// node's parent by descending from the root, so walking up from a node `d` levels deep costs
+/// `d` steps per level, which on deeply nested input (100,000 levels) is quadratic per node.
+const RECORDED_PARENT_DEPTH: usize = 64;
+
+/// The parents of the nodes under `root` that are deeper than `RECORDED_PARENT_DEPTH`, by node
+/// id, from one iterative walk (usually empty: real code is shallower).
+fn deep_parents<'t>(root: Node<'t>) -> HashMap<usize, Node<'t>> {
+    let mut out = HashMap::new();
+    let mut cursor = root.walk();
+    let mut ancestors: Vec<Node<'t>> = Vec::new();
+    loop {
+        let node = cursor.node();
+        if cursor.goto_first_child() {
+            ancestors.push(node);
+            if ancestors.len() > RECORDED_PARENT_DEPTH {
+                out.insert(cursor.node().id(), node);
+            }
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                if ancestors.len() > RECORDED_PARENT_DEPTH {
+                    if let Some(&p) = ancestors.last() {
+                        out.insert(cursor.node().id(), p);
+                    }
+                }
+                break;
+            }
+            if !cursor.goto_parent() {
+                return out;
+            }
+            ancestors.pop();
+        }
     }
 }
 
@@ -433,6 +470,17 @@ pub struct Facts<'t> {
     pub decls: Vec<Decl>,
     /// Indices into `decls` by name: name lookups run for every identifier a rule asks about.
     decl_index: HashMap<String, Vec<usize>>,
+    /// The globals and fields of each name (indices into `decls`, in document order).
+    outer_index: HashMap<String, Vec<usize>>,
+    /// The locals and parameters of each name, nested by scope (see `ScopedDecls`).
+    local_index: HashMap<String, ScopedDecls>,
+    /// For each function, the innermost function around it (lambdas nest).
+    function_parents: Vec<Option<usize>>,
+    /// The parents of deeply nested nodes (see `Facts::parent`).
+    parents: HashMap<usize, Node<'t>>,
+    /// The scope of the nodes walked through by `scope_of`, by node id and whether a field's
+    /// scope was asked (while the facts are built).
+    scopes: HashMap<(usize, bool), Option<Node<'t>>>,
     pub assignments: Vec<Assignment<'t>>,
     pub loops: Vec<Loop<'t>>,
     pub regions: Vec<Region>,
@@ -502,6 +550,11 @@ impl<'t> Facts<'t> {
             socket_types: sockets::SocketTypes::default(),
             decl_index: HashMap::new(),
             windows_through_includes: imports.is_some_and(|i| i.windows_header),
+            outer_index: HashMap::new(),
+            local_index: HashMap::new(),
+            function_parents: Vec::new(),
+            parents: deep_parents(root),
+            scopes: HashMap::new(),
             windows_code: false,
             windows_program: false,
             records: HashMap::new(),
@@ -520,7 +573,7 @@ impl<'t> Facts<'t> {
                 facts.loops.push(Loop::new(node, text))
             }
             "preproc_ifdef" | "preproc_if" => {
-                platform::regions_of(node, text, &mut facts.regions);
+                platform::regions_of(node, text, &facts.branches, &mut facts.regions);
                 if node.kind_name() == "preproc_ifdef" {
                     ifdefs.push(node);
                 }
@@ -550,11 +603,36 @@ impl<'t> Facts<'t> {
         }
         for (i, d) in facts.decls.iter().enumerate() {
             facts.decl_index.entry(d.name.clone()).or_default().push(i);
+            if !matches!(d.kind, DeclKind::Local | DeclKind::Param) {
+                facts.outer_index.entry(d.name.clone()).or_default().push(i);
+            }
         }
+        facts.local_index = ScopedDecls::index(&facts.decls);
         facts.socket_types = sockets::SocketTypes::new(config, &facts.typedefs);
         facts.windows_code = platform::is_windows_code(&facts);
         facts.windows_program = platform::is_windows_program(&facts);
         facts
+    }
+
+    /// The parent of a node of this file's tree, as `Node::parent` finds it, without its cost
+    /// on deeply nested code.
+    pub fn parent(&self, node: Node<'t>) -> Option<Node<'t>> {
+        match self.parents.get(&node.id()) {
+            Some(&p) => Some(p),
+            None => node.parent(),
+        }
+    }
+
+    /// The innermost ancestor of `node` of one of `kinds` (see `enclosing_kind`).
+    pub fn enclosing_kind(&self, node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
+        let mut cur = self.parent(node);
+        while let Some(n) = cur {
+            if kinds.contains(&n.kind_name()) {
+                return Some(n);
+            }
+            cur = self.parent(n);
+        }
+        None
     }
 
     /// Whether the file defines a function of this short name (`open` for `Conn::open`).
@@ -616,13 +694,16 @@ impl<'t> Facts<'t> {
             }
         }
         self.decls.extend(params.iter().cloned());
-        if let Some(list) = node
-            .parent()
+        if let Some(list) = self
+            .parent(node)
             .filter(|p| p.kind_name() == "field_declaration_list")
         {
             let short = name.rsplit("::").next().unwrap_or(&name).to_string();
             self.methods.push((short, list.byte_range()));
         }
+        // Functions come in document order: the ones already here tell which holds this one.
+        let parent = self.function_at(node.start_byte());
+        self.function_parents.push(parent);
         self.functions.push(Function {
             node,
             name,
@@ -631,26 +712,47 @@ impl<'t> Facts<'t> {
         });
     }
 
+    /// The scope a declaration at `node` belongs to: the record's field list for a field, else
+    /// the innermost block, function, `for` or lambda; `None` at file scope. Remembered for
+    /// every ancestor walked through, so that the declarations of one deep `#elif` chain cost
+    /// a walk of the chain once, not once each.
+    fn scope_of(&mut self, node: Node<'t>, field: bool) -> Option<Node<'t>> {
+        let kinds: &[&str] = if field {
+            &["field_declaration_list"]
+        } else {
+            &[
+                "compound_statement",
+                "function_definition",
+                "for_statement",
+                "lambda_expression",
+            ]
+        };
+        let mut walked = Vec::new();
+        let mut cur = self.parent(node);
+        let found = loop {
+            let Some(n) = cur else { break None };
+            if kinds.contains(&n.kind_name()) {
+                break Some(n);
+            }
+            if let Some(&known) = self.scopes.get(&(n.id(), field)) {
+                break known;
+            }
+            walked.push(n.id());
+            cur = self.parent(n);
+        };
+        for id in walked {
+            self.scopes.insert((id, field), found);
+        }
+        found
+    }
+
     fn add_declaration(&mut self, node: Node<'t>, root: Node<'t>) {
         let Some(ty_node) = node.field("type") else {
             return;
         };
         let ty = self.text_of(ty_node).to_string();
         let field = node.kind_name() == "field_declaration";
-        let scope_node = if field {
-            enclosing_kind(node, &["field_declaration_list"]).unwrap_or(root)
-        } else {
-            enclosing_kind(
-                node,
-                &[
-                    "compound_statement",
-                    "function_definition",
-                    "for_statement",
-                    "lambda_expression",
-                ],
-            )
-            .unwrap_or(root)
-        };
+        let scope_node = self.scope_of(node, field).unwrap_or(root);
         let kind = if field {
             DeclKind::Field
         } else if scope_node == root || scope_node.kind_name() == "translation_unit" {
@@ -903,7 +1005,10 @@ impl<'t> Facts<'t> {
             self.records.insert(short, body.byte_range());
         }
         // `typedef struct { ... } conn_t;`
-        if let Some(parent) = node.parent().filter(|p| p.kind_name() == "type_definition") {
+        if let Some(parent) = self
+            .parent(node)
+            .filter(|p| p.kind_name() == "type_definition")
+        {
             let mut cursor = parent.walk();
             for d in parent.children_by_field_name("declarator", &mut cursor) {
                 if let (Some(n), false) = declarator_name(d) {
@@ -939,15 +1044,19 @@ impl<'t> Facts<'t> {
     pub fn function_at(&self, offset: usize) -> Option<usize> {
         // Functions are in document order and nest only as lambdas: the last one that starts
         // before `offset` and contains it is the innermost.
+        // Those around `offset` are the last one that starts before it and the ones it nests
+        // in, so only that chain is read (not every function before `offset`).
         let end = self
             .functions
             .partition_point(|f| f.node.start_byte() <= offset);
-        self.functions[..end]
-            .iter()
-            .enumerate()
-            .rev()
-            .find(|(_, f)| f.node.end_byte() > offset)
-            .map(|(i, _)| i)
+        let mut cur = end.checked_sub(1);
+        while let Some(i) = cur {
+            if self.functions[i].node.end_byte() > offset {
+                return Some(i);
+            }
+            cur = self.function_parents.get(i).copied().flatten();
+        }
+        None
     }
 
     /// The calls inside `range`, in document order.
@@ -1046,7 +1155,7 @@ impl<'t> Facts<'t> {
             {
                 return false;
             }
-            node = n.parent();
+            node = self.parent(n);
         }
         false
     }
@@ -1071,42 +1180,25 @@ impl<'t> Facts<'t> {
             .map(move |&i| &self.decls[i])
     }
 
+    /// The globals and fields named `name`, in document order.
+    pub fn outer_decls_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Decl> + 'a {
+        self.outer_index
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(move |&i| &self.decls[i])
+    }
+
     pub fn decl_of(&self, name: &str, offset: usize) -> Option<&Decl> {
-        let locals: Vec<&Decl> = self
-            .decls_named(name)
-            .filter(|d| {
-                d.name == name
-                    && matches!(d.kind, DeclKind::Local | DeclKind::Param)
-                    && d.scope.contains(&offset)
-                    && d.range.start <= offset
-            })
-            .collect();
-        if !locals.is_empty() {
-            // Tightest scope, then the latest declaration before `offset`.
-            fn pick<'d>(ds: &[&'d Decl]) -> Option<&'d Decl> {
-                ds.iter()
-                    .min_by_key(|d| (d.scope.len(), std::cmp::Reverse(d.range.start)))
-                    .copied()
-            }
-            if locals.len() == 1 {
-                return Some(locals[0]);
-            }
-            let reaching: Vec<&Decl> = locals
-                .iter()
-                .copied()
-                .filter(|d| self.branch_reaches(d.range.start, offset))
-                .collect();
-            if let Some(d) = pick(&reaching) {
-                return Some(d);
-            }
-            let best = pick(&locals)?;
-            let conflict = locals
-                .iter()
-                .any(|d| d.scope == best.scope && d.ty != best.ty);
-            return (!conflict).then_some(best);
+        if let Some(d) = self
+            .local_index
+            .get(name)
+            .and_then(|scoped| self.local_decl(scoped, offset))
+        {
+            return d;
         }
         let mut best: Option<&Decl> = None;
-        for d in self.decls_named(name) {
+        for d in self.outer_decls_named(name) {
             match d.kind {
                 DeclKind::Local | DeclKind::Param => {}
                 DeclKind::Global => {
@@ -1124,6 +1216,43 @@ impl<'t> Facts<'t> {
         best
     }
 
+    /// `decl_of` among the locals and parameters of one name: `None` when none is in scope at
+    /// `offset`, `Some(None)` when those in scope disagree. The ones in scope are the chain of
+    /// scopes around `offset`, tightest scope and latest declaration first, so the first that
+    /// reaches `offset` is the one `decl_of` picks; the rest of the chain is read only when
+    /// none reaches it.
+    fn local_decl(&self, scoped: &ScopedDecls, offset: usize) -> Option<Option<&Decl>> {
+        let decl = |k: usize| &self.decls[scoped.order[k]];
+        let last = scoped
+            .order
+            .partition_point(|&i| self.decls[i].scope.start <= offset);
+        let mut cur = last.checked_sub(1);
+        while let Some(k) = cur.filter(|&k| !decl(k).scope.contains(&offset)) {
+            cur = scoped.parent[k];
+        }
+        let mut chain = std::iter::successors(cur, |&k| scoped.parent[k])
+            .map(decl)
+            .filter(|d| d.range.start <= offset);
+        let first = chain.next()?;
+        let Some(second) = chain.next() else {
+            return Some(Some(first));
+        };
+        let mut rest = [first, second].into_iter().chain(chain);
+        if let Some(d) = rest
+            .by_ref()
+            .find(|d| self.branch_reaches(d.range.start, offset))
+        {
+            return Some(Some(d));
+        }
+        // None reaches `offset`: the tightest, unless one of its scope says another type.
+        let conflict = std::iter::successors(cur, |&k| scoped.parent[k])
+            .map(decl)
+            .filter(|d| d.range.start <= offset)
+            .take_while(|d| d.scope == first.scope)
+            .any(|d| d.ty != first.ty);
+        Some((!conflict).then_some(first))
+    }
+
     /// Whether code at `from` reaches `to` as far as the preprocessor goes: every branch that
     /// holds `from` also holds `to` (a declaration under `#if A` does not reach its `#else`).
     pub fn branch_reaches(&self, from: usize, to: usize) -> bool {
@@ -1137,6 +1266,54 @@ impl<'t> Facts<'t> {
     pub fn within(node: Node, outer: Node) -> bool {
         outer.start_byte() <= node.start_byte() && node.end_byte() <= outer.end_byte()
     }
+}
+
+/// The locals and parameters of one name, for `decl_of`: their scopes are ranges of one tree,
+/// so they nest or are apart, and the ones that hold an offset form a chain.
+#[derive(Debug, Default)]
+struct ScopedDecls {
+    /// Indices into `decls`, by scope start, the wider scope first, then by declaration.
+    order: Vec<usize>,
+    /// For each entry of `order`, the previous entry whose scope holds its scope (the one
+    /// declared before it in the same scope, or one of an enclosing scope).
+    parent: Vec<Option<usize>>,
+}
+
+impl ScopedDecls {
+    fn index(decls: &[Decl]) -> HashMap<String, ScopedDecls> {
+        let mut out: HashMap<String, ScopedDecls> = HashMap::new();
+        for (i, d) in decls.iter().enumerate() {
+            if matches!(d.kind, DeclKind::Local | DeclKind::Param) {
+                out.entry(d.name.clone()).or_default().order.push(i);
+            }
+        }
+        for scoped in out.values_mut() {
+            scoped.order.sort_by_key(|&i| {
+                let d = &decls[i];
+                (d.scope.start, std::cmp::Reverse(d.scope.end), d.range.start)
+            });
+            scoped.parent = nesting(scoped.order.iter().map(|&i| decls[i].scope.clone()));
+        }
+        out
+    }
+}
+
+/// For ranges sorted by start (the wider first on a tie) that nest or are apart, the index of
+/// the nearest earlier one that holds each.
+fn nesting(ranges: impl Iterator<Item = Range<usize>>) -> Vec<Option<usize>> {
+    let mut parents = Vec::new();
+    let mut open: Vec<(usize, Range<usize>)> = Vec::new();
+    for (i, r) in ranges.enumerate() {
+        while open
+            .last()
+            .is_some_and(|(_, o)| !(o.start <= r.start && r.end <= o.end))
+        {
+            open.pop();
+        }
+        parents.push(open.last().map(|(k, _)| *k));
+        open.push((i, r));
+    }
+    parents
 }
 
 /// The innermost ancestor of `node` of one of `kinds`.
@@ -1428,5 +1605,51 @@ pub(crate) mod tests {
         );
         let n = facts_of(Lang::C, &code, |f| f.functions.len());
         assert_eq!(n, 1);
+    }
+
+    /// The scoped index answers as a scan of every declaration would: the tightest scope, the
+    /// latest declaration before the use, parameters, shadowing, siblings that do not hold the
+    /// use, and globals behind them.
+    #[test]
+    fn declarations_by_scope() {
+        let code = "int s;
+void f(SOCKET s) { g(s); { HANDLE s; g(s); { g(s); } } g(s);
+                    { char s; } g(s); { long s; long t; g(s); } }
+void h(void) { g(s); }
+                    void k(u_int s) { auto l = [&](float s) { g(s); }; g(s); }
+";
+        facts_of(Lang::Cpp, code, |f| {
+            let uses: Vec<usize> = code.match_indices("g(s)").map(|(i, _)| i + 2).collect();
+            let types: Vec<Option<&str>> = uses
+                .iter()
+                .map(|&at| f.decl_of("s", at).map(|d| d.ty.as_str()))
+                .collect();
+            assert_eq!(
+                types,
+                [
+                    Some("SOCKET"),
+                    Some("HANDLE"),
+                    Some("HANDLE"),
+                    Some("SOCKET"),
+                    Some("SOCKET"),
+                    Some("long"),
+                    Some("int"),
+                    Some("float"),
+                    Some("u_int"),
+                ]
+            );
+            // Functions: the innermost around an offset, none between them.
+            let lambda = code.find("[&]").unwrap();
+            assert_eq!(
+                f.function_at(lambda + 12)
+                    .map(|i| f.functions[i].name.as_str()),
+                Some("")
+            );
+            assert_eq!(
+                f.function_at(uses[8]).map(|i| f.functions[i].name.as_str()),
+                Some("k")
+            );
+            assert_eq!(f.function_at(code.find("void h").unwrap() - 1), None);
+        });
     }
 }

@@ -508,14 +508,18 @@ impl<'t> Facts<'t> {
     }
 
     /// Whether a statement always leaves: a jump, or a block that ends with one.
-    fn leaves(&self, stmt: Node) -> bool {
-        if stmt.kind_name() == "compound_statement" {
+    fn leaves(&self, mut stmt: Node) -> bool {
+        // Blocks nest without bound: followed to their last statement in a loop.
+        while stmt.kind_name() == "compound_statement" {
             let mut cursor = stmt.walk();
             let last = stmt
                 .named_children(&mut cursor)
                 .filter(|c| c.kind_name() != "comment")
                 .last();
-            return last.is_some_and(|l| self.leaves(l));
+            match last {
+                Some(l) => stmt = l,
+                None => return false,
+            }
         }
         is_jump(stmt, self.text)
     }

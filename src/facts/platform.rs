@@ -354,18 +354,25 @@ pub fn platform_in(regions: &[Region], offset: usize) -> Platform {
 }
 
 /// The regions a `#if`/`#ifdef`/`#ifndef` node opens (its body and its `#elif`/`#else` chain).
-pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
+pub fn regions_of(node: Node, text: &[u8], branches: &[Range<usize>], out: &mut Vec<Region>) {
     let first = match node.child(0) {
         Some(c) => c,
         None => return,
     };
-    if let Some(body) = posix_only_body(node, text) {
+    if let Some(body) = posix_only_body(node, text, branches) {
         out.push(Region {
             range: body,
             platform: Platform::NonWindows,
         });
         // The `#else` of `#ifdef __linux__` may be Windows or another POSIX: say nothing.
-        push_chain(node, Platform::Unknown, Platform::Unknown, text, out);
+        push_chain(
+            node,
+            Platform::Unknown,
+            Platform::Unknown,
+            text,
+            branches,
+            out,
+        );
         return;
     }
     let platform = match node.kind_name() {
@@ -405,7 +412,7 @@ pub fn regions_of(node: Node, text: &[u8], out: &mut Vec<Region>) {
         "preproc_else" => return,
         _ => return,
     };
-    push_chain(node, platform, Platform::Unknown, text, out);
+    push_chain(node, platform, Platform::Unknown, text, branches, out);
 }
 
 /// The offset of the next `#elif`, `#else` or `#endif` that closes the branch starting at
@@ -683,7 +690,7 @@ pub fn branch_bodies(text: &[u8]) -> Vec<Range<usize>> {
 }
 
 /// The body of `#ifdef __linux__` / `#if defined(__APPLE__)`: code for one POSIX target.
-fn posix_only_body(node: Node, text: &[u8]) -> Option<Range<usize>> {
+fn posix_only_body(node: Node, text: &[u8], branches: &[Range<usize>]) -> Option<Range<usize>> {
     let name = match node.kind_name() {
         "preproc_ifdef" => {
             let directive = node.child(0)?.utf8_text(text).ok()?;
@@ -719,7 +726,7 @@ fn posix_only_body(node: Node, text: &[u8]) -> Option<Range<usize>> {
     let end = node
         .field("alternative")
         .map_or(node.end_byte(), |a| a.start_byte())
-        .min(next_directive_at_depth(text, start));
+        .min(branch_end(text, branches, start));
     (start < end).then_some(start..end)
 }
 
@@ -731,65 +738,91 @@ fn names_windows_target(name: &str) -> bool {
 }
 
 /// Pushes the body of `node` (under `platform`, combined with what the earlier branches of the
-/// chain exclude) and walks its `alternative` chain.
+/// chain exclude) and walks its `alternative` chain (in a loop: a chain of `#elif`s is as long
+/// as the file makes it).
 fn push_chain(
     node: Node,
     platform: Platform,
     earlier_excluded: Platform,
     text: &[u8],
+    branches: &[Range<usize>],
     out: &mut Vec<Region>,
 ) {
-    let alternative = node.field("alternative");
-    let body_start = node
-        .field("condition")
-        .or_else(|| node.field("name"))
-        .map_or(node.start_byte(), |n| n.end_byte());
-    // tree-sitter may nest a directive wrongly when it splits a C statement (`} else if`
-    // across `#if`): the preprocessor's own nesting, read from the text, bounds the body.
-    let body_end = alternative
-        .map_or(node.end_byte(), |a| a.start_byte())
-        .min(next_directive_at_depth(text, body_start));
-    // A branch reached only when an earlier `#ifdef _WIN32` was false is non-Windows code.
-    let effective = if earlier_excluded == Platform::NonWindows || platform == Platform::OtherOs {
-        Platform::NonWindows
-    } else if platform == Platform::WindowsOrOther {
-        Platform::Unknown
-    } else {
-        platform
-    };
-    if effective != Platform::Unknown && body_start < body_end {
-        out.push(Region {
-            range: body_start..body_end,
-            platform: effective,
-        });
-    }
-    let Some(alt) = alternative else { return };
-    // What the next branch knows: none of the branches so far was taken.
-    let excluded = match (platform, earlier_excluded) {
-        (Platform::Windows | Platform::WindowsOrOther, _) | (_, Platform::NonWindows) => {
+    let (mut node, mut platform, mut earlier_excluded) = (node, platform, earlier_excluded);
+    loop {
+        let alternative = node.field("alternative");
+        let body_start = node
+            .field("condition")
+            .or_else(|| node.field("name"))
+            .map_or(node.start_byte(), |n| n.end_byte());
+        // tree-sitter may nest a directive wrongly when it splits a C statement (`} else if`
+        // across `#if`): the preprocessor's own nesting, read from the text, bounds the body.
+        let body_end = alternative
+            .map_or(node.end_byte(), |a| a.start_byte())
+            .min(branch_end(text, branches, body_start));
+        // A branch reached only when an earlier `#ifdef _WIN32` was false is non-Windows code.
+        let effective = if earlier_excluded == Platform::NonWindows || platform == Platform::OtherOs
+        {
             Platform::NonWindows
+        } else if platform == Platform::WindowsOrOther {
+            Platform::Unknown
+        } else {
+            platform
+        };
+        if effective != Platform::Unknown && body_start < body_end {
+            out.push(Region {
+                range: body_start..body_end,
+                platform: effective,
+            });
         }
-        _ => Platform::Unknown,
-    };
-    match alt.kind_name() {
-        "preproc_elif" | "preproc_elifdef" => {
-            let own = match alt.field("condition") {
-                Some(cond) => classify(cond, text),
-                None => Platform::Unknown,
-            };
-            push_chain(alt, own, excluded, text, out);
-        }
-        _ => {
-            // `#else`: the negation of the single branch before it, or what the chain excludes.
-            let own = if excluded == Platform::NonWindows {
+        let Some(alt) = alternative else { return };
+        // What the next branch knows: none of the branches so far was taken.
+        let excluded = match (platform, earlier_excluded) {
+            (Platform::Windows | Platform::WindowsOrOther, _) | (_, Platform::NonWindows) => {
                 Platform::NonWindows
-            } else if earlier_excluded == Platform::Unknown {
-                platform.negate()
-            } else {
-                Platform::Unknown
-            };
-            push_chain(alt, own, Platform::Unknown, text, out);
-        }
+            }
+            _ => Platform::Unknown,
+        };
+        (platform, earlier_excluded) = match alt.kind_name() {
+            "preproc_elif" | "preproc_elifdef" => {
+                let own = match alt.field("condition") {
+                    Some(cond) => classify(cond, text),
+                    None => Platform::Unknown,
+                };
+                (own, excluded)
+            }
+            _ => {
+                // `#else`: the negation of the single branch before it, or what the chain
+                // excludes.
+                let own = if excluded == Platform::NonWindows {
+                    Platform::NonWindows
+                } else if earlier_excluded == Platform::Unknown {
+                    platform.negate()
+                } else {
+                    Platform::Unknown
+                };
+                (own, Platform::Unknown)
+            }
+        };
+        node = alt;
+    }
+}
+
+/// `next_directive_at_depth`, looked up in the file's `branch_bodies` (sorted by start) when a
+/// branch starts at the end of the line of `from`: scanning the text for each of many nested
+/// `#if`s is quadratic.
+fn branch_end(text: &[u8], branches: &[Range<usize>], from: usize) -> usize {
+    let line_end = match text
+        .get(from..)
+        .and_then(|t| t.iter().position(|&b| b == b'\n'))
+    {
+        Some(i) => from + i + 1,
+        None => return text.len(),
+    };
+    let i = branches.partition_point(|b| b.start < line_end);
+    match branches.get(i) {
+        Some(b) if b.start == line_end => b.end,
+        _ => next_directive_at_depth(text, from),
     }
 }
 
@@ -896,8 +929,62 @@ impl crate::facts::Facts<'_> {
     }
 }
 
-/// Classifies a `#if` condition.
+/// Classifies a `#if` condition. Conditions nest without bound (`((((...))))`, a chain of
+/// `&&`): they are evaluated from a work list, operands before their operator.
 pub fn classify(cond: Node, text: &[u8]) -> Platform {
+    enum Task<'t> {
+        Eval(Node<'t>),
+        Not,
+        Binary(Node<'t>),
+    }
+    let mut tasks = vec![Task::Eval(cond)];
+    let mut values: Vec<Platform> = Vec::new();
+    while let Some(task) = tasks.pop() {
+        match task {
+            Task::Eval(cond) => match cond.kind_name() {
+                "parenthesized_expression" => match cond.named_child(0) {
+                    Some(inner) => tasks.push(Task::Eval(inner)),
+                    None => values.push(Platform::Unknown),
+                },
+                "unary_expression" => {
+                    let op = cond.field("operator").map(|o| o.kind_name());
+                    match (op, cond.field("argument")) {
+                        (Some("!"), Some(arg)) => {
+                            tasks.push(Task::Not);
+                            tasks.push(Task::Eval(arg));
+                        }
+                        _ => values.push(Platform::Unknown),
+                    }
+                }
+                "binary_expression" => match (cond.field("left"), cond.field("right")) {
+                    (Some(l), Some(r)) => {
+                        tasks.push(Task::Binary(cond));
+                        tasks.push(Task::Eval(r));
+                        tasks.push(Task::Eval(l));
+                    }
+                    _ => values.push(Platform::Unknown),
+                },
+                _ => values.push(classify_operand(cond, text)),
+            },
+            Task::Not => {
+                let p = values.pop().unwrap_or(Platform::Unknown);
+                values.push(match p {
+                    Platform::Dead => Platform::Unknown,
+                    p => p.negate(),
+                });
+            }
+            Task::Binary(cond) => {
+                let r = values.pop().unwrap_or(Platform::Unknown);
+                let l = values.pop().unwrap_or(Platform::Unknown);
+                values.push(combine(cond, l, r, text));
+            }
+        }
+    }
+    values.pop().unwrap_or(Platform::Unknown)
+}
+
+/// `classify` for a condition without operators: a number, a macro, `defined(X)`.
+fn classify_operand(cond: Node, text: &[u8]) -> Platform {
     let raw = cond.utf8_text(text).unwrap_or("").trim();
     match cond.kind_name() {
         "number_literal" => {
@@ -932,73 +1019,55 @@ pub fn classify(cond: Node, text: &[u8]) -> Platform {
                 Platform::Unknown
             }
         }
-        "parenthesized_expression" => match cond.named_child(0) {
-            Some(inner) => classify(inner, text),
-            None => Platform::Unknown,
-        },
-        "unary_expression" => {
-            let op = cond.field("operator").map(|o| o.kind_name());
-            match (op, cond.field("argument")) {
-                (Some("!"), Some(arg)) => match classify(arg, text) {
-                    Platform::Dead => Platform::Unknown,
-                    p => p.negate(),
-                },
-                _ => Platform::Unknown,
+        _ => Platform::Unknown,
+    }
+}
+
+/// `classify` for a binary operator whose operands classify as `l` and `r`.
+fn combine(cond: Node, l: Platform, r: Platform, text: &[u8]) -> Platform {
+    let op = cond.field("operator").map(|o| o.kind_name());
+    match op {
+        Some("&&") => {
+            if l == Platform::Dead || r == Platform::Dead {
+                Platform::Dead
+            } else if l == Platform::NonWindows || r == Platform::NonWindows {
+                Platform::NonWindows
+            } else if l == Platform::OtherOs || r == Platform::OtherOs {
+                Platform::OtherOs
+            } else if l == Platform::Windows || r == Platform::Windows {
+                Platform::Windows
+            } else {
+                Platform::Unknown
             }
         }
-        "binary_expression" => {
-            let op = cond.field("operator").map(|o| o.kind_name());
-            let (Some(l), Some(r)) = (cond.field("left"), cond.field("right")) else {
+        Some("||") => {
+            let non_windows = |p| matches!(p, Platform::NonWindows | Platform::OtherOs);
+            let windows = |p| matches!(p, Platform::Windows | Platform::WindowsOrOther);
+            if l == r {
+                l
+            } else if non_windows(l) && non_windows(r) {
+                Platform::OtherOs
+            } else if (windows(l) && r != Platform::Dead) || (windows(r) && l != Platform::Dead) {
+                Platform::WindowsOrOther
+            } else if l == Platform::Dead {
+                r
+            } else if r == Platform::Dead {
+                l
+            } else {
+                Platform::Unknown
+            }
+        }
+        Some(op @ ("==" | "!=")) => {
+            let (Some(ln), Some(rn)) = (cond.field("left"), cond.field("right")) else {
                 return Platform::Unknown;
             };
-            let (l, r) = (classify(l, text), classify(r, text));
-            match op {
-                Some("&&") => {
-                    if l == Platform::Dead || r == Platform::Dead {
-                        Platform::Dead
-                    } else if l == Platform::NonWindows || r == Platform::NonWindows {
-                        Platform::NonWindows
-                    } else if l == Platform::OtherOs || r == Platform::OtherOs {
-                        Platform::OtherOs
-                    } else if l == Platform::Windows || r == Platform::Windows {
-                        Platform::Windows
-                    } else {
-                        Platform::Unknown
-                    }
-                }
-                Some("||") => {
-                    let non_windows = |p| matches!(p, Platform::NonWindows | Platform::OtherOs);
-                    let windows = |p| matches!(p, Platform::Windows | Platform::WindowsOrOther);
-                    if l == r {
-                        l
-                    } else if non_windows(l) && non_windows(r) {
-                        Platform::OtherOs
-                    } else if (windows(l) && r != Platform::Dead)
-                        || (windows(r) && l != Platform::Dead)
-                    {
-                        Platform::WindowsOrOther
-                    } else if l == Platform::Dead {
-                        r
-                    } else if r == Platform::Dead {
-                        l
-                    } else {
-                        Platform::Unknown
-                    }
-                }
-                Some(op @ ("==" | "!=")) => {
-                    let (Some(ln), Some(rn)) = (cond.field("left"), cond.field("right")) else {
-                        return Platform::Unknown;
-                    };
-                    let windows = [ln, rn].into_iter().any(|n| {
-                        n.kind_name() == "identifier"
-                            && names_windows_target(n.utf8_text(text).unwrap_or(""))
-                    });
-                    match (windows, op) {
-                        (true, "==") => Platform::Windows,
-                        (true, _) => Platform::NonWindows,
-                        _ => Platform::Unknown,
-                    }
-                }
+            let windows = [ln, rn].into_iter().any(|n| {
+                n.kind_name() == "identifier"
+                    && names_windows_target(n.utf8_text(text).unwrap_or(""))
+            });
+            match (windows, op) {
+                (true, "==") => Platform::Windows,
+                (true, _) => Platform::NonWindows,
                 _ => Platform::Unknown,
             }
         }

@@ -117,7 +117,49 @@ impl<'t> Facts<'t> {
 
     /// The declared type (normalized) of an identifier, field access or array element.
     pub fn declared_type(&self, expr: Node) -> Option<String> {
-        let expr = unwrap_casts(expr);
+        // `x->a->a->...` nests without bound: the fields are peeled down to the object they
+        // start from, whose type is found first, then followed back up one field at a time.
+        let mut fields = Vec::new();
+        let mut base = Some(unwrap_casts(expr));
+        while let Some(e) = base.filter(|e| e.kind_name() == "field_expression") {
+            fields.push(e.field("field"));
+            base = e.field("argument").map(unwrap_casts);
+        }
+        let Some(outer) = fields.pop() else {
+            return self.declared_type_of_name(unwrap_casts(expr));
+        };
+        // The record of the object the innermost field is read from.
+        let mut record = base.and_then(|obj| {
+            if obj.kind_name() == "this" {
+                return self.class_at(obj.start_byte());
+            }
+            self.record_named(&self.declared_type_of_name(obj)?)
+        });
+        let mut ty = None;
+        for field in fields.into_iter().rev().chain([outer]) {
+            ty = field.and_then(|f| self.field_type(f, record.as_ref()));
+            record = ty.as_deref().and_then(|t| self.record_named(t));
+        }
+        ty
+    }
+
+    /// The type of the field `field` of an object of record `record` (any field of that name
+    /// when the record is unknown).
+    fn field_type(&self, field: Node, record: Option<&std::ops::Range<usize>>) -> Option<String> {
+        let name = self.text_of(field);
+        let own = record.and_then(|range| self.field_in(range, name));
+        let d = own.or_else(|| {
+            self.outer_decls_named(name)
+                .find(|d| d.kind == DeclKind::Field)
+        });
+        match d {
+            Some(d) => Some(normalize_type(&d.ty)),
+            None => framework_field(name),
+        }
+    }
+
+    /// `declared_type` of an expression that is not a field access.
+    fn declared_type_of_name(&self, expr: Node) -> Option<String> {
         match expr.kind_name() {
             "identifier" => {
                 let name = self.text_of(expr);
@@ -129,20 +171,6 @@ impl<'t> Facts<'t> {
                             .and_then(|range| self.field_in(&range, name));
                         Some(normalize_type(&own.unwrap_or(d).ty))
                     }
-                    Some(d) => Some(normalize_type(&d.ty)),
-                    None => framework_field(name),
-                }
-            }
-            "field_expression" => {
-                let field = expr.field("field")?;
-                let name = self.text_of(field);
-                // The field of the object's own struct when its type is known.
-                let own = expr
-                    .field("argument")
-                    .and_then(|obj| self.record_of(obj))
-                    .and_then(|range| self.field_in(&range, name));
-                let d = own.or_else(|| self.decls_named(name).find(|d| d.kind == DeclKind::Field));
-                match d {
                     Some(d) => Some(normalize_type(&d.ty)),
                     None => framework_field(name),
                 }
@@ -166,15 +194,10 @@ impl<'t> Facts<'t> {
         }
     }
 
-    /// The field list of the struct or class an object expression has (`c` of type
-    /// `struct conn *`, `this` inside `Conn::f`).
-    fn record_of(&self, obj: Node) -> Option<std::ops::Range<usize>> {
-        let obj = unwrap_casts(obj);
-        if obj.kind_name() == "this" {
-            return self.class_at(obj.start_byte());
-        }
-        let ty = self.declared_type(obj)?;
-        let ty = strip_tag(&ty);
+    /// The field list of the struct or class named by a declared type (`struct conn *` ->
+    /// `conn`'s, through the file's typedefs).
+    fn record_named(&self, ty: &str) -> Option<std::ops::Range<usize>> {
+        let ty = strip_tag(ty);
         if let Some(r) = self.records.get(ty) {
             return Some(r.clone());
         }
@@ -198,7 +221,7 @@ impl<'t> Facts<'t> {
 
     /// The field `name` declared in the field list `range`.
     fn field_in(&self, range: &std::ops::Range<usize>, name: &str) -> Option<&super::Decl> {
-        self.decls_named(name)
+        self.outer_decls_named(name)
             .find(|d| d.kind == DeclKind::Field && d.scope == *range)
     }
 

@@ -7,51 +7,61 @@ use tree_sitter::Node;
 /// Macros that wrap a literal and change only its character width.
 const TEXT_MACROS: &[&str] = &["TEXT", "_T", "__TEXT", "_TEXT", "__T", "L"];
 
+/// Whether a callee is one of the macros that only change a literal's width (`TEXT`, `_T`).
+pub fn is_text_macro(name: &str) -> bool {
+    TEXT_MACROS.contains(&name)
+}
+
 /// The value of a string expression, with its escapes left as written, or `None` when the
 /// expression is not a literal (a variable, a computed name: a DLL name the tool cannot know).
 pub fn string_value(node: Node, text: &[u8]) -> Option<String> {
-    let node = crate::facts::unwrap_parens(node);
+    // `TEXT(TEXT(...))` nests without bound: peeled in a loop, never by recursion.
+    let mut node = crate::facts::unwrap_parens(node);
+    while node.kind_name() == "call_expression" {
+        let name = node.field("function")?.utf8_text(text).ok()?;
+        let args = node.field("arguments")?;
+        if !TEXT_MACROS.contains(&name) || args.named_child_count() != 1 {
+            return None;
+        }
+        node = crate::facts::unwrap_parens(args.named_child(0)?);
+    }
     match node.kind_name() {
-        "string_literal" | "raw_string_literal" => {
-            let mut out = String::new();
-            let mut cursor = node.walk();
-            let mut any = false;
-            for child in node.named_children(&mut cursor) {
-                match child.kind_name() {
-                    "string_content" | "escape_sequence" | "raw_string_content" => {
-                        out.push_str(&String::from_utf8_lossy(&text[child.byte_range()]));
-                        any = true;
-                    }
-                    _ => {}
-                }
-            }
-            if !any && node.kind_name() == "raw_string_literal" {
-                return None;
-            }
-            Some(out)
-        }
+        "string_literal" | "raw_string_literal" => literal_value(node, text),
         "concatenated_string" => {
+            // Its parts are literals (or macros such as `PRIu64`, which have no known value).
             let mut out = String::new();
             let mut cursor = node.walk();
             for child in node.named_children(&mut cursor) {
-                out.push_str(&string_value(child, text)?);
+                let child = crate::facts::unwrap_parens(child);
+                if !matches!(child.kind_name(), "string_literal" | "raw_string_literal") {
+                    return None;
+                }
+                out.push_str(&literal_value(child, text)?);
             }
             Some(out)
-        }
-        "call_expression" => {
-            let func = node.field("function")?;
-            let name = func.utf8_text(text).ok()?;
-            if !TEXT_MACROS.contains(&name) {
-                return None;
-            }
-            let args = node.field("arguments")?;
-            if args.named_child_count() != 1 {
-                return None;
-            }
-            string_value(args.named_child(0)?, text)
         }
         _ => None,
     }
+}
+
+/// The value of one string literal, with its escapes left as written.
+fn literal_value(node: Node, text: &[u8]) -> Option<String> {
+    let mut out = String::new();
+    let mut cursor = node.walk();
+    let mut any = false;
+    for child in node.named_children(&mut cursor) {
+        match child.kind_name() {
+            "string_content" | "escape_sequence" | "raw_string_content" => {
+                out.push_str(&String::from_utf8_lossy(&text[child.byte_range()]));
+                any = true;
+            }
+            _ => {}
+        }
+    }
+    if !any && node.kind_name() == "raw_string_literal" {
+        return None;
+    }
+    Some(out)
 }
 
 /// Whether a string value names `dll`: case-insensitive, with or without a directory prefix and
@@ -77,15 +87,28 @@ fn strip_dll(name: &str) -> &str {
 /// `name = TEXT("SPX");`), or breaks; a block of such statements. A catalog that names
 /// protocols does this; code that handles one opens, binds or sets something.
 pub fn only_describes(node: Node, text: &[u8]) -> bool {
+    // Blocks nest without bound: their statements are checked from a work list.
+    let mut work = vec![node];
+    while let Some(node) = work.pop() {
+        match node.kind_name() {
+            "compound_statement" | "else_clause" => {
+                let mut cursor = node.walk();
+                work.extend(node.named_children(&mut cursor));
+            }
+            _ => {
+                if !describes(node, text) {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+/// `only_describes` for one statement that is not a block.
+fn describes(node: Node, text: &[u8]) -> bool {
     let is_string = |n: Node| string_value(n, text).is_some();
     match node.kind_name() {
-        "compound_statement" | "else_clause" => {
-            let mut cursor = node.walk();
-            let all = node
-                .named_children(&mut cursor)
-                .all(|c| only_describes(c, text));
-            all
-        }
         "break_statement" | "comment" => true,
         "return_statement" => node.named_child(0).is_some_and(is_string),
         "expression_statement" => {

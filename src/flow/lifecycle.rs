@@ -561,10 +561,15 @@ fn is_success_status(facts: &Facts, node: Node) -> bool {
     matches!(t, "0" | "NO_ERROR" | "ERROR_SUCCESS" | "S_OK" | "0L")
 }
 
+/// How many parentheses, casts and arms `value_context` goes up through: each occurrence walks
+/// up, so a chain of 100,000 `?:` would be quadratic.
+const MAX_VALUE_WRAPPERS: usize = 32;
+
 /// The node whose value an expression passes on: up through parentheses, casts and the arms
-/// of `?:` and `,`.
-fn value_context(mut node: Node) -> (Node, Option<Node>) {
-    while let Some(p) = node.parent() {
+/// of `?:` and `,`; no parent past `MAX_VALUE_WRAPPERS` of them.
+fn value_context<'t>(facts: &Facts<'t>, mut node: Node<'t>) -> (Node<'t>, Option<Node<'t>>) {
+    for _ in 0..MAX_VALUE_WRAPPERS {
+        let Some(p) = facts.parent(node) else { break };
         let through = match p.kind_name() {
             "parenthesized_expression" | "cast_expression" => true,
             "conditional_expression" => p.field("condition") != Some(node),
@@ -652,7 +657,9 @@ impl<'a, 't> Analysis<'a, 't> {
                 if want == Want::AddrInfoLeak {
                     if let Some(k) = lookup_target(facts, call, i) {
                         let v = self.var(k, facts, call.node);
-                        if let Some(s) = creation_target(call.node).and_then(|t| key_of(facts, t)) {
+                        if let Some(s) =
+                            creation_target(facts, call.node).and_then(|t| key_of(facts, t))
+                        {
                             self.status.insert(s, v);
                         }
                     }
@@ -686,8 +693,8 @@ impl<'a, 't> Analysis<'a, 't> {
     /// assigned is a creation: `v6 ? socket(...) : socket(...)` is, `have ? have : socket(...)`
     /// is not (the variable may hold what it was given).
     fn created_into(&self, call: Node<'t>) -> Option<Node<'t>> {
-        let target = creation_target(call)?;
-        let (value, _) = value_context(call);
+        let target = creation_target(self.facts, call)?;
+        let (value, _) = value_context(self.facts, call);
         is_creation(self, value).then_some(target)
     }
 
@@ -757,7 +764,7 @@ impl<'a, 't> Analysis<'a, 't> {
         let maybe_declarator = item.kind_name().ends_with("declarator")
             || (item.kind_name() == "identifier" && followed_by_colon());
         let range_for = maybe_declarator
-            .then(|| item.parent())
+            .then(|| facts.parent(item))
             .flatten()
             .filter(|p| p.kind_name() == "for_range_loop" && p.field("declarator") == Some(item));
         if range_for.is_some() {
@@ -795,7 +802,7 @@ impl<'a, 't> Analysis<'a, 't> {
                 // is `raw`: C++'s most vexing parse hands the socket to a constructor.
                 "type_identifier" => {
                     if let Some(&var) = self.by_key.get(facts.text_of(node)) {
-                        if crate::facts::enclosing_kind(node, &["parameter_list"]).is_some() {
+                        if facts.enclosing_kind(node, &["parameter_list"]).is_some() {
                             out.push((node.start_byte(), Ev::Escape { var }));
                         }
                     }
@@ -951,14 +958,18 @@ impl<'a, 't> Analysis<'a, 't> {
     /// An occurrence of a tracked variable (or of an alias of one): what its context does.
     fn occurrence(&self, node: Node<'t>, var: usize, alias: bool, out: &mut Vec<(usize, Ev<'t>)>) {
         let facts = self.facts;
-        let (value, parent) = value_context(node);
-        let Some(parent) = parent else { return };
+        let (value, parent) = value_context(facts, node);
+        let Some(parent) = parent else {
+            // Wrapped too deep to follow: where the value goes is unknown, so it escapes.
+            out.push((node.start_byte(), Ev::Escape { var }));
+            return;
+        };
         let pos = node.start_byte();
         let escape = (pos, Ev::Escape { var });
         match parent.kind_name() {
             "argument_list" => {
-                let Some(call_node) = parent
-                    .parent()
+                let Some(call_node) = facts
+                    .parent(parent)
                     .filter(|p| p.kind_name() == "call_expression")
                 else {
                     // A constructor argument: `Socket sock(s);`, `new Conn(s)`.
@@ -1058,10 +1069,14 @@ impl<'a, 't> Analysis<'a, 't> {
 
     /// Whether `&x` is the result argument of a lookup.
     fn is_lookup_result(&self, addr: Node) -> bool {
-        let Some(list) = addr.parent().filter(|p| p.kind_name() == "argument_list") else {
+        let Some(list) = self
+            .facts
+            .parent(addr)
+            .filter(|p| p.kind_name() == "argument_list")
+        else {
             return false;
         };
-        let Some(call) = list.parent().and_then(|c| self.facts.call_of(c)) else {
+        let Some(call) = self.facts.parent(list).and_then(|c| self.facts.call_of(c)) else {
             return false;
         };
         self.model
@@ -1171,10 +1186,14 @@ impl<'a, 't> Analysis<'a, 't> {
     /// label a failure; `default:` is whatever the other labels are not (a failure when one of
     /// them is `case 0:`).
     fn case_tests(&self, case: Node<'t>) -> Vec<Test> {
-        let Some(switch) = crate::facts::enclosing_kind(case, &["switch_statement"]).filter(|s| {
-            s.field("body")
-                .is_some_and(|b| case.parent().is_some_and(|p| p == b))
-        }) else {
+        let facts = self.facts;
+        let Some(switch) = facts
+            .enclosing_kind(case, &["switch_statement"])
+            .filter(|s| {
+                s.field("body")
+                    .is_some_and(|b| facts.parent(case).is_some_and(|p| p == b))
+            })
+        else {
             return Vec::new();
         };
         let Some(cond) = switch.field("condition") else {
@@ -1731,7 +1750,7 @@ impl<'a, 't> Analysis<'a, 't> {
                 BlockEv::Ev(Ev::Create { var, call }) => {
                     let s = &mut state[var];
                     // The other arm of `v6 ? socket(...) : socket(...)`: one of the two runs.
-                    if s.created.is_some_and(|c| other_arm(c, call)) {
+                    if s.created.is_some_and(|c| other_arm(self.facts, c, call)) {
                         continue;
                     }
                     if report && self.vars[var].local && s.bits & OPEN != 0 {
@@ -1749,8 +1768,9 @@ impl<'a, 't> Analysis<'a, 't> {
                     // A close retried in a loop while it fails (`rc = close(fd)` until it
                     // stops saying EAGAIN) is not a second close.
                     let retried = s.closed == Some(call)
-                        && call
-                            .parent()
+                        && self
+                            .facts
+                            .parent(call)
                             .is_some_and(|p| p.kind_name() != "expression_statement");
                     if report && s.bits & CLOSED != 0 && !retried {
                         if let Some(first) = s.closed {
@@ -1893,7 +1913,7 @@ impl<'t> Sink<'t> {
                             .lookup_result(call)
                             .and_then(|i| lookup_target(facts, call, i))
                     } else {
-                        creation_target(created).and_then(|t| key_of(facts, t))
+                        creation_target(facts, created).and_then(|t| key_of(facts, t))
                     };
                     let Some(var) = var else { continue };
                     let wanted = (kind == Kind::AddrInfo) == (want == Want::AddrInfoLeak);
@@ -2090,8 +2110,8 @@ fn is_creation(a: &Analysis, value: Node) -> bool {
 
 /// Whether `a` and `b` are in the two arms of one conditional expression (looked for inside
 /// the statement that holds `a`).
-fn other_arm(a: Node, b: Node) -> bool {
-    let mut cur = a.parent();
+fn other_arm<'t>(facts: &Facts<'t>, a: Node<'t>, b: Node<'t>) -> bool {
+    let mut cur = facts.parent(a);
     while let Some(p) = cur {
         let kind = p.kind_name();
         if kind.ends_with("statement") || kind == "declaration" {
@@ -2100,16 +2120,16 @@ fn other_arm(a: Node, b: Node) -> bool {
         if Facts::within(b, p) {
             return p.kind_name() == "conditional_expression" && Facts::exclusive(a, b);
         }
-        cur = p.parent();
+        cur = facts.parent(p);
     }
     false
 }
 
 /// Where a creator's result goes: `s = socket(...)`, `SOCKET s = socket(...)`,
 /// `(s = socket(...)) == INVALID_SOCKET`, through casts, parentheses and the arms of `?:`.
-fn creation_target(call: Node) -> Option<Node> {
+fn creation_target<'t>(facts: &Facts<'t>, call: Node<'t>) -> Option<Node<'t>> {
     let mut node = call;
-    while let Some(p) = node.parent() {
+    while let Some(p) = facts.parent(node) {
         match p.kind_name() {
             "parenthesized_expression" | "cast_expression" => node = p,
             "conditional_expression" if p.field("condition") != Some(node) => node = p,
@@ -2145,12 +2165,12 @@ fn lookup_target(facts: &Facts, call: &Call, index: usize) -> Option<String> {
 }
 
 /// Whether the declaration at `range` is `static` or `extern` (not a plain local).
-fn is_static(facts: &Facts, func: Node, range: std::ops::Range<usize>) -> bool {
+fn is_static<'t>(facts: &Facts<'t>, func: Node<'t>, range: std::ops::Range<usize>) -> bool {
     let Some(mut n) = func.descendant_for_byte_range(range.start, range.end) else {
         return false;
     };
     while n.kind_name() != "declaration" {
-        match n.parent() {
+        match facts.parent(n) {
             Some(p) if p != func => n = p,
             _ => return false,
         }

@@ -119,7 +119,7 @@ fn asynchronous(facts: &Facts, body: Node) -> bool {
         b"GetQueuedCompletionStatus",
     ]
     .iter()
-    .any(|n| text.windows(n.len()).any(|w| w == *n))
+    .any(|n| memchr::memmem::find(text, n).is_some())
 }
 
 /// What a call does to the pending set.
@@ -138,7 +138,9 @@ pub fn pending_at_exits<'t>(facts: &Facts<'t>) -> Vec<Pending<'t>> {
             .calls_in(f.body.byte_range())
             .filter(|c| c.function == Some(fi) && !c.member)
             .collect();
-        let async_body = asynchronous(facts, f.body);
+        // Asked only of a function with a file operation: the scan reads the whole body (of
+        // every nested lambda too).
+        let async_body = std::cell::OnceCell::new();
         // The operations: (call, its OVERLAPPED).
         let ops: Vec<(&Call<'t>, String)> = calls
             .iter()
@@ -148,7 +150,7 @@ pub fn pending_at_exits<'t>(facts: &Facts<'t>) -> Vec<Pending<'t>> {
                     c.name.as_str(),
                     "ReadFile" | "WriteFile" | "DeviceIoControl"
                 );
-                if is_file && !async_body {
+                if is_file && !*async_body.get_or_init(|| asynchronous(facts, f.body)) {
                     return None;
                 }
                 if facts.platform_at(c.node.start_byte()) == Platform::Dead {

@@ -19,7 +19,7 @@ impl Printer for Gcc {
             writeln!(
                 out,
                 "{}:{}:{}: {}: {} [{}]",
-                sanitize_for_terminal(&f.path_str()),
+                output::line_start_path(&f.path_str(), "/"),
                 f.location.start.line,
                 f.location.start.column,
                 f.severity.as_str(),

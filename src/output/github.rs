@@ -71,11 +71,14 @@ impl Printer for Github {
     }
 }
 
-/// A command's message: `%`, CR and LF are the characters the runner unescapes.
+/// A command's message: `%`, CR and LF are the characters the runner unescapes; other control
+/// characters (an escape sequence for the log viewer) are replaced, as for a terminal.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let escaped = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    crate::source::sanitize_for_terminal(&escaped)
 }
 
 /// A property value: as data, plus `:` (ends the properties) and `,` (ends a property).
@@ -103,5 +106,11 @@ mod tests {
         );
         // `%` first, so an escape in the input is not read back as one.
         assert_eq!(escape_property("%3A"), "%253A");
+    }
+
+    #[test]
+    fn control_characters_are_replaced() {
+        assert_eq!(escape_data("a\x1b]0;t\x07\u{202e}b\r\n"), "a?]0;t??b%0D%0A");
+        assert_eq!(escape_property("x\x1b[31m.c"), "x?[31m.c");
     }
 }

@@ -91,7 +91,10 @@ fn to_codespan(f: &Finding, id: usize) -> Diagnostic<usize> {
             Applicability::Unsafe if !fix.edits.is_empty() => " (unsafe fix: --unsafe-fixes)",
             _ => "",
         };
-        notes.push(format!("help: {}{tag}", fix.message));
+        notes.push(format!(
+            "help: {}{tag}",
+            sanitize_for_terminal(&fix.message)
+        ));
     }
     if let Some(rule) = registry::find(&f.code) {
         let meta = rule.meta();

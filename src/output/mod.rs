@@ -71,6 +71,19 @@ pub trait Printer: Send {
 
 pub use crate::report::visible;
 
+/// A path at the start of a line of the line formats (gcc, msvc), so that no file name turns
+/// the line into something else: control characters replaced, and a name that starts with `::`
+/// (`::error title=X::a.c`, which a GitHub Actions log reads as a workflow command) led by the
+/// current directory (`./::error title=X::a.c`, the same file).
+pub fn line_start_path(path: &str, separator: &str) -> String {
+    let path = crate::source::sanitize_for_terminal(path);
+    if path.starts_with("::") {
+        format!(".{separator}{path}")
+    } else {
+        path
+    }
+}
+
 /// The printer of `format`, or of the statistics table when `--statistics` asks for it (JSON
 /// for `json`, text for every other format).
 pub fn printer_for(format: Format, opts: &OutputOptions) -> Box<dyn Printer> {

@@ -27,7 +27,8 @@ impl Printer for Msvc {
             writeln!(
                 out,
                 "{}({},{}): {} {}: {}",
-                sanitize_for_terminal(&f.path_str()).replace('/', std::path::MAIN_SEPARATOR_STR),
+                output::line_start_path(&f.path_str(), "/")
+                    .replace('/', std::path::MAIN_SEPARATOR_STR),
                 f.location.start.line,
                 f.location.start.column,
                 category,

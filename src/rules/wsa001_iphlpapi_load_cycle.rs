@@ -3,7 +3,7 @@
 use tree_sitter::Node;
 
 use crate::diagnostic::{Finding, Fix, Severity};
-use crate::facts::strings::{names_dll, string_value};
+use crate::facts::strings::{is_text_macro, names_dll, string_value};
 use crate::facts::{Call, Facts};
 use crate::node::NodeExt;
 use crate::query;
@@ -130,6 +130,11 @@ impl Rule for IphlpapiLoadCycle {
         let Some(call) = facts.call_of(load) else {
             return;
         };
+        // `TEXT(TEXT("x"))` matches at every level: only the call that loads is read (reading
+        // the value at every level of a deep nesting is quadratic).
+        if is_text_macro(&call.name) {
+            return;
+        }
         let Some(value) = string_value(dll_node, ctx.text) else {
             return;
         };

@@ -48,7 +48,7 @@ impl Configured {
     fn build(path: Option<PathBuf>, extra: &[&'static dyn Rule]) -> Configured {
         let stamp = path.as_deref().and_then(stamp_of);
         let loaded = match &path {
-            Some(p) => Config::load(p),
+            Some(p) => Config::load_discovered(p),
             None => Ok(Config::default()),
         };
         let (mut config, mut error) = match loaded {
