@@ -145,7 +145,9 @@ fn new_rule_writes_the_three_places_and_the_list_entry() {
 /// target directory is `WSALINT_SCAFFOLD_TARGET_DIR` when set (CI gives the checkout's own, so
 /// only the copied crate is compiled: run the test binary itself then, as cargo holds that
 /// directory's lock while it runs tests), else one under `target/tmp`, kept between runs:
-/// minutes the first time.
+/// minutes the first time. The copy's package is renamed: cargo names a package's artifacts
+/// by its name and its path inside the workspace, so a copy of the same name would overwrite
+/// the checkout's own in a shared directory.
 #[test]
 #[ignore = "builds a copy of the crate; run by .ci/run"]
 fn a_new_rule_builds_and_passes_its_fixtures() {
@@ -171,6 +173,16 @@ fn a_new_rule_builds_and_passes_its_fixtures() {
             "scripts",
         ],
     );
+    let manifest = read(root.join("Cargo.toml"));
+    let renamed = manifest
+        .replacen(
+            "[package]\nname = \"wsalint\"",
+            "[package]\nname = \"wsalint-scaffold\"",
+            1,
+        )
+        .replacen("[lib]\n", "[lib]\nname = \"wsalint\"\n", 1);
+    assert!(renamed.contains("wsalint-scaffold") && renamed.contains("[lib]\nname"));
+    std::fs::write(root.join("Cargo.toml"), renamed).unwrap();
     let (ok, out) = new_rule(&root, &["WSA999", "scaffold-check"]);
     assert!(ok, "{out}");
     let target = std::env::var_os("WSALINT_SCAFFOLD_TARGET_DIR")
@@ -196,6 +208,12 @@ fn a_new_rule_builds_and_passes_its_fixtures() {
     };
     cargo(&["test", "--test", "registry"], true);
     cargo(&["test", "--test", "fixtures", "--test", "registry"], false);
+    if target != work.join("target") {
+        // The copy's `wsalint` took the checkout's place in the shared directory: removed, the
+        // checkout's own is linked there again by its next build.
+        let exe = format!("wsalint{}", std::env::consts::EXE_SUFFIX);
+        std::fs::remove_file(target.join("debug").join(exe)).ok();
+    }
     let readme = read(root.join("README.md"));
     assert!(
         readme.contains("| scaffold-check | warning |"),

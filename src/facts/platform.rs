@@ -95,7 +95,6 @@ fn includes_windows_header(facts: &crate::facts::Facts) -> bool {
     facts.windows_through_includes || facts.includes.iter().any(|i| is_windows_header(&i.header))
 }
 
-/// Whether an `#include`d header (`winsock2.h`, `<sys\\windows.h>`) is one of Windows's.
 /// Whether an `#include`d header is Winsock's own (`winsock2.h`, `ws2tcpip.h`...), by its
 /// base name in any case.
 pub fn is_winsock_header(header: &str) -> bool {
@@ -104,6 +103,7 @@ pub fn is_winsock_header(header: &str) -> bool {
     WINSOCK.iter().any(|h| h.eq_ignore_ascii_case(base))
 }
 
+/// Whether an `#include`d header (`winsock2.h`, `<sys\\windows.h>`) is one of Windows's.
 pub fn is_windows_header(header: &str) -> bool {
     let base = header.rsplit(['/', '\\']).next().unwrap_or(header);
     WINDOWS_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(base))
@@ -557,6 +557,8 @@ fn next_line_defines(rest: &[u8], name: &str) -> bool {
 pub fn textual_regions(text: &[u8], out: &mut Vec<Region>) {
     struct Frame {
         body_start: usize,
+        /// An include guard (`#ifndef X` followed by `#define X`).
+        guard: bool,
         current: TextPlatform,
         /// What the branches so far exclude: `NonWindows` once a Windows branch was seen.
         earlier: Vec<TextPlatform>,
@@ -601,6 +603,7 @@ pub fn textual_regions(text: &[u8], out: &mut Vec<Region>) {
                     let guard = word == "ifndef" && next_line_defines(&text[end..], args);
                     stack.push(Frame {
                         body_start: end,
+                        guard,
                         current: if guard {
                             (Platform::Unknown, false)
                         } else {
@@ -631,6 +634,22 @@ pub fn textual_regions(text: &[u8], out: &mut Vec<Region>) {
                 "endif" => {
                     if let Some(f) = stack.pop() {
                         close(&f, out);
+                    }
+                }
+                // `#ifdef _WIN32` / `#error "not for Windows"` / `#endif`: no Windows build
+                // compiles the file. Only when the branch tests exactly Windows, inside include
+                // guards and exact platform tests alone (`#if _MSC_VER < 1200` around it says
+                // something else).
+                "error" => {
+                    let exact = |f: &Frame| f.guard || f.current.1;
+                    let windows = stack.last().is_some_and(|f| {
+                        f.current == (Platform::Windows, true) && f.earlier.is_empty()
+                    });
+                    if windows && stack.iter().all(exact) {
+                        out.push(Region {
+                            range: 0..text.len(),
+                            platform: Platform::NonWindows,
+                        });
                     }
                 }
                 _ => {}
@@ -1094,6 +1113,23 @@ mod tests {
         let code = "#ifndef WIN32\nint a;\n#else\nint b;\n#endif\n";
         assert_eq!(platform_of(code, "int a"), Platform::NonWindows);
         assert_eq!(platform_of(code, "int b"), Platform::Windows);
+    }
+
+    #[test]
+    fn a_file_that_refuses_windows_is_never_windows() {
+        let refused =
+            "#ifndef NET_H\n#define NET_H\n#ifdef _WIN32\n#error \"POSIX only\"\n#endif\n\
+                       #endif\nint c;\n";
+        assert_eq!(platform_of(refused, "int c"), Platform::NonWindows);
+        // An old compiler refused, or Windows without something: other Windows builds compile it.
+        for kept in [
+            "#ifdef _WIN32\n#if _MSC_VER < 1200\n#error \"too old\"\n#endif\n#endif\nint c;\n",
+            "#if defined(_WIN32) && !defined(HAVE_WINSOCK2)\n#error \"no\"\n#endif\nint c;\n",
+            "#ifdef USE_WATT32\nint w;\n#elif defined(_WIN32)\n#error \"no\"\n#endif\nint c;\n",
+            "#ifndef _WIN32\n#error \"Windows only\"\n#endif\nint c;\n",
+        ] {
+            assert_eq!(platform_of(kept, "int c"), Platform::Unknown, "{kept}");
+        }
     }
 
     #[test]

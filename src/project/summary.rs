@@ -109,9 +109,9 @@ fn is_static(node: Node, facts: &Facts) -> bool {
 /// Whether `call` runs whenever the body runs to its end: no loop around it, and every `if`,
 /// `switch` or `?:` around it tests one of `params`, the parameters it is given
 /// (`if (s != INVALID_SOCKET)`).
-fn on_every_path(call: Node, body: Node, facts: &Facts, params: &[&str]) -> bool {
+fn on_every_path<'t>(call: Node<'t>, body: Node<'t>, facts: &Facts<'t>, params: &[&str]) -> bool {
     let mut node = call;
-    while let Some(parent) = node.parent() {
+    while let Some(parent) = facts.parent(node) {
         if parent.id() == body.id() {
             return true;
         }
