@@ -59,6 +59,8 @@ pub struct Index {
     files: HashMap<PathBuf, FileScan>,
     /// Resolved paths by file name (`compat.h`), for includes found among the project's files.
     by_name: HashMap<String, Vec<PathBuf>>,
+    /// The project files each file includes, in include order (`resolve`d once for the run).
+    edges: HashMap<PathBuf, Vec<PathBuf>>,
     pub summaries: Summaries,
 }
 
@@ -82,7 +84,12 @@ impl Index {
         });
         let mut index = Index::default();
         for (path, scan) in resolved.iter().zip(scans) {
-            if let Some(scan) = scan {
+            if let Some(mut scan) = scan {
+                // A header that renames a Winsock function itself (`#define send(a, b, c, d)
+                // FreeRTOS_send(...)`) is the port layer of another system: such renames are
+                // neither imported nor needles.
+                scan.renames
+                    .retain(|k, _| !crate::facts::library::is_library_call(k));
                 if let Some(name) = path.file_name() {
                     index
                         .by_name
@@ -93,6 +100,14 @@ impl Index {
                 index.files.insert(path.clone(), scan);
             }
         }
+        index.edges = index
+            .files
+            .iter()
+            .map(|(path, scan)| {
+                let headers = scan.includes.iter().filter_map(|i| index.resolve(path, i));
+                (path.clone(), headers.map(Path::to_path_buf).collect())
+            })
+            .collect();
         index.summaries = index.summarize(&resolved, config, threads);
         index
     }
@@ -254,51 +269,48 @@ impl Index {
     /// define for it; a nearer header's definition wins over a farther one's.
     pub fn imports(&self, file: &Path) -> Imports {
         let mut imports = Imports::default();
-        let Some(start) = self.files.get(file) else {
+        if !self.files.contains_key(file) {
             return imports;
-        };
+        }
         // A file built for another system is not made Windows code by a portable header it
         // includes.
         let elsewhere = for_another_system(file);
         let mut seen: HashSet<&Path> = HashSet::from([file]);
-        let mut queue: std::collections::VecDeque<(&Path, &Include)> =
-            start.includes.iter().map(|i| (file, i)).collect();
-        while let Some((from, include)) = queue.pop_front() {
-            let Some(header) = self.resolve(from, include) else {
-                continue;
-            };
+        let headers_of = |f: &Path| {
+            self.edges
+                .get(f)
+                .into_iter()
+                .flatten()
+                .map(PathBuf::as_path)
+        };
+        let mut queue: std::collections::VecDeque<&Path> = headers_of(file).collect();
+        while let Some(header) = queue.pop_front() {
             if !seen.insert(header) {
                 continue;
             }
             let Some(scan) = self.files.get(header) else {
                 continue;
             };
-            // A header that renames a Winsock function itself (`#define send(a, b, c, d)
-            // FreeRTOS_send(...)`) is the port layer of another system.
-            for (k, v) in scan
-                .renames
-                .iter()
-                .filter(|(k, _)| !crate::facts::library::is_library_call(k))
-            {
-                imports
-                    .renames
-                    .entry(k.clone())
-                    .or_insert_with(|| v.clone());
+            for (k, v) in &scan.renames {
+                if !imports.renames.contains_key(k) {
+                    imports.renames.insert(k.clone(), v.clone());
+                }
             }
             for (k, v) in &scan.typedefs {
-                imports
-                    .typedefs
-                    .entry(k.clone())
-                    .or_insert_with(|| v.clone());
+                if !imports.typedefs.contains_key(k) {
+                    imports.typedefs.insert(k.clone(), v.clone());
+                }
             }
             for (k, v) in &scan.platform_macros {
-                imports.platform_macros.entry(k.clone()).or_insert(*v);
+                if !imports.platform_macros.contains_key(k) {
+                    imports.platform_macros.insert(k.clone(), *v);
+                }
             }
             imports.windows_header |= scan
                 .includes
                 .iter()
                 .any(|i| i.for_windows && crate::facts::platform::is_winsock_header(&i.header));
-            queue.extend(scan.includes.iter().map(|i| (header, i)));
+            queue.extend(headers_of(header));
         }
         imports.windows_header &= !elsewhere;
         imports

@@ -160,8 +160,10 @@ impl FileScan {
         if let Some(rest) = directive.strip_prefix("include") {
             // The path was blanked with the strings: read it from the original text.
             let offset = start + directive_offset(text, start, "include");
-            let original = String::from_utf8_lossy(&text[offset.min(text.len())..]);
-            let original = original.lines().next().unwrap_or("").trim_start();
+            let rest_of_file = &text[offset.min(text.len())..];
+            let line_end = memchr::memchr(b'\n', rest_of_file).unwrap_or(rest_of_file.len());
+            let original = String::from_utf8_lossy(&rest_of_file[..line_end]);
+            let original = original.trim_start();
             let (open, close) = match original.chars().next() {
                 Some('"') => ('"', '"'),
                 Some('<') => ('<', '>'),
