@@ -130,11 +130,12 @@ impl Index {
             }
             let names: Vec<&str> = wanted.iter().map(String::as_str).collect();
             let finder = aho_corasick::AhoCorasick::new(&names).ok();
+            let needles = crate::partial::Needles::new(&names, &[], &[]);
             let round = in_parallel(files, threads, |path, worker| {
                 let text = read(path, config)?;
                 let finder = finder.as_ref()?;
                 finder.find(&text[..])?;
-                Some(self.shapes_of(path, &text, &names, config, worker))
+                Some(self.shapes_of(path, &text, &needles, config, worker))
             });
             for found in round.into_iter().flatten() {
                 {
@@ -158,12 +159,13 @@ impl Index {
         summaries
     }
 
-    /// The shapes of the functions of one file that name one of `names`, parsing only them.
+    /// The shapes of the functions of one file that name one of the `needles`, parsing only
+    /// them.
     fn shapes_of(
         &self,
         path: &Path,
         text: &[u8],
-        names: &[&str],
+        needles: &crate::partial::Needles,
         config: &Config,
         worker: &mut crate::engine::Worker,
     ) -> Vec<Shape> {
@@ -171,8 +173,7 @@ impl Index {
             return Vec::new();
         };
         let lang = crate::lang::choose(path, &source.text);
-        let needles = crate::partial::Needles::new(names, &[], &[]);
-        let plan = crate::partial::plan(&source, &needles, crate::partial::MIN_BYTES);
+        let plan = crate::partial::plan(&source, needles, crate::partial::MIN_BYTES);
         let parser = worker.parser(lang);
         let tree = match plan {
             // Small files are parsed whole.
