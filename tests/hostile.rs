@@ -683,6 +683,36 @@ fn twenty_thousand_levels_of_every_kind_of_nesting() {
     }
 }
 
+/// An `#include` and a declaration at every level of a deep `else { if` chain: each finds its
+/// preprocessor branch and its block in a few steps. Walking up to the top of the file from
+/// each one (tree-sitter finds a parent by descending from the root) took minutes at 10,000
+/// levels in a release build (found by fuzzing).
+#[test]
+fn includes_and_declarations_at_every_level_of_deep_nesting() {
+    let n = 10_000;
+    let dir = tempfile::tempdir().unwrap();
+    let name = "else-includes.c";
+    let text = format!(
+        "void g(SOCKET s, int p) {{\n{}{}}}\n{LEAK}",
+        "if (p) closesocket(s); else {\n#include \"a.h\"\nint a;\n".repeat(n),
+        "}".repeat(n)
+    );
+    std::fs::write(dir.path().join(name), &text).unwrap();
+    let line = text[..text.find("LoadLibraryA").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
+    let out = gcc(dir.path(), name);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "{name}:{line}:{}\n",
+            &LEAK_GCC[LEAK_GCC.find(':').unwrap() + 1..]
+        ),
+    );
+}
+
 #[test]
 fn one_file_of_many_small_functions_is_linear() {
     // Each function declares its own `s`: a lookup must not read every other function's.
