@@ -684,6 +684,73 @@ fn twenty_thousand_levels_of_every_kind_of_nesting() {
     }
 }
 
+/// An `#include` and a declaration at every level of a deep `else { if` chain: each finds its
+/// preprocessor branch and its block in a few steps. Walking up to the top of the file from
+/// each one (tree-sitter finds a parent by descending from the root) took minutes at 10,000
+/// levels in a release build (found by fuzzing).
+#[test]
+fn includes_and_declarations_at_every_level_of_deep_nesting() {
+    let n = 10_000;
+    let dir = tempfile::tempdir().unwrap();
+    let name = "else-includes.c";
+    let text = format!(
+        "void g(SOCKET s, int p) {{\n{}{}}}\n{LEAK}",
+        "if (p) closesocket(s); else {\n#include \"a.h\"\nint a;\n".repeat(n),
+        "}".repeat(n)
+    );
+    std::fs::write(dir.path().join(name), &text).unwrap();
+    let line = text[..text.find("LoadLibraryA").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
+    let out = gcc(dir.path(), name);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "{name}:{line}:{}\n",
+            &LEAK_GCC[LEAK_GCC.find(':').unwrap() + 1..]
+        ),
+    );
+}
+
+/// A Winsock call tested for failure, with `WSAGetLastError()` read on its failure branch, at
+/// every level of 1,000 nested `if`s, and a stale read in another function: finding the branch
+/// of each read walked from each identifier of each `if` condition on the way up to the top of
+/// the file (cubic: 500 levels took 20 s in a release build). Past the query's depth limit the
+/// reads are not searched, and the run says so.
+#[test]
+fn error_reads_at_every_level_of_nested_ifs() {
+    let n = 1_000;
+    let dir = tempfile::tempdir().unwrap();
+    let name = "reads.c";
+    let text = format!(
+        "#include <winsock2.h>\nvoid g(SOCKET s, char *b, int e) {{\n{}}}\n\
+         void f(SOCKET s, char *b, int p, int e) {{\n{}{}\n}}\n",
+        "if (recv(s, b, 1, 0) == SOCKET_ERROR) { closesocket(s); e = WSAGetLastError(); }\n",
+        "if (p) { int r = recv(s, b, 1, 0);\nif (r == SOCKET_ERROR) e = WSAGetLastError();\n"
+            .repeat(n),
+        "}".repeat(n)
+    );
+    std::fs::write(dir.path().join(name), text).unwrap();
+    let out = gcc(dir.path(), name);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "{name}:3:61: warning: `WSAGetLastError()` is read after `closesocket`, which may \
+             overwrite the error of `recv` [WSA208]\n"
+        )
+    );
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: {name}: code nested deeper than 2000 levels is not searched: findings may \
+             be incomplete\n"
+        )
+    );
+}
+
 #[test]
 fn one_file_of_many_small_functions_is_linear() {
     // Each function declares its own `s`: a lookup must not read every other function's.

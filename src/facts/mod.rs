@@ -182,6 +182,16 @@ pub fn rename_target(value: &str, function_like: bool) -> Option<&str> {
     }
 }
 
+/// What encloses the nodes passed so far while building the facts, by node id (see
+/// `Facts::enclosing_kind_memo`): the field list around a field, the block, function, `for` or
+/// lambda around a variable, the preprocessor branch around an `#include`.
+#[derive(Default)]
+struct Scopes<'t> {
+    fields: HashMap<usize, Option<Node<'t>>>,
+    locals: HashMap<usize, Option<Node<'t>>>,
+    conditions: HashMap<usize, Option<Node<'t>>>,
+}
+
 /// Nodes deeper than this have their parent recorded in `Facts::parent`: tree-sitter finds a
 /// node's parent by descending from the root, so walking up from a node `d` levels deep costs
 /// `d` steps per level, which on deeply nested input (100,000 levels) is quadratic per node.
@@ -478,9 +488,6 @@ pub struct Facts<'t> {
     function_parents: Vec<Option<usize>>,
     /// The parents of deeply nested nodes (see `Facts::parent`).
     parents: HashMap<usize, Node<'t>>,
-    /// The scope of the nodes walked through by `scope_of`, by node id and whether a field's
-    /// scope was asked (while the facts are built).
-    scopes: HashMap<(usize, bool), Option<Node<'t>>>,
     pub assignments: Vec<Assignment<'t>>,
     pub loops: Vec<Loop<'t>>,
     pub regions: Vec<Region>,
@@ -554,7 +561,6 @@ impl<'t> Facts<'t> {
             local_index: HashMap::new(),
             function_parents: Vec::new(),
             parents: deep_parents(root),
-            scopes: HashMap::new(),
             windows_code: false,
             windows_program: false,
             records: HashMap::new(),
@@ -564,10 +570,11 @@ impl<'t> Facts<'t> {
         };
         let mut raw_calls = Vec::new();
         let mut ifdefs = Vec::new();
+        let mut scopes = Scopes::default();
         walk(root, |node| match node.kind_name() {
             "function_definition" | "lambda_expression" => facts.add_function(node),
             "call_expression" => raw_calls.push(node),
-            "declaration" | "field_declaration" => facts.add_declaration(node, root),
+            "declaration" | "field_declaration" => facts.add_declaration(node, root, &mut scopes),
             "init_declarator" | "assignment_expression" => facts.add_assignment(node),
             "for_statement" | "while_statement" | "do_statement" | "for_range_loop" => {
                 facts.loops.push(Loop::new(node, text))
@@ -579,7 +586,7 @@ impl<'t> Facts<'t> {
                 }
             }
             "comment" => facts.comments.push(node),
-            "preproc_include" => facts.add_include(node),
+            "preproc_include" => facts.add_include(node, &mut scopes),
             "preproc_def" | "preproc_function_def" => facts.add_define(node),
             "type_definition" => facts.add_typedef(node),
             "struct_specifier" | "class_specifier" | "union_specifier" => facts.add_record(node),
@@ -712,47 +719,56 @@ impl<'t> Facts<'t> {
         });
     }
 
-    /// The scope a declaration at `node` belongs to: the record's field list for a field, else
-    /// the innermost block, function, `for` or lambda; `None` at file scope. Remembered for
-    /// every ancestor walked through, so that the declarations of one deep `#elif` chain cost
-    /// a walk of the chain once, not once each.
-    fn scope_of(&mut self, node: Node<'t>, field: bool) -> Option<Node<'t>> {
-        let kinds: &[&str] = if field {
-            &["field_declaration_list"]
-        } else {
-            &[
-                "compound_statement",
-                "function_definition",
-                "for_statement",
-                "lambda_expression",
-            ]
-        };
-        let mut walked = Vec::new();
+    /// `enclosing_kind`, remembering in `memo` the answer for every ancestor passed on the way
+    /// up: each node walks up only to the first ancestor already answered, not to the root
+    /// (thousands of declarations in an `#if`/`#else` chain thousands of levels deep).
+    fn enclosing_kind_memo(
+        &self,
+        node: Node<'t>,
+        kinds: &[&str],
+        memo: &mut HashMap<usize, Option<Node<'t>>>,
+    ) -> Option<Node<'t>> {
+        let mut passed = Vec::new();
         let mut cur = self.parent(node);
         let found = loop {
             let Some(n) = cur else { break None };
             if kinds.contains(&n.kind_name()) {
                 break Some(n);
             }
-            if let Some(&known) = self.scopes.get(&(n.id(), field)) {
+            if let Some(&known) = memo.get(&n.id()) {
                 break known;
             }
-            walked.push(n.id());
+            passed.push(n.id());
             cur = self.parent(n);
         };
-        for id in walked {
-            self.scopes.insert((id, field), found);
+        for id in passed {
+            memo.insert(id, found);
         }
         found
     }
 
-    fn add_declaration(&mut self, node: Node<'t>, root: Node<'t>) {
+    fn add_declaration(&mut self, node: Node<'t>, root: Node<'t>, scopes: &mut Scopes<'t>) {
         let Some(ty_node) = node.field("type") else {
             return;
         };
         let ty = self.text_of(ty_node).to_string();
         let field = node.kind_name() == "field_declaration";
-        let scope_node = self.scope_of(node, field).unwrap_or(root);
+        let scope_node = if field {
+            self.enclosing_kind_memo(node, &["field_declaration_list"], &mut scopes.fields)
+                .unwrap_or(root)
+        } else {
+            self.enclosing_kind_memo(
+                node,
+                &[
+                    "compound_statement",
+                    "function_definition",
+                    "for_statement",
+                    "lambda_expression",
+                ],
+                &mut scopes.locals,
+            )
+            .unwrap_or(root)
+        };
         let kind = if field {
             DeclKind::Field
         } else if scope_node == root || scope_node.kind_name() == "translation_unit" {
@@ -944,23 +960,25 @@ impl<'t> Facts<'t> {
         current.to_string()
     }
 
-    fn add_include(&mut self, node: Node<'t>) {
+    fn add_include(&mut self, node: Node<'t>, scopes: &mut Scopes<'t>) {
         if let Some(path) = node.field("path") {
             let header = self
                 .text_of(path)
                 .trim_matches(|c| c == '<' || c == '>' || c == '"')
                 .to_string();
-            let conditional = enclosing_kind(
-                node,
-                &[
-                    "preproc_if",
-                    "preproc_ifdef",
-                    "preproc_elif",
-                    "preproc_else",
-                    "preproc_elifdef",
-                ],
-            )
-            .is_some();
+            let conditional = self
+                .enclosing_kind_memo(
+                    node,
+                    &[
+                        "preproc_if",
+                        "preproc_ifdef",
+                        "preproc_elif",
+                        "preproc_else",
+                        "preproc_elifdef",
+                    ],
+                    &mut scopes.conditions,
+                )
+                .is_some();
             self.includes.push(Include {
                 header,
                 range: path.byte_range(),
@@ -1397,6 +1415,59 @@ pub(crate) mod tests {
         let config = Config::default();
         let facts = Facts::build(tree.root_node(), code.as_bytes(), &config);
         f(&facts)
+    }
+
+    /// Each declaration's scope and each include's condition, as the walk up from it finds
+    /// them, whether or not an earlier one has already answered for the ancestors they share.
+    #[test]
+    fn scopes_and_conditions_of_nested_declarations_and_includes() {
+        let code = "#include <a.h>
+#ifdef _WIN32
+#include <b.h>
+struct S { int x; struct T { int y; } t; };
+#endif
+int g;
+void f(void) {
+#if A
+    int a;
+    { int b;
+#include \"c.h\"
+      for (int i = 0;;) { int c; }
+    }
+    int d;
+#endif
+}
+";
+        facts_of(Lang::C, code, |facts| {
+            let includes: Vec<_> = facts
+                .includes
+                .iter()
+                .map(|i| (i.header.as_str(), i.conditional))
+                .collect();
+            assert_eq!(includes, [("a.h", false), ("b.h", true), ("c.h", true)]);
+            let decls: Vec<_> = facts
+                .decls
+                .iter()
+                .map(|d| {
+                    let scope = &code[d.scope.clone()];
+                    (d.name.as_str(), d.kind, &scope[..scope.len().min(8)])
+                })
+                .collect();
+            assert_eq!(
+                decls,
+                [
+                    ("x", DeclKind::Field, "{ int x;"),
+                    ("t", DeclKind::Field, "{ int x;"),
+                    ("y", DeclKind::Field, "{ int y;"),
+                    ("g", DeclKind::Global, "#include"),
+                    ("a", DeclKind::Local, "{\n#if A\n"),
+                    ("b", DeclKind::Local, "{ int b;"),
+                    ("i", DeclKind::Local, "for (int"),
+                    ("c", DeclKind::Local, "{ int c;"),
+                    ("d", DeclKind::Local, "{\n#if A\n"),
+                ]
+            );
+        });
     }
 
     #[test]

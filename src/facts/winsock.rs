@@ -703,10 +703,12 @@ impl<'t> Facts<'t> {
         let func = self.function_at(if_node.start_byte());
         let mut found = Vec::new();
         crate::facts::walk(cond, |n| {
-            // The condition's own operands, not the arguments of a call it makes.
+            // The condition's own operands, not the arguments of a call it makes (looked for
+            // up to the condition only: the `if` may be nested thousands of levels deep).
             if n.kind_name() != "identifier"
-                || crate::facts::enclosing_kind(n, &["argument_list"])
-                    .is_some_and(|a| Facts::within(a, cond))
+                || std::iter::successors(self.parent(n), |p| self.parent(*p))
+                    .take_while(|p| p.id() != cond.id())
+                    .any(|p| p.kind_name() == "argument_list")
             {
                 return;
             }
@@ -789,7 +791,7 @@ impl<'t> Facts<'t> {
     /// `guard_before`).
     pub fn failure_branch_of(&self, node: Node<'t>) -> Option<(Node<'t>, &Call<'t>)> {
         let mut child = node;
-        let mut cur = node.parent();
+        let mut cur = self.parent(node);
         while let Some(n) = cur {
             match n.kind_name() {
                 "function_definition" | "lambda_expression" => return None,
@@ -839,7 +841,7 @@ impl<'t> Facts<'t> {
                 _ => {}
             }
             child = n;
-            cur = n.parent();
+            cur = self.parent(n);
         }
         None
     }
